@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env });
+  return { code, out, err };
+}
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gruwatch-cli-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('gruwatch CLI', () => {
+  it('prints its version from package.json', async () => {
+    const { code, out } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('lists only the commands that exist in --help', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(out).toContain('config');
+  });
+
+  it('config check accepts a valid file', async () => {
+    const file = tempFile('ok.yaml', 'http:\n  port: 9090\n');
+    const { code, out } = await run(['config', 'check', file]);
+    expect(code).toBe(0);
+    expect(out).toContain('valid');
+  });
+
+  it('config check refuses a wrong key with exit code 78 and a precise message', async () => {
+    const file = tempFile('bad.yaml', 'http:\n  prot: 9090\n');
+    const { code, err } = await run(['config', 'check', file]);
+    expect(code).toBe(78);
+    expect(err).toContain('http.prot: unknown key');
+    expect(err).toContain('did you mean "port"?');
+    expect(err).toContain(`${file}:2`);
+  });
+
+  it('config check reports a missing file as unreadable', async () => {
+    const { code, err } = await run(['config', 'check', '/nonexistent/gruwatch.yaml']);
+    expect(code).toBe(78);
+    expect(err).toContain('cannot read config file /nonexistent/gruwatch.yaml');
+  });
+
+  it('config schema prints a JSON Schema that describes the keys', async () => {
+    const { code, out } = await run(['config', 'schema']);
+    expect(code).toBe(0);
+    const schema = JSON.parse(out) as { properties: Record<string, { properties?: Record<string, { description?: string }> }> };
+    expect(schema.properties.http?.properties?.port?.description).toMatch(/port/i);
+  });
+
+  it('config print redacts secrets', async () => {
+    const { code, out } = await run(['config', 'print'], { GRUWATCH_HTTP__API_TOKEN: 'very-secret-token' });
+    expect(code).toBe(0);
+    expect(out).not.toContain('very-secret-token');
+    expect(JSON.parse(out).http.apiToken).toBe('[redacted]');
+  });
+
+  it('config env lists the override variables', async () => {
+    const { out } = await run(['config', 'env']);
+    expect(out).toContain('GRUWATCH_HTTP__PORT');
+    expect(out).toContain('GRUWATCH_HTTP__API_TOKEN_FILE');
+  });
+
+  it('refuses an unknown command', async () => {
+    const { code, err } = await run(['fly']);
+    expect(code).not.toBe(0);
+    expect(err).toContain('unknown command');
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isPipelineError, Secret } from '../core/index.js';
+import { configSchema } from './config.js';
+import { loadConfig } from './load-config.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (isPipelineError(err, 'CONFIG_INVALID')) return err.details.problems as string[];
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('loadConfig', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('fills defaults when the file is empty', () => {
+    const { config } = loadConfig(configSchema, { text: '', file: 'empty.yaml', env: {} });
+    expect(config.http.port).toBe(8080);
+    expect(config.logging.level).toBe('info');
+  });
+
+  it('returns a deeply frozen object', () => {
+    const { config } = loadConfig(configSchema, { text: 'http:\n  port: 9000\n', env: {} });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('names a misspelt key with its line and the nearest known key', () => {
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: 'logging:\n  levle: debug\n', file: 'plant.yaml', env: {} }),
+    );
+    expect(problems).toEqual(['logging.levle: unknown key at plant.yaml:2; did you mean "level"?']);
+  });
+
+  it('names the key, the bad value, its line and what is expected', () => {
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: 'http:\n  host: x\n  port: eighty\n', file: 'plant.yaml', env: {} }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^http\.port: expected number, received string; got "eighty" \(string\) at plant\.yaml:3$/);
+  });
+
+  it('lists every problem, not just the first', () => {
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: 'http:\n  port: -1\nlogging:\n  level: loud\n', env: {} }),
+    );
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['logging.level', 'http.port']);
+  });
+
+  it('applies environment overrides and names the variable when one is wrong', () => {
+    const ok = loadConfig(configSchema, { text: 'http:\n  port: 9000\n', env: { GRUWATCH_HTTP__PORT: '9100' } });
+    expect(ok.config.http.port).toBe(9100);
+    expect(ok.overrides.map((o) => o.envName)).toEqual(['GRUWATCH_HTTP__PORT']);
+    const problems = problemsOf(() => loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PORT: '99999' } }));
+    expect(problems[0]).toContain('from GRUWATCH_HTTP__PORT');
+  });
+
+  it('resolves secrets from text, environment and file, and redacts them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-secret-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'from-file\n');
+    const fromText = loadConfig(configSchema, { text: 'http:\n  apiToken: abc\n', env: {} }).config.http.apiToken;
+    // { env: NAME } is read from the process environment while the config is parsed
+    vi.stubEnv('GRUWATCH_TEST_TOKEN', 'from-env');
+    const fromEnv = loadConfig(configSchema, { text: 'http:\n  apiToken: { env: GRUWATCH_TEST_TOKEN }\n', env: {} });
+    const fromFile = loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__API_TOKEN_FILE: file } });
+    expect(fromText).toBeInstanceOf(Secret);
+    expect(fromText?.reveal()).toBe('abc');
+    expect(fromFile.config.http.apiToken?.reveal()).toBe('from-file');
+    expect(JSON.stringify(fromFile.config)).not.toContain('from-file');
+    expect(JSON.stringify(fromFile.config)).toContain('[redacted]');
+    expect(fromEnv.config.http.apiToken?.reveal()).toBe('from-env');
+  });
+
+  it('refuses a secret whose environment variable is missing, saying which', () => {
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: 'http:\n  apiToken: { env: GRUWATCH_TEST_SURELY_UNSET }\n', env: {} }),
+    );
+    expect(problems[0]).toContain('environment variable GRUWATCH_TEST_SURELY_UNSET is not set');
+  });
+
+  it('refuses YAML that does not parse, and a top level that is not a mapping', () => {
+    expect(() => loadConfig(configSchema, { text: 'http: [1, 2\n', file: 'x.yaml', env: {} })).toThrow(/not valid YAML/);
+    expect(() => loadConfig(configSchema, { text: '- a\n- b\n', file: 'x.yaml', env: {} })).toThrow(/must be a YAML mapping/);
+  });
+
+  it('warns about GRUWATCH_ variables that match no key', () => {
+    const { warnings } = loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PROT: '1' } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('GRUWATCH_HTTP__PROT');
+  });
+});
