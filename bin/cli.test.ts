@@ -56,7 +56,9 @@ describe('gruwatch CLI', () => {
   it('config schema prints a JSON Schema that describes the keys', async () => {
     const { code, out } = await run(['config', 'schema']);
     expect(code).toBe(0);
-    const schema = JSON.parse(out) as { properties: Record<string, { properties?: Record<string, { description?: string }> }> };
+    const schema = JSON.parse(out) as {
+      properties: Record<string, { properties?: Record<string, { description?: string }> }>;
+    };
     expect(schema.properties.http?.properties?.port?.description).toMatch(/port/i);
   });
 

@@ -22,7 +22,9 @@ const processIo: CliIo = {
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('gruwatch')
-    .description('Anomaly detection for industrial plants: sensor streams → GRU autoencoder → explained alerts.')
+    .description(
+      'Anomaly detection for industrial plants: sensor streams → GRU autoencoder → explained alerts.',
+    )
     .version(gruwatchVersion(), '-V, --version', 'print the version')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
@@ -38,7 +40,9 @@ function buildProgram(io: CliIo): Command {
       const loaded = loadConfig(configSchema, { file, env: io.env });
       for (const warning of loaded.warnings) io.err(`warning: ${warning}\n`);
       const fromEnv = loaded.overrides.map((o) => o.envName);
-      io.out(`${file}: valid${fromEnv.length > 0 ? ` (overridden from environment: ${fromEnv.join(', ')})` : ''}\n`);
+      io.out(
+        `${file}: valid${fromEnv.length > 0 ? ` (overridden from environment: ${fromEnv.join(', ')})` : ''}\n`,
+      );
     });
 
   config
@@ -54,7 +58,11 @@ function buildProgram(io: CliIo): Command {
     .command('schema')
     .description('print the JSON Schema of the configuration file (for editors and validators)')
     .action(() => {
-      const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+      const schema = z.toJSONSchema(configSchema, {
+        io: 'input',
+        unrepresentable: 'any',
+        target: 'draft-2020-12',
+      });
       io.out(`${JSON.stringify(schema, null, 2)}\n`);
     });
 
@@ -64,7 +72,9 @@ function buildProgram(io: CliIo): Command {
     .action(() => {
       for (const key of listEnvOverrideKeys(configSchema)) {
         const names = key.kind === 'secret' ? `${key.envName} | ${key.envName}_FILE` : key.envName;
-        io.out(`${names}\n    ${key.path.join('.')} (${key.kind})${key.description ? `: ${key.description}` : ''}\n`);
+        io.out(
+          `${names}\n    ${key.path.join('.')} (${key.kind})${key.description ? `: ${key.description}` : ''}\n`,
+        );
       }
     });
 
@@ -79,7 +89,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      return err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
         ? 0
         : err.exitCode || 2;
     }

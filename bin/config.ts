@@ -18,7 +18,9 @@ export const httpConfigSchema = z
     host: z
       .string()
       .default('127.0.0.1')
-      .describe('Address the HTTP server (health, metrics, API, live page) listens on. Use 0.0.0.0 to expose it.'),
+      .describe(
+        'Address the HTTP server (health, metrics, API, live page) listens on. Use 0.0.0.0 to expose it.',
+      ),
     port: z
       .number()
       .int()
@@ -46,7 +48,9 @@ export const configSchema = z
     logging: loggingConfigSchema.prefault({}),
     http: httpConfigSchema.prefault({}),
   })
-  .describe('gruwatch configuration. Every key may also be set from the environment: see `gruwatch config env`.');
+  .describe(
+    'gruwatch configuration. Every key may also be set from the environment: see `gruwatch config env`.',
+  );
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

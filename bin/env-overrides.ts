@@ -18,7 +18,9 @@ export interface EnvOverrideKey {
 }
 
 export function envNameFor(path: readonly string[]): string {
-  return envPrefix + path.map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+  return (
+    envPrefix + path.map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__')
+  );
 }
 
 type AnySchema = z.core.$ZodType;
@@ -27,7 +29,14 @@ function unwrap(schema: AnySchema): AnySchema {
   let current = schema;
   for (;;) {
     const def = (current as z.ZodType)._zod.def as { type: string; innerType?: AnySchema };
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'readonly' || def.type === 'prefault') && def.innerType) {
+    if (
+      (def.type === 'optional' ||
+        def.type === 'default' ||
+        def.type === 'nullable' ||
+        def.type === 'readonly' ||
+        def.type === 'prefault') &&
+      def.innerType
+    ) {
       current = def.innerType;
       continue;
     }
@@ -56,7 +65,9 @@ export function listEnvOverrideKeys(schema: AnySchema, path: string[] = []): Env
     return Object.entries(def.shape).flatMap(([key, child]) => listEnvOverrideKeys(child, [...path, key]));
   }
   const description = (schema as z.ZodType).description ?? (inner as z.ZodType).description;
-  return [{ path, envName: envNameFor(path), kind: leafKind(inner), ...(description ? { description } : {}) }];
+  return [
+    { path, envName: envNameFor(path), kind: leafKind(inner), ...(description ? { description } : {}) },
+  ];
 }
 
 function convert(raw: string, kind: LeafKind): unknown {
@@ -127,7 +138,11 @@ export function applyEnvOverrides(
   // GRUWATCH_CONFIG and GRUWATCH_LOG_PRETTY are runtime switches, not config keys.
   const runtime = new Set([`${envPrefix}CONFIG`]);
   const unknown = Object.keys(env).filter(
-    (name) => name.startsWith(envPrefix) && !known.has(name) && !runtime.has(name) && !name.startsWith(`${envPrefix}TEST_`),
+    (name) =>
+      name.startsWith(envPrefix) &&
+      !known.has(name) &&
+      !runtime.has(name) &&
+      !name.startsWith(`${envPrefix}TEST_`),
   );
   return { value, applied, unknown };
 }

@@ -49,7 +49,9 @@ describe('HTTP server', () => {
   it('requires the bearer token on the API when one is configured, but not on health and metrics', async () => {
     const { app } = await server('s3cret');
     expect((await app.inject('/api/alerts')).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/alerts', headers: { authorization: 'Bearer wrong!' } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: '/api/alerts', headers: { authorization: 'Bearer wrong!' } })).statusCode,
+    ).toBe(401);
     const ok = await app.inject({ url: '/api/alerts', headers: { authorization: 'Bearer s3cret' } });
     expect(ok.statusCode).toBe(200);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
@@ -67,9 +69,18 @@ describe('HTTP server', () => {
 
   it('creates a silence from a duration relative to now, and refuses one with both duration and end', async () => {
     const { app, api } = await server();
-    const created = await app.inject({ method: 'POST', url: '/api/silences', payload: { asset: 'pump-*', durationMs: 60_000 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/silences',
+      payload: { asset: 'pump-*', durationMs: 60_000 },
+    });
     expect(created.statusCode).toBe(201);
-    expect(api.added[0]).toEqual({ assetPattern: 'pump-*', untilMs: 1_060_000, reason: '', createdBy: 'api' });
+    expect(api.added[0]).toEqual({
+      assetPattern: 'pump-*',
+      untilMs: 1_060_000,
+      reason: '',
+      createdBy: 'api',
+    });
     const both = await app.inject({
       method: 'POST',
       url: '/api/silences',

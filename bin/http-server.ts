@@ -46,11 +46,19 @@ const scoresQuerySchema = z.strictObject({
   to: z.coerce.number().optional(),
   limit: limitSchema.default(1000),
 });
-const alertsQuerySchema = z.strictObject({ asset: z.string().min(1).optional(), limit: limitSchema.default(100) });
+const alertsQuerySchema = z.strictObject({
+  asset: z.string().min(1).optional(),
+  limit: limitSchema.default(100),
+});
 const silenceBodySchema = z
   .strictObject({
     asset: z.string().min(1).describe('Asset id or glob pattern (e.g. "pump-*").'),
-    durationMs: z.number().int().positive().max(31 * 24 * 3600_000).optional(),
+    durationMs: z
+      .number()
+      .int()
+      .positive()
+      .max(31 * 24 * 3600_000)
+      .optional(),
     untilMs: z.number().int().positive().optional(),
     reason: z.string().max(500).default(''),
     createdBy: z.string().max(200).default('api'),
@@ -99,7 +107,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           return reply
             .code(401)
             .header('www-authenticate', 'Bearer realm="gruwatch"')
-            .send({ error: 'unauthorized', message: 'send the API token as "Authorization: Bearer <token>"' });
+            .send({
+              error: 'unauthorized',
+              message: 'send the API token as "Authorization: Bearer <token>"',
+            });
         }
       });
     }
@@ -119,7 +130,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     scope.get('/api/alerts', async (req, reply) => {
       const query = alertsQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
-      return { alerts: api.alerts({ limit: query.data.limit, ...(query.data.asset ? { assetId: query.data.asset } : {}) }) };
+      return {
+        alerts: api.alerts({
+          limit: query.data.limit,
+          ...(query.data.asset ? { assetId: query.data.asset } : {}),
+        }),
+      };
     });
     scope.get('/api/silences', async () => ({ silences: api.silences() }));
     scope.post('/api/silences', async (req, reply) => {

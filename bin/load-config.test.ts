@@ -48,7 +48,9 @@ describe('loadConfig', () => {
       loadConfig(configSchema, { text: 'http:\n  host: x\n  port: eighty\n', file: 'plant.yaml', env: {} }),
     );
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^http\.port: expected number, received string; got "eighty" \(string\) at plant\.yaml:3$/);
+    expect(problems[0]).toMatch(
+      /^http\.port: expected number, received string; got "eighty" \(string\) at plant\.yaml:3$/,
+    );
   });
 
   it('lists every problem, not just the first', () => {
@@ -59,10 +61,15 @@ describe('loadConfig', () => {
   });
 
   it('applies environment overrides and names the variable when one is wrong', () => {
-    const ok = loadConfig(configSchema, { text: 'http:\n  port: 9000\n', env: { GRUWATCH_HTTP__PORT: '9100' } });
+    const ok = loadConfig(configSchema, {
+      text: 'http:\n  port: 9000\n',
+      env: { GRUWATCH_HTTP__PORT: '9100' },
+    });
     expect(ok.config.http.port).toBe(9100);
     expect(ok.overrides.map((o) => o.envName)).toEqual(['GRUWATCH_HTTP__PORT']);
-    const problems = problemsOf(() => loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PORT: '99999' } }));
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PORT: '99999' } }),
+    );
     expect(problems[0]).toContain('from GRUWATCH_HTTP__PORT');
   });
 
@@ -70,10 +77,14 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gruwatch-secret-'));
     const file = join(dir, 'token');
     writeFileSync(file, 'from-file\n');
-    const fromText = loadConfig(configSchema, { text: 'http:\n  apiToken: abc\n', env: {} }).config.http.apiToken;
+    const fromText = loadConfig(configSchema, { text: 'http:\n  apiToken: abc\n', env: {} }).config.http
+      .apiToken;
     // { env: NAME } is read from the process environment while the config is parsed
     vi.stubEnv('GRUWATCH_TEST_TOKEN', 'from-env');
-    const fromEnv = loadConfig(configSchema, { text: 'http:\n  apiToken: { env: GRUWATCH_TEST_TOKEN }\n', env: {} });
+    const fromEnv = loadConfig(configSchema, {
+      text: 'http:\n  apiToken: { env: GRUWATCH_TEST_TOKEN }\n',
+      env: {},
+    });
     const fromFile = loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__API_TOKEN_FILE: file } });
     expect(fromText).toBeInstanceOf(Secret);
     expect(fromText?.reveal()).toBe('abc');
@@ -91,8 +102,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses YAML that does not parse, and a top level that is not a mapping', () => {
-    expect(() => loadConfig(configSchema, { text: 'http: [1, 2\n', file: 'x.yaml', env: {} })).toThrow(/not valid YAML/);
-    expect(() => loadConfig(configSchema, { text: '- a\n- b\n', file: 'x.yaml', env: {} })).toThrow(/must be a YAML mapping/);
+    expect(() => loadConfig(configSchema, { text: 'http: [1, 2\n', file: 'x.yaml', env: {} })).toThrow(
+      /not valid YAML/,
+    );
+    expect(() => loadConfig(configSchema, { text: '- a\n- b\n', file: 'x.yaml', env: {} })).toThrow(
+      /must be a YAML mapping/,
+    );
   });
 
   it('warns about GRUWATCH_ variables that match no key', () => {

@@ -3,10 +3,10 @@
 // that names each bad key, the value found there, where it came from (file
 // line or environment variable) and what is expected.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
 import { PipelineError } from '../core/index.js';
-import { applyEnvOverrides, type AppliedOverride } from './env-overrides.js';
+import { type AppliedOverride, applyEnvOverrides } from './env-overrides.js';
 
 export interface LoadedConfig<T> {
   config: T;
@@ -62,14 +62,24 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
   let node: z.core.$ZodType = schema;
   for (const segment of [...path, null]) {
     for (;;) {
-      const def = (node as z.ZodType)._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType; in?: z.core.$ZodType };
+      const def = (node as z.ZodType)._zod.def as {
+        type: string;
+        innerType?: z.core.$ZodType;
+        element?: z.core.$ZodType;
+        in?: z.core.$ZodType;
+      };
       if (def.innerType) node = def.innerType;
       else if (def.type === 'pipe' && def.in) node = def.in;
       else break;
     }
-    const def = (node as z.ZodType)._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+    const def = (node as z.ZodType)._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+    };
     if (segment === null) return def.shape ? Object.keys(def.shape) : [];
-    if (def.type === 'object' && def.shape && typeof segment === 'string' && def.shape[segment]) node = def.shape[segment];
+    if (def.type === 'object' && def.shape && typeof segment === 'string' && def.shape[segment])
+      node = def.shape[segment];
     else if (def.type === 'array' && def.element && typeof segment === 'number') node = def.element;
     else return [];
   }
@@ -78,7 +88,9 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`)).join('');
+  return path
+    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
+    .join('');
 }
 
 interface YamlLocator {
@@ -90,7 +102,8 @@ function createYamlLocator(text: string): YamlLocator {
   const doc = parseDocument(text, { lineCounter });
   return {
     lineOf(path, key) {
-      const node = path.length === 0 ? doc.contents : (doc.getIn(path as unknown[], true) as YamlNode | undefined);
+      const node =
+        path.length === 0 ? doc.contents : (doc.getIn(path as unknown[], true) as YamlNode | undefined);
       if (key !== undefined && isMap(node)) {
         const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
@@ -149,16 +162,23 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOptions): LoadedConfig<z.output<S>> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  options: LoadConfigOptions,
+): LoadedConfig<z.output<S>> {
   const env = options.env ?? process.env;
   let text = options.text;
   if (text === undefined && options.file !== undefined) {
     try {
       text = readFileSync(options.file, 'utf8');
     } catch (err) {
-      throw new PipelineError('CONFIG_UNREADABLE', `cannot read config file ${options.file}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new PipelineError(
+        'CONFIG_UNREADABLE',
+        `cannot read config file ${options.file}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   let raw: unknown = {};
@@ -191,12 +211,17 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOp
       overrides: applied,
     });
     const where = options.file ? `config file ${options.file}` : 'configuration';
-    throw new PipelineError('CONFIG_INVALID', `${where} is invalid:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
-      details: { file: options.file, problems: lines },
-    });
+    throw new PipelineError(
+      'CONFIG_INVALID',
+      `${where} is invalid:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+      {
+        details: { file: options.file, problems: lines },
+      },
+    );
   }
   const warnings = unknown.map(
-    (name) => `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
+    (name) =>
+      `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
   );
   return { config: deepFreeze(result.data), file: options.file, overrides: applied, warnings };
 }

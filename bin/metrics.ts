@@ -2,14 +2,15 @@
 // each room report through its own small telemetry contract without knowing
 // prom-client. Counters are created on first use from the name and labels a
 // room reports; names follow `<room>_<what>_<unit>` and `_total` for counters.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const help: Record<string, string> = {
   ingest_messages_total: 'Messages received from a transport.',
   ingest_messages_rejected_total: 'Messages rejected, by transport and reason; each is dead-lettered.',
   ingest_readings_total: 'Readings decoded from accepted messages.',
   ingest_readings_rejected_total: 'Readings dropped from otherwise good messages, by reason.',
-  ingest_readings_dropped_total: 'Readings dropped by the aligner (late, duplicate, unknown channel), by reason.',
+  ingest_readings_dropped_total:
+    'Readings dropped by the aligner (late, duplicate, unknown channel), by reason.',
   detector_windows_scored_total: 'Windows scored by the model.',
   detector_windows_skipped_total: 'Windows not scored, by reason (gap, unknown, off).',
   detector_alert_events_total: 'Alert events, by event type and severity.',
@@ -27,7 +28,8 @@ export interface ServiceMetrics {
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gruwatch_process_' });
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'gruwatch_process_' });
   const counters = new Map<string, Counter>();
   const gauges = new Map<string, Gauge>();
   const scoringLatency = new Histogram({
@@ -56,7 +58,12 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     gauge(name, value, labels = {}) {
       let gauge = gauges.get(name);
       if (gauge === undefined) {
-        gauge = new Gauge({ name, help: help[name] ?? name.replace(/_/g, ' '), labelNames: Object.keys(labels), registers: [registry] });
+        gauge = new Gauge({
+          name,
+          help: help[name] ?? name.replace(/_/g, ' '),
+          labelNames: Object.keys(labels),
+          registers: [registry],
+        });
         gauges.set(name, gauge);
       }
       gauge.set(labels, value);

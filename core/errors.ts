@@ -5,7 +5,8 @@
 export const errorCodes = {
   CONFIG_INVALID: 'The configuration file or an environment override does not match the schema.',
   CONFIG_UNREADABLE: 'The configuration file (or a secret file it names) cannot be read or parsed as YAML.',
-  INGEST_DECODE_FAILED: 'A message payload could not be decoded into readings; it is counted and dead-lettered.',
+  INGEST_DECODE_FAILED:
+    'A message payload could not be decoded into readings; it is counted and dead-lettered.',
   INGEST_SOURCE_FAILED: 'A message source (MQTT or Kafka) failed to connect or lost its connection.',
   MODEL_SHAPE_MISMATCH: 'Arrays handed to the model do not match its dimensions.',
   MODEL_ARTIFACT_INVALID: 'A model artifact is truncated, corrupted or fails its checksum.',
@@ -14,6 +15,7 @@ export const errorCodes = {
   DETECTOR_INPUT_INVALID: 'Residuals, scores or observations given to the detector are malformed.',
   DETECTOR_STATE_INCOMPATIBLE: 'Persisted alert state has another version or does not match its schema.',
   SINK_WRITE_FAILED: 'A sink (InfluxDB, webhook, store) could not write a batch.',
+  SINK_QUERY_FAILED: 'A read from a sink (an InfluxQL query) failed or returned an error.',
   SINK_THROTTLED: 'A sink asked gruwatch to slow down (HTTP 429 or 503 with Retry-After).',
   SERVICE_NOT_READY: 'A dependency of the running service is not reachable yet.',
   CLI_USAGE: 'A command-line argument is missing or wrong.',

@@ -21,13 +21,21 @@ describe('root logger', () => {
     root.child({ component: 'ingest.mqtt' }).info({ assetId: 'pump-1' }, 'Connected.');
     root.debug('not written at info');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', component: 'ingest.mqtt', assetId: 'pump-1', msg: 'Connected.' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      component: 'ingest.mqtt',
+      assetId: 'pump-1',
+      msg: 'Connected.',
+    });
   });
 
   it('never writes a secret, whether a Secret value or a redacted path', () => {
     const { lines, stream } = capture();
     const root = createRootLogger({ level: 'info' }, stream);
-    root.info({ mqtt: { password: 'p4ss', url: 'mqtt://x' }, influx: { token: new Secret('t0k') } }, 'Config.');
+    root.info(
+      { mqtt: { password: 'p4ss', url: 'mqtt://x' }, influx: { token: new Secret('t0k') } },
+      'Config.',
+    );
     const text = JSON.stringify(lines);
     expect(text).not.toContain('p4ss');
     expect(text).not.toContain('t0k');

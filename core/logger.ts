@@ -1,7 +1,7 @@
 // The logger type passed around in `deps` (pino's), and the root logger
 // factory used once by bin/. Components derive child loggers with a
 // `component` binding; nothing else in the project creates a logger.
-import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
 
 export type Logger = PinoLogger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -18,7 +18,10 @@ export const redactPaths = [
   '*.headers.authorization',
 ];
 
-export function createRootLogger(options: { level: LogLevel; name?: string }, destination?: DestinationStream): Logger {
+export function createRootLogger(
+  options: { level: LogLevel; name?: string },
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
       name: options.name ?? 'gruwatch',

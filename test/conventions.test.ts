@@ -1,6 +1,6 @@
 // Conventions enforced by a test rather than by reviewers' memory
 // (STYLE §1, §9): room READMEs, import boundaries, the model core's purity.
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,8 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)) found.push(match[1]!);
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g))
+    found.push(match[1]!);
   for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(match[1]!);
   return found;
 }
@@ -58,8 +59,10 @@ describe('project conventions', () => {
           // The model core must stay free of Node built-ins, so it takes the error
           // catalogue directly instead of core/index.js (which also loads config helpers).
           else if (room === 'model' && target === join('core', 'errors.js')) continue;
-          else if (!/^[a-z]+[/\\]index\.js$/.test(target)) violations.push(`${where} (use ${targetRoom}/index.js)`);
-          else if (room !== 'bin' && targetRoom !== 'core') violations.push(`${where} (only bin/ composes rooms)`);
+          else if (!/^[a-z]+[/\\]index\.js$/.test(target))
+            violations.push(`${where} (use ${targetRoom}/index.js)`);
+          else if (room !== 'bin' && targetRoom !== 'core')
+            violations.push(`${where} (only bin/ composes rooms)`);
         }
       }
     }
@@ -71,7 +74,12 @@ describe('project conventions', () => {
     const violations: string[] = [];
     for (const file of sourceFiles(join(root, 'model'))) {
       const rel = relative(root, file);
-      if (rel.startsWith(join('model', 'node') + sep) || rel.startsWith(join('model', 'bench') + sep) || isTest(file)) continue;
+      if (
+        rel.startsWith(join('model', 'node') + sep) ||
+        rel.startsWith(join('model', 'bench') + sep) ||
+        isTest(file)
+      )
+        continue;
       for (const spec of importsOf(file)) if (builtins.has(spec)) violations.push(`${rel} imports ${spec}`);
     }
     expect(violations).toEqual([]);
