@@ -104,13 +104,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       const token = options.apiToken;
       scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
         if (!tokenMatches(token, req.headers.authorization)) {
-          return reply
-            .code(401)
-            .header('www-authenticate', 'Bearer realm="gruwatch"')
-            .send({
-              error: 'unauthorized',
-              message: 'send the API token as "Authorization: Bearer <token>"',
-            });
+          return reply.code(401).header('www-authenticate', 'Bearer realm="gruwatch"').send({
+            error: 'unauthorized',
+            message: 'send the API token as "Authorization: Bearer <token>"',
+          });
         }
       });
     }

@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
 
-export function gruwatchVersion(): string {
-  if (cached !== undefined) return cached;
+function findVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
@@ -15,11 +14,16 @@ export function gruwatchVersion(): string {
         name?: string;
         version?: string;
       };
-      if (pkg.name === 'gruwatch' && pkg.version) return (cached = pkg.version);
+      if (pkg.name === 'gruwatch' && pkg.version) return pkg.version;
     } catch {
       // not here; look one level up
     }
     dir = dirname(dir);
   }
-  return (cached = '0.0.0-unknown');
+  return '0.0.0-unknown';
+}
+
+export function gruwatchVersion(): string {
+  cached ??= findVersion();
+  return cached;
 }
