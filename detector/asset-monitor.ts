@@ -1,0 +1,239 @@
+// The detector for a fleet of assets: per window it decides whether the model
+// should run (machine off, data gap and unknown are not scored), turns the
+// model's residuals into a score, judges it against the asset's threshold and
+// steps the asset's alert lifecycle. Time is the window's end (data time), so
+// replaying the same windows after a restart yields the same events.
+import type { AlertEvent, AssetStatus, ChannelShareValue } from './alert.js';
+import { stepAssetAlert } from './alert-lifecycle.js';
+import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
+import type { DetectorConfig, Silence } from './config.js';
+import { createResidualScorer, type ResidualScorer } from './residual-scorer.js';
+import { evaluateMachineOff, type FrameValues, findMaintenance, findSilence } from './suppression.js';
+import { type AssetThresholds, createAssetThresholds } from './threshold/asset-thresholds.js';
+import type { Calibration } from './threshold/calibrate-threshold.js';
+
+/** What the monitor needs to know of a window before the model runs. */
+export interface MonitoredWindow {
+  assetId: string;
+  /** End of the newest frame, ms since the epoch: the time of the observation. */
+  endMs: number;
+  state: 'ok' | 'gap' | 'unknown';
+  channels: readonly string[];
+  T: number;
+  /** Raw values of the newest frame, for the machine-off rules. */
+  newestFrame: FrameValues;
+}
+
+export type ScoreVerdict = { shouldScore: true } | { shouldScore: false; reason: 'gap' | 'unknown' | 'off' };
+
+/** The outcome of one window: a score when it was scored, the asset's status, and alert events. */
+export interface MonitorResult {
+  assetId: string;
+  atMs: number;
+  status: AssetStatus;
+  scored?: {
+    score: number;
+    threshold: number | undefined;
+    ratio: number | null;
+    contributions: Float64Array; // (C), reused: copy to keep
+    topChannels: ChannelShareValue[];
+  };
+  events: AlertEvent[];
+}
+
+export interface AssetSnapshot {
+  assetId: string;
+  status: AssetStatus;
+  lastAtMs: number | null;
+  score: number | null;
+  threshold: number | null;
+  ratio: number | null;
+  topChannels: ChannelShareValue[];
+  openAlertId: string | null;
+}
+
+/** Everything the monitor must carry across a restart, as plain JSON. */
+export interface MonitorState {
+  version: 1;
+  alerts: Record<string, AssetAlertState>;
+  ewma: Record<string, number>;
+  thresholdHistory: Record<string, number[]>;
+}
+
+export interface AssetMonitor {
+  verdict(window: MonitoredWindow): ScoreVerdict;
+  /** Steps the asset with the window; `residuals` (T, C) when the verdict was to score, else null. */
+  observe(window: MonitoredWindow, residuals: Float32Array | null): MonitorResult;
+  addSilence(silence: Silence): void;
+  removeSilence(predicate: (silence: Silence) => boolean): number;
+  silences(): readonly Silence[];
+  assets(): AssetSnapshot[];
+  /** State of the given assets (all when omitted), for persistence. */
+  snapshot(assetIds?: Iterable<string>): MonitorState;
+  /** Forgets assets (their Kafka partitions moved to another instance). */
+  dropAssets(assetIds: Iterable<string>): void;
+}
+
+export interface AssetMonitorOptions {
+  config: DetectorConfig;
+  /** The model's calibration for each asset (by asset id), from its artifact. */
+  calibrationFor(assetId: string): Calibration;
+  restore?: MonitorState;
+}
+
+export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
+  const { config } = options;
+  const alertStates = new Map<string, AssetAlertState>();
+  const lastScores = new Map<
+    string,
+    { score: number; threshold: number | undefined; ratio: number | null; top: ChannelShareValue[] }
+  >();
+  for (const [assetId, state] of Object.entries(options.restore?.alerts ?? {})) {
+    alertStates.set(assetId, assetAlertStateSchema.parse(state));
+  }
+  const silences: Silence[] = [...config.silences];
+  // One scorer and one threshold set per calibration: assets of one model share them.
+  const scorers = new Map<Calibration, { scorer: ResidualScorer; thresholds: AssetThresholds }>();
+  const restoredEwma = options.restore?.ewma ?? {};
+  const restoredHistory = options.restore?.thresholdHistory ?? {};
+  const partsFor = (assetId: string) => {
+    const calibration = options.calibrationFor(assetId);
+    let parts = scorers.get(calibration);
+    if (parts === undefined) {
+      parts = {
+        scorer: createResidualScorer({
+          scoring: config.scoring,
+          topChannels: config.topChannels,
+          ewma: restoredEwma,
+        }),
+        thresholds: createAssetThresholds({
+          threshold: config.threshold,
+          overrides: config.overrides,
+          calibration,
+          history: restoredHistory,
+        }),
+      };
+      scorers.set(calibration, parts);
+    }
+    return parts;
+  };
+
+  const verdict = (window: MonitoredWindow): ScoreVerdict => {
+    if (window.state !== 'ok') return { shouldScore: false, reason: window.state };
+    if (evaluateMachineOff(window.assetId, window.newestFrame, config.machineOff).off) {
+      return { shouldScore: false, reason: 'off' };
+    }
+    return { shouldScore: true };
+  };
+
+  return {
+    verdict,
+    observe(window, residuals) {
+      const { assetId, endMs } = window;
+      const v = verdict(window);
+      let scored: MonitorResult['scored'];
+      if (v.shouldScore && residuals !== null) {
+        const { scorer, thresholds } = partsFor(assetId);
+        const result = scorer.score({
+          assetId,
+          residuals,
+          T: window.T,
+          C: window.channels.length,
+          channels: window.channels,
+        });
+        const judged = thresholds.judge(assetId, result.score);
+        scored = {
+          score: result.score,
+          threshold: judged.threshold,
+          ratio: judged.ratio,
+          contributions: result.contributions,
+          topChannels: result.topChannels,
+        };
+        lastScores.set(assetId, {
+          score: result.score,
+          threshold: judged.threshold,
+          ratio: judged.ratio,
+          top: result.topChannels,
+        });
+      }
+      const step = stepAssetAlert(
+        alertStates.get(assetId),
+        {
+          assetId,
+          ratio: scored?.ratio ?? null,
+          windowState: window.state,
+          off: !v.shouldScore && v.reason === 'off',
+          suppressed: {
+            silenced: findSilence(assetId, endMs, silences) !== undefined,
+            maintenance: findMaintenance(assetId, endMs, config.maintenance) !== undefined,
+          },
+          topChannels: scored?.topChannels ?? [],
+        },
+        endMs,
+        config.alerts,
+      );
+      alertStates.set(assetId, step.state);
+      return {
+        assetId,
+        atMs: endMs,
+        status: step.state.status,
+        ...(scored ? { scored } : {}),
+        events: step.events,
+      };
+    },
+    addSilence(silence) {
+      silences.push(silence);
+    },
+    removeSilence(predicate) {
+      let removed = 0;
+      for (let i = silences.length - 1; i >= 0; i--) {
+        if (predicate(silences[i]!)) {
+          silences.splice(i, 1);
+          removed++;
+        }
+      }
+      return removed;
+    },
+    silences: () => silences,
+    assets() {
+      return [...alertStates.values()].map((s) => {
+        const last = lastScores.get(s.assetId);
+        return {
+          assetId: s.assetId,
+          status: s.status,
+          lastAtMs: s.lastAtMs,
+          score: last?.score ?? null,
+          threshold: last?.threshold ?? null,
+          ratio: last?.ratio ?? null,
+          topChannels: last?.top ?? [],
+          openAlertId: s.alert?.id ?? null,
+        };
+      });
+    },
+    snapshot(assetIds) {
+      const ids = assetIds === undefined ? [...alertStates.keys()] : [...assetIds];
+      const alerts: Record<string, AssetAlertState> = {};
+      for (const id of ids) {
+        const state = alertStates.get(id);
+        if (state !== undefined) alerts[id] = state;
+      }
+      const ewma: Record<string, number> = {};
+      const thresholdHistory: Record<string, number[]> = {};
+      for (const { scorer, thresholds } of scorers.values()) {
+        const e = scorer.ewmaSnapshot();
+        const h = thresholds.snapshot();
+        for (const id of ids) {
+          if (e[id] !== undefined) ewma[id] = e[id];
+          if (h[id] !== undefined) thresholdHistory[id] = h[id];
+        }
+      }
+      return { version: 1, alerts, ewma, thresholdHistory };
+    },
+    dropAssets(assetIds) {
+      for (const id of assetIds) {
+        alertStates.delete(id);
+        lastScores.delete(id);
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Asset patterns as used by overrides, silences, maintenance windows and
+// machine-off rules: an exact asset id, or a glob where `*` matches any run of
+// characters and `?` exactly one. Nothing else is special, so ids with dots or
+// brackets need no escaping.
+
+/** True when the pattern contains a wildcard. */
+export function isAssetGlob(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('?');
+}
+
+/** True when `assetId` matches `pattern` (whole id, case-sensitive). */
+export function matchesAssetPattern(pattern: string, assetId: string): boolean {
+  if (!isAssetGlob(pattern)) return pattern === assetId;
+  // Iterative glob match with single-star backtracking: linear in practice and
+  // free of the catastrophic cases a generated regular expression can hit.
+  let p = 0;
+  let a = 0;
+  let starP = -1;
+  let starA = 0;
+  while (a < assetId.length) {
+    const token = pattern[p];
+    if (p < pattern.length && (token === '?' || token === assetId[a])) {
+      p += 1;
+      a += 1;
+    } else if (p < pattern.length && token === '*') {
+      starP = p;
+      starA = a;
+      p += 1;
+    } else if (starP !== -1) {
+      p = starP + 1;
+      starA += 1;
+      a = starA;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
+}

@@ -1,0 +1,53 @@
+// Public surface of detector/: residuals → scores → thresholds → alerts.
+// Everything here is pure; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
+
+export type {
+  AlertEvent,
+  AlertEventType,
+  AlertObservation,
+  AssetStatus,
+  ResolveReason,
+  Severity,
+} from './alert.js';
+export { alertEventSchema } from './alert.js';
+export type { AssetStep, LifecycleStep } from './alert-lifecycle.js';
+export { stepAlertLifecycle, stepAssetAlert } from './alert-lifecycle.js';
+export type { AlertLifecycleState, AssetAlertState } from './alert-state.js';
+export {
+  alertStateVersion,
+  createAlertLifecycleState,
+  createAssetAlertState,
+  restoreAlertState,
+  serialiseAlertState,
+} from './alert-state.js';
+export type {
+  AssetMonitor,
+  AssetMonitorOptions,
+  AssetSnapshot,
+  MonitoredWindow,
+  MonitorResult,
+  MonitorState,
+  ScoreVerdict,
+} from './asset-monitor.js';
+export { createAssetMonitor } from './asset-monitor.js';
+export { matchesAssetPattern } from './asset-pattern.js';
+export type {
+  AlertsConfig,
+  DetectorConfig,
+  MachineOffRule,
+  MaintenanceWindow,
+  Silence,
+  ThresholdConfig,
+  ThresholdOverride,
+} from './config.js';
+export { detectorConfigSchema, silenceSchema } from './config.js';
+export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
+export { createResidualScorer } from './residual-scorer.js';
+export type { FrameValues, MachineOffVerdict } from './suppression.js';
+export { evaluateMachineOff, findMaintenance, findSilence, pruneSilences } from './suppression.js';
+export type { AssetThresholds, JudgedScore } from './threshold/asset-thresholds.js';
+export { createAssetThresholds } from './threshold/asset-thresholds.js';
+export type { Calibration } from './threshold/calibrate-threshold.js';
+export { calibrateThreshold, calibrationSchema } from './threshold/calibrate-threshold.js';
+export { DynamicThreshold } from './threshold/dynamic-threshold.js';
+export { resolveThreshold, scoreRatio } from './threshold/resolve-threshold.js';

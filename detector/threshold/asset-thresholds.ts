@@ -1,0 +1,69 @@
+// The threshold each asset's score is judged against, and the resulting ratio:
+// a static override when one matches, else the live dynamic threshold (one
+// per asset) when configured, else the calibrated value from the model artifact.
+import type { ThresholdConfig, ThresholdOverride } from '../config.js';
+import type { Calibration } from './calibrate-threshold.js';
+import { DynamicThreshold } from './dynamic-threshold.js';
+import { resolveThreshold, scoreRatio } from './resolve-threshold.js';
+
+export interface JudgedScore {
+  /** The threshold the score was judged against; undefined during dynamic warm-up. */
+  threshold: number | undefined;
+  /** score / threshold; null when there is no threshold yet. */
+  ratio: number | null;
+  source: 'override' | 'calibrated' | 'dynamic';
+}
+
+export interface AssetThresholdsOptions {
+  threshold: ThresholdConfig;
+  overrides: readonly ThresholdOverride[];
+  calibration: Calibration;
+  /** Dynamic windows per asset to resume from (see `snapshot`). */
+  history?: Record<string, number[]>;
+}
+
+export interface AssetThresholds {
+  /** Judges the asset's newest score; feeds the asset's dynamic window when one is used. */
+  judge(assetId: string, score: number): JudgedScore;
+  /** The dynamic windows per asset, JSON-serialisable, for persistence. */
+  snapshot(): Record<string, number[]>;
+}
+
+export function createAssetThresholds(options: AssetThresholdsOptions): AssetThresholds {
+  const { threshold, overrides, calibration } = options;
+  const live = new Map<string, DynamicThreshold>();
+
+  function dynamicFor(assetId: string): DynamicThreshold | undefined {
+    if (threshold.type !== 'dynamic') return undefined;
+    let found = live.get(assetId);
+    if (found === undefined) {
+      const { type: _type, ...params } = threshold;
+      const floor = threshold.useCalibratedFloor ? calibration.value : undefined;
+      found = new DynamicThreshold(params, floor, options.history?.[assetId]);
+      live.set(assetId, found);
+    }
+    return found;
+  }
+
+  return {
+    judge(assetId, score) {
+      const resolved = resolveThreshold(assetId, calibration.value, overrides);
+      if (resolved.source === 'override') {
+        return { threshold: resolved.value, ratio: scoreRatio(score, resolved.value), source: 'override' };
+      }
+      const dynamic = dynamicFor(assetId);
+      if (dynamic !== undefined) {
+        const value = dynamic.update(score);
+        return { threshold: value, ratio: scoreRatio(score, value), source: 'dynamic' };
+      }
+      return {
+        threshold: calibration.value,
+        ratio: scoreRatio(score, calibration.value),
+        source: 'calibrated',
+      };
+    },
+    snapshot() {
+      return Object.fromEntries([...live].map(([assetId, d]) => [assetId, d.history()]));
+    },
+  };
+}
