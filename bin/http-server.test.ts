@@ -20,6 +20,8 @@ function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean } {
       return { id: 's1', ...input };
     },
     removeSilence: (id) => id === 's1',
+    models: () => [],
+    subscribe: () => () => {},
   };
 }
 
@@ -54,6 +56,7 @@ describe('HTTP server', () => {
     ).toBe(401);
     const ok = await app.inject({ url: '/api/alerts', headers: { authorization: 'Bearer s3cret' } });
     expect(ok.statusCode).toBe(200);
+    expect((await app.inject('/api/alerts?access_token=s3cret')).statusCode).toBe(200);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     expect((await app.inject('/metrics')).statusCode).toBe(200);
   });

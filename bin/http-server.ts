@@ -3,6 +3,7 @@
 // The API is guarded by a bearer token when one is configured; health and
 // metrics are not, so probes and scrapers need no secret.
 import { timingSafeEqual } from 'node:crypto';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -30,6 +31,16 @@ export interface ServiceApi {
   silences(): unknown[];
   addSilence(input: SilenceInput): unknown;
   removeSilence(id: string): boolean;
+  /** The current model per asset group: version, training summary, threshold. */
+  models(): unknown[];
+  /** Live updates for the page; returns the unsubscribe function. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+}
+
+/** One server-sent event of `/api/stream`. */
+export interface LiveEvent {
+  type: 'score' | 'alert' | 'status' | 'model';
+  data: unknown;
 }
 
 export interface HttpServerOptions {
@@ -38,15 +49,20 @@ export interface HttpServerOptions {
   api: ServiceApi;
   logger: Logger;
   now: () => number;
+  /** Directory of the built live page (dashboards/web), served at `/` when given. */
+  webRoot?: string;
 }
 
 const limitSchema = z.coerce.number().int().min(1).max(10_000);
+const accessToken = { access_token: z.string().optional() };
 const scoresQuerySchema = z.strictObject({
+  ...accessToken,
   from: z.coerce.number().optional(),
   to: z.coerce.number().optional(),
   limit: limitSchema.default(1000),
 });
 const alertsQuerySchema = z.strictObject({
+  ...accessToken,
   asset: z.string().min(1).optional(),
   limit: limitSchema.default(100),
 });
@@ -103,7 +119,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (options.apiToken !== undefined) {
       const token = options.apiToken;
       scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!tokenMatches(token, req.headers.authorization)) {
+        // EventSource cannot send headers, so the token may also come as the
+        // access_token query parameter (RFC 6750 §2.3).
+        const fromQuery = (req.query as { access_token?: unknown }).access_token;
+        const header =
+          req.headers.authorization ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined);
+        if (!tokenMatches(token, header)) {
           return reply.code(401).header('www-authenticate', 'Bearer realm="gruwatch"').send({
             error: 'unauthorized',
             message: 'send the API token as "Authorization: Bearer <token>"',
@@ -135,6 +156,29 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       };
     });
     scope.get('/api/silences', async () => ({ silences: api.silences() }));
+    scope.get('/api/models', async () => ({ models: api.models() }));
+    scope.get('/api/stream', (req, reply) => {
+      // Server-sent events: one `event:` per LiveEvent, a comment line as heartbeat so
+      // proxies keep the connection open.
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      const unsubscribe = api.subscribe((event) => {
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+      });
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
+      heartbeat.unref();
+      req.raw.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    });
     scope.post('/api/silences', async (req, reply) => {
       const body = silenceBodySchema.safeParse(req.body);
       if (!body.success) return badRequest(reply, body.error);
@@ -153,6 +197,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         : reply.code(404).send({ error: 'not_found', message: `no silence with id ${req.params.id}` });
     });
   });
+
+  if (options.webRoot !== undefined) {
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', index: 'index.html' });
+  }
 
   return app;
 }
