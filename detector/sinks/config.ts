@@ -1,0 +1,197 @@
+// The `store` section (the local SQLite database: embedded store and outbox)
+// and the `sinks` list (InfluxDB, webhook endpoints). The schema is the type,
+// the validator, the defaults and the documentation (STYLE §5).
+import { z } from 'zod';
+import { secretSchema } from '../../core/index.js';
+import { retryPolicySchema } from './retry-policy.js';
+
+const dayMs = 86_400_000;
+
+export const retentionSchema = z
+  .strictObject({
+    scoresMaxAgeDays: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('Scores older than this many days are pruned.'),
+    alertsMaxAgeDays: z
+      .number()
+      .positive()
+      .default(365)
+      .describe('Alert events older than this many days are pruned.'),
+    framesMaxAgeDays: z
+      .number()
+      .positive()
+      .default(14)
+      .describe('Aligned sensor frames older than this many days are pruned (retraining reads them back).'),
+    pruneIntervalMs: z
+      .int()
+      .positive()
+      .default(60_000)
+      .describe('How often, at most, a commit is followed by a pruning pass.'),
+    pruneChunkRows: z
+      .int()
+      .positive()
+      .default(5_000)
+      .describe('Most rows one pruning pass deletes per table, so pruning never stalls a commit for long.'),
+  })
+  .describe('How long the embedded store keeps records (by record time, not insertion time).');
+
+export type RetentionConfig = z.infer<typeof retentionSchema>;
+
+export const storeConfigSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .default('data/gruwatch.db')
+      .describe(
+        'File of the local SQLite database (WAL mode): the embedded store of scores, alerts and frames, and the outbox of every sink. Its directory must exist.',
+      ),
+    synchronous: z
+      .enum(['full', 'normal'])
+      .default('full')
+      .describe(
+        'SQLite `synchronous` setting. `full` makes every commit survive a power loss; `normal` survives a process crash but may lose the newest commits on power loss, for less disk flushing.',
+      ),
+    maxOutboxRows: z
+      .int()
+      .positive()
+      .default(1_000_000)
+      .describe(
+        'Most rows waiting for delivery, over all sinks. When full, commits fail with a retriable error so input stays with the broker (backpressure); nothing is dropped.',
+      ),
+    maxOutboxBytes: z
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024)
+      .describe(
+        'Most payload bytes waiting for delivery, over all sinks; same behaviour as `maxOutboxRows`.',
+      ),
+    retention: retentionSchema.prefault({}),
+  })
+  .describe('The local database every batch is committed to before it is acknowledged.');
+
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
+export const influxdbSinkConfigSchema = z
+  .strictObject({
+    type: z.literal('influxdb').describe('Write scores, alert events and frames to InfluxDB (v2 write API).'),
+    name: z
+      .string()
+      .min(1)
+      .default('influxdb')
+      .describe('Name of this sink; names its outbox queue and metrics.'),
+    url: z.url().describe('Base URL of InfluxDB, e.g. `http://127.0.0.1:8086`.'),
+    token: secretSchema.describe(
+      'API token (a secret). For InfluxDB 1.8 with authentication, `username:password`.',
+    ),
+    org: z.string().default('-').describe('Organisation (InfluxDB 2.x); ignored by 1.8 and 3 Core.'),
+    bucket: z
+      .string()
+      .min(1)
+      .describe('Bucket written to; for InfluxDB 1.8 `database/retention-policy`, e.g. `gruwatch/autogen`.'),
+    database: z
+      .string()
+      .min(1)
+      .describe('Database name InfluxQL reads use (on 2.x a DBRP mapping of the bucket).'),
+    timeoutMs: z.int().positive().default(10_000).describe('Timeout of one write or query request.'),
+    maxBatchRows: z.int().positive().default(5_000).describe('Most points per write request.'),
+    maxBatchBytes: z
+      .int()
+      .positive()
+      .default(1_000_000)
+      .describe('Most line-protocol bytes per write request (a single larger point is still sent alone).'),
+    measurements: z
+      .strictObject({
+        scores: z.boolean().default(true).describe('Write `gruwatch_score` points.'),
+        alerts: z.boolean().default(true).describe('Write `gruwatch_alert` points.'),
+        frames: z.boolean().default(true).describe('Write `gruwatch_frame` points.'),
+      })
+      .prefault({})
+      .describe('Which measurements this sink writes.'),
+    retry: retryPolicySchema
+      .prefault({})
+      .describe('Retry schedule; by default retries forever, the bounded outbox holds the backlog.'),
+  })
+  .describe('An InfluxDB sink.');
+
+export type InfluxdbSinkConfig = z.infer<typeof influxdbSinkConfigSchema>;
+
+export const webhookSinkConfigSchema = z
+  .strictObject({
+    type: z.literal('webhook').describe('POST each alert event, signed, to an HTTP endpoint.'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, `_`, `.` or `-`')
+      .describe('Name of the endpoint; part of the idempotency key, so keep it stable.'),
+    url: z.url().describe('URL the events are POSTed to.'),
+    signingKey: secretSchema.describe(
+      'HMAC-SHA256 key (a secret) the `webhook-signature` header is computed with; share it with the receiver.',
+    ),
+    assets: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['*'])
+      .describe('Asset ids or globs (`*`, `?`) whose events this endpoint receives.'),
+    minSeverity: z
+      .enum(['warning', 'critical'])
+      .default('warning')
+      .describe('Events below this severity are not sent to this endpoint.'),
+    events: z
+      .array(z.enum(['opened', 'escalated', 'resolved']))
+      .min(1)
+      .default(['opened', 'escalated', 'resolved'])
+      .describe('Event types this endpoint receives.'),
+    timeoutMs: z.int().positive().default(10_000).describe('Timeout of one POST, response included.'),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Extra HTTP headers sent with every request (they cannot replace the signature headers).'),
+    retry: retryPolicySchema
+      .prefault({ maxAttempts: 10 })
+      .describe('Retry schedule; after `maxAttempts` an event becomes a dead letter (replay it later).'),
+  })
+  .describe('A webhook endpoint.');
+
+export type WebhookSinkConfig = z.infer<typeof webhookSinkConfigSchema>;
+
+export const sinkConfigSchema = z.discriminatedUnion('type', [
+  influxdbSinkConfigSchema,
+  webhookSinkConfigSchema,
+]);
+export type SinkConfig = z.infer<typeof sinkConfigSchema>;
+
+export const sinksConfigSchema = z
+  .array(sinkConfigSchema)
+  .default([])
+  .superRefine((sinks, ctx) => {
+    const seen = new Set<string>();
+    sinks.forEach((sink, i) => {
+      const name = sinkQueueName(sink);
+      if (seen.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `sink name "${sink.name}" is used twice for type ${sink.type}; give every sink its own \`name\``,
+        });
+      }
+      seen.add(name);
+    });
+  })
+  .describe('Where committed records are delivered. With no InfluxDB sink the embedded store serves reads.');
+
+export type SinksConfig = z.infer<typeof sinksConfigSchema>;
+
+/** The outbox queue name of a configured sink: `influxdb:<name>` or `webhook:<name>`. */
+export function sinkQueueName(sink: { type: string; name: string }): string {
+  return `${sink.type}:${sink.name}`;
+}
+
+export function retentionMs(retention: RetentionConfig): { scores: number; alerts: number; frames: number } {
+  return {
+    scores: retention.scoresMaxAgeDays * dayMs,
+    alerts: retention.alertsMaxAgeDays * dayMs,
+    frames: retention.framesMaxAgeDays * dayMs,
+  };
+}

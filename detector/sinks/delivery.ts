@@ -1,0 +1,49 @@
+// Wiring of the configured sinks: the routes the local store needs at open,
+// and one started drainer per sink over the store's outbox.
+import type { Clock, Logger } from '../../core/index.js';
+import type { SinksConfig } from './config.js';
+import { createInfluxdbRoute, createInfluxdbSink } from './influxdb-sink.js';
+import type { LocalStore } from './local-store.js';
+import { createOutboxDrainer, type OutboxDrainer, type Sleep } from './outbox-drainer.js';
+import type { OutboxRoute } from './sink.js';
+import type { SinkTelemetry } from './telemetry.js';
+import { createWebhookRoute, createWebhookSink } from './webhook-sink.js';
+
+/** Routes for `createLocalStore`; `instance` names this gruwatch in webhook `source`. */
+export function createSinkRoutes(sinks: SinksConfig, options: { instance: string }): OutboxRoute[] {
+  return sinks.map((sink) =>
+    sink.type === 'influxdb' ? createInfluxdbRoute(sink) : createWebhookRoute(sink, options),
+  );
+}
+
+export interface SinkDrainersDeps {
+  clock: Clock;
+  logger: Logger;
+  telemetry?: SinkTelemetry;
+  /** gruwatch's version for the webhook user-agent. */
+  version: string;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** Creates one drainer per configured sink over `store`'s outbox; call `start()` on each. */
+export function createSinkDrainers(
+  sinks: SinksConfig,
+  store: LocalStore,
+  deps: SinkDrainersDeps,
+): OutboxDrainer[] {
+  return sinks.map((config) => {
+    const sink =
+      config.type === 'influxdb'
+        ? createInfluxdbSink(config, deps)
+        : createWebhookSink(config, { clock: deps.clock, logger: deps.logger, version: deps.version });
+    return createOutboxDrainer(sink, store.outbox, config.retry, {
+      clock: deps.clock,
+      logger: deps.logger,
+      telemetry: deps.telemetry,
+      sleep: deps.sleep,
+      random: deps.random,
+      onEnqueue: (listener) => store.onCommit(listener),
+    });
+  });
+}

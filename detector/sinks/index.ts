@@ -1,0 +1,41 @@
+// Public surface of detector/sinks: the local store (embedded store + outbox),
+// the drainer, the InfluxDB and webhook sinks, and their config schemas.
+
+export type {
+  InfluxdbSinkConfig,
+  SinkConfig,
+  SinksConfig,
+  StoreConfig,
+  WebhookSinkConfig,
+} from './config.js';
+export {
+  influxdbSinkConfigSchema,
+  retentionSchema,
+  sinkConfigSchema,
+  sinkQueueName,
+  sinksConfigSchema,
+  storeConfigSchema,
+  webhookSinkConfigSchema,
+} from './config.js';
+export { listDeadLetters, replayDeadLetters } from './dead-letters.js';
+export type { SinkDrainersDeps } from './delivery.js';
+export { createSinkDrainers, createSinkRoutes } from './delivery.js';
+export { createInfluxdbRoute, createInfluxdbSink } from './influxdb-sink.js';
+export type { InfluxqlReader, InfluxqlReaderConfig } from './influxql-reader.js';
+export { createInfluxqlReader } from './influxql-reader.js';
+export type { LocalStore, LocalStoreDeps, LocalStoreOptions } from './local-store.js';
+export { createLocalStore } from './local-store.js';
+export type { DeadLetter, Outbox } from './outbox.js';
+export type { DrainStep, OutboxDrainer, OutboxDrainerDeps, Sleep } from './outbox-drainer.js';
+export { createOutboxDrainer } from './outbox-drainer.js';
+export type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
+export type { AlertEventRecord, FrameRecord, RecordBatch, ScoreRecord } from './records.js';
+export type { RetryPolicy } from './retry-policy.js';
+export { retryPolicySchema } from './retry-policy.js';
+export type { OutboxEntry, OutboxRoute, OutboxRow, Sink } from './sink.js';
+export type { SinkTelemetry } from './telemetry.js';
+export { noopSinkTelemetry } from './telemetry.js';
+export type { WebhookVerification } from './webhook-signature.js';
+export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
+export type { AlertEventEnvelope } from './webhook-sink.js';
+export { createWebhookRoute, createWebhookSink } from './webhook-sink.js';

@@ -1,0 +1,186 @@
+// The local store: reads after commit, atomic commits, outbox dedupe and bounds, retention, reopen.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSilentLogger, isPipelineError, ManualClock } from '../../core/index.js';
+import { alertAt, batchOf, frameAt, scoreAt } from '../../test/fixtures/sink-records.js';
+import { storeConfigSchema } from './config.js';
+import { createLocalStore, type LocalStore } from './local-store.js';
+import type { OutboxRoute } from './sink.js';
+
+const dayMs = 86_400_000;
+let dir: string;
+let opened: LocalStore[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gruwatch-store-'));
+  opened = [];
+});
+afterEach(() => {
+  for (const store of opened) store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A route that queues one row per score, keyed by asset and time. */
+const scoreRoute: OutboxRoute = {
+  sink: 'test:scores',
+  encode: (batch) =>
+    batch.scores.map((s) => ({ key: `${s.assetId}@${s.atMs}`, payload: `score ${s.score}` })),
+};
+
+function open(
+  clock: ManualClock,
+  overrides: Record<string, unknown> = {},
+  routes: OutboxRoute[] = [scoreRoute],
+): LocalStore {
+  const config = storeConfigSchema.parse({ path: join(dir, 'gruwatch.db'), ...overrides });
+  const store = createLocalStore(config, { clock, logger: createSilentLogger(), routes });
+  opened.push(store);
+  return store;
+}
+
+describe('local store', () => {
+  it('reads back committed scores, alerts and frames, NaN cells included', () => {
+    const store = open(new ManualClock(10 * dayMs));
+    const t0 = 10 * dayMs - 60_000;
+    store.commit(
+      batchOf({
+        scores: [scoreAt('pump-7', t0, 0.4), scoreAt('pump-7', t0 + 1_000, 0.9), scoreAt('fan-2', t0, 0.1)],
+        alerts: [
+          alertAt('pump-7', t0 + 1_000),
+          { ...alertAt('pump-7', t0 + 2_000, 'resolved'), reason: 'recovered' },
+        ],
+        frames: [frameAt('pump-7', t0, [1.5, Number.NaN])],
+      }),
+    );
+    expect(store.queryScores({ assetId: 'pump-7', fromMs: t0, toMs: t0 + 1_000 })).toEqual([
+      scoreAt('pump-7', t0, 0.4),
+    ]);
+    expect(store.queryScores({ assetId: 'pump-7', fromMs: 0, toMs: Infinity }).map((s) => s.score)).toEqual([
+      0.4, 0.9,
+    ]);
+    expect(store.queryAlerts({ newestFirst: true, limit: 1 })).toEqual([
+      { ...alertAt('pump-7', t0 + 2_000, 'resolved'), reason: 'recovered' },
+    ]);
+    expect(store.queryAlerts({ assetId: 'fan-2' })).toEqual([]);
+    const [frame] = store.queryFrames({ assetId: 'pump-7', fromMs: 0, toMs: t0 + 1 });
+    expect(frame.values[0]).toBe(1.5);
+    expect(Number.isNaN(frame.values[1])).toBe(true);
+    expect(store.listAssets()).toEqual(['fan-2', 'pump-7']);
+  });
+
+  it('commits atomically: a bad record leaves neither records nor outbox rows behind', () => {
+    const store = open(new ManualClock(0));
+    const bad = batchOf({
+      scores: [scoreAt('pump-7', 1_000), scoreAt('pump-7', 2_000)],
+      frames: [frameAt('pump-7', 1_000), { ...frameAt('pump-7', 2_000), values: [1] }],
+    });
+    let thrown: unknown;
+    try {
+      store.commit(bad);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isPipelineError(thrown, 'SINK_WRITE_FAILED')).toBe(true);
+    expect((thrown as Error).message).toContain('frames[1].values');
+    expect(store.queryScores({ assetId: 'pump-7', fromMs: 0, toMs: 10_000 })).toEqual([]);
+    expect(store.queryFrames({ assetId: 'pump-7', fromMs: 0, toMs: 10_000 })).toEqual([]);
+    expect(store.outbox.depth()).toEqual({ rows: 0, bytes: 0 });
+    // The store stays usable and its counters are right after the rollback.
+    store.commit(batchOf({ scores: [scoreAt('pump-7', 3_000)] }));
+    expect(store.outbox.depth('test:scores').rows).toBe(1);
+  });
+
+  it('queues one outbox row per route entry, in commit order, and skips a key already queued', () => {
+    const store = open(new ManualClock(0));
+    store.commit(batchOf({ scores: [scoreAt('a', 1), scoreAt('b', 1)] }));
+    store.commit(batchOf({ scores: [scoreAt('a', 1), scoreAt('c', 1)] }));
+    const rows = store.outbox.peek('test:scores', 0, 100, 1_000_000);
+    expect(rows.map((r) => r.key)).toEqual(['a@1', 'b@1', 'c@1']);
+    expect(store.outbox.depth('test:scores').rows).toBe(3);
+  });
+
+  it('refuses a commit with a retriable "outbox full" error instead of dropping, and accepts again once drained', () => {
+    const store = open(new ManualClock(0), { maxOutboxRows: 3 });
+    store.commit(batchOf({ scores: [scoreAt('a', 1), scoreAt('a', 2)] }));
+    let thrown: unknown;
+    try {
+      store.commit(batchOf({ scores: [scoreAt('a', 3), scoreAt('a', 4)] }));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isPipelineError(thrown, 'SINK_WRITE_FAILED')).toBe(true);
+    expect((thrown as { retriable: boolean }).retriable).toBe(true);
+    expect((thrown as Error).message).toContain('outbox full');
+    expect(store.queryScores({ assetId: 'a', fromMs: 0, toMs: 10 }).map((s) => s.atMs)).toEqual([1, 2]);
+    const head = store.outbox.peek('test:scores', 0, 10, 1_000_000);
+    store.outbox.remove(
+      'test:scores',
+      head.map((r) => r.id),
+    );
+    store.commit(batchOf({ scores: [scoreAt('a', 3), scoreAt('a', 4)] }));
+    expect(store.outbox.depth().rows).toBe(2);
+  });
+
+  it('bounds the outbox by bytes too', () => {
+    const store = open(new ManualClock(0), { maxOutboxBytes: 20 });
+    store.commit(batchOf({ scores: [scoreAt('a', 1)] })); // "score 0.5" = 9 bytes
+    store.commit(batchOf({ scores: [scoreAt('a', 2)] }));
+    expect(() => store.commit(batchOf({ scores: [scoreAt('a', 3)] }))).toThrow(/outbox full/);
+  });
+
+  it('prunes records past retention in chunks, keeping newer ones', () => {
+    const clock = new ManualClock(100 * dayMs);
+    const store = open(
+      clock,
+      { retention: { scoresMaxAgeDays: 1, framesMaxAgeDays: 2, pruneChunkRows: 2 } },
+      [],
+    );
+    const old = 100 * dayMs - 3 * dayMs;
+    const recent = 100 * dayMs - 1_000;
+    store.commit(
+      batchOf({
+        scores: [scoreAt('a', old), scoreAt('a', old + 1), scoreAt('a', old + 2), scoreAt('a', recent)],
+        frames: [frameAt('a', old), frameAt('a', recent)],
+        alerts: [alertAt('a', old)],
+      }),
+    );
+    expect(store.prune()).toEqual({ scores: 2, alerts: 0, frames: 1 });
+    expect(store.prune()).toEqual({ scores: 1, alerts: 0, frames: 0 });
+    expect(store.queryScores({ assetId: 'a', fromMs: 0, toMs: Infinity }).map((s) => s.atMs)).toEqual([
+      recent,
+    ]);
+    expect(store.queryFrames({ assetId: 'a', fromMs: 0, toMs: Infinity }).map((f) => f.atMs)).toEqual([
+      recent,
+    ]);
+    expect(store.queryAlerts({}).length).toBe(1);
+  });
+
+  it('prunes on its own after a commit once the prune interval has passed', () => {
+    const clock = new ManualClock(100 * dayMs);
+    const store = open(clock, { retention: { scoresMaxAgeDays: 1, pruneIntervalMs: 60_000 } }, []);
+    store.commit(batchOf({ scores: [scoreAt('a', 90 * dayMs)] }));
+    expect(store.queryScores({ assetId: 'a', fromMs: 0, toMs: Infinity }).length).toBe(1);
+    clock.advance(60_000);
+    store.commit(batchOf({ scores: [scoreAt('a', 100 * dayMs)] }));
+    expect(store.queryScores({ assetId: 'a', fromMs: 0, toMs: Infinity }).map((s) => s.atMs)).toEqual([
+      100 * dayMs,
+    ]);
+  });
+
+  it('keeps committed records and queued rows across a close and reopen', () => {
+    const clock = new ManualClock(0);
+    const first = open(clock);
+    first.commit(batchOf({ scores: [scoreAt('a', 1), scoreAt('a', 2)] }));
+    first.close();
+    const second = open(clock);
+    expect(second.outbox.depth('test:scores')).toEqual({ rows: 2, bytes: 18 });
+    expect(second.outbox.peek('test:scores', 0, 10, 1_000).map((r) => r.key)).toEqual(['a@1', 'a@2']);
+    expect(second.queryScores({ assetId: 'a', fromMs: 0, toMs: 10 }).length).toBe(2);
+  });
+
+  it('names the path when the database cannot be opened', () => {
+    expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
+  });
+});

@@ -1,0 +1,254 @@
+// The local durable boundary: one SQLite database (WAL) holding the embedded
+// store and every sink's outbox. `commit` writes a batch's records and their
+// outbox rows in one transaction; when it returns, the batch is durable and
+// the pipeline may acknowledge the input it came from.
+import Database from 'better-sqlite3';
+import { type Clock, type Logger, PipelineError } from '../../core/index.js';
+import { type RetentionConfig, retentionMs } from './config.js';
+import { createOutbox, type DeadLetter, type Outbox } from './outbox.js';
+import type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
+import type { AlertEventRecord, FrameRecord, RecordBatch, ScoreRecord } from './records.js';
+import type { OutboxEntry, OutboxRoute } from './sink.js';
+import { createStoreQueries } from './store-queries.js';
+import { migrateStore } from './store-schema.js';
+import { noopSinkTelemetry, type SinkTelemetry } from './telemetry.js';
+
+export interface LocalStoreOptions {
+  path: string;
+  retention: RetentionConfig;
+  synchronous?: 'full' | 'normal';
+  maxOutboxRows?: number;
+  maxOutboxBytes?: number;
+}
+
+export interface LocalStoreDeps {
+  clock: Clock;
+  logger: Logger;
+  telemetry?: SinkTelemetry;
+  /** One per enabled downstream sink; each commit enqueues what they encode. */
+  routes?: readonly OutboxRoute[];
+}
+
+export interface LocalStore extends RecordReader {
+  /**
+   * Writes the records and their outbox rows atomically. Throws a retriable
+   * SINK_WRITE_FAILED when the outbox is full or the disk write fails, and a
+   * non-retriable one for a malformed record; in both cases nothing is written.
+   */
+  commit(batch: RecordBatch): void;
+  queryScores(query: ScoreQuery): ScoreRecord[];
+  queryAlerts(query: AlertQuery): AlertEventRecord[];
+  queryFrames(query: FrameQuery): FrameRecord[];
+  listAssets(): string[];
+  /** Deletes up to one chunk per table of records past retention; returns the rows deleted. */
+  prune(): { scores: number; alerts: number; frames: number };
+  readonly outbox: Outbox;
+  listDeadLetters(filter?: { sink?: string; limit?: number }): DeadLetter[];
+  replayDeadLetters(filter?: { sink?: string; ids?: readonly number[] }): number;
+  /** Calls `listener` after every successful commit; returns the unsubscribe function. */
+  onCommit(listener: () => void): () => void;
+  close(): void;
+}
+
+function invalid(field: string, message: string, details: Record<string, unknown>): PipelineError {
+  return new PipelineError('SINK_WRITE_FAILED', `record rejected by the local store: ${field} ${message}`, {
+    details: { field, ...details },
+  });
+}
+
+export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDeps): LocalStore {
+  const logger = deps.logger.child({ component: 'detector.sinks.store' });
+  const telemetry = deps.telemetry ?? noopSinkTelemetry;
+  const routes = deps.routes ?? [];
+  let db: Database.Database;
+  try {
+    db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('busy_timeout = 5000');
+    migrateStore(db, options.path);
+  } catch (err) {
+    if (err instanceof PipelineError) throw err;
+    throw new PipelineError(
+      'SINK_WRITE_FAILED',
+      `cannot open the local store at ${options.path} (store.path)`,
+      {
+        retriable: false,
+        cause: err,
+        details: { path: options.path },
+      },
+    );
+  }
+  const outbox = createOutbox(
+    db,
+    { maxRows: options.maxOutboxRows ?? 1_000_000, maxBytes: options.maxOutboxBytes ?? 512 * 1024 * 1024 },
+    telemetry,
+  );
+  const queries = createStoreQueries(db);
+  const maxAge = retentionMs(options.retention);
+  const listeners = new Set<() => void>();
+  let lastPruneMs = deps.clock.nowMs();
+  let isClosed = false;
+
+  const insertScore = db.prepare(
+    `INSERT OR REPLACE INTO scores (asset_id, at_ms, score, threshold, ratio, model_version, state, channels, contributions, top_channels)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertAlert = db.prepare(
+    `INSERT OR REPLACE INTO alerts (id, type, at_ms, asset_id, severity, ratio, peak_ratio, top_channels, opened_at_ms, model_version, reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertFrame = db.prepare(
+    'INSERT OR REPLACE INTO frames (asset_id, at_ms, state, channels, vals) VALUES (?, ?, ?, ?, ?)',
+  );
+  const pruneKeys = {
+    scores: 'asset_id, at_ms',
+    alerts: 'id, type, at_ms',
+    frames: 'asset_id, at_ms',
+  } as const;
+  const pruneStatements = (['scores', 'alerts', 'frames'] as const).map((table) => ({
+    table,
+    statement: db.prepare(
+      `DELETE FROM ${table} WHERE (${pruneKeys[table]}) IN (SELECT ${pruneKeys[table]} FROM ${table} WHERE at_ms < ? ORDER BY at_ms LIMIT ?)`,
+    ),
+  }));
+
+  const writeBatch = db.transaction(
+    (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[]) => {
+      batch.scores.forEach((s, i) => {
+        if (!Number.isFinite(s.score) || !Number.isFinite(s.threshold) || !Number.isFinite(s.ratio)) {
+          throw invalid(`scores[${i}]`, 'has a non-finite score, threshold or ratio', {
+            assetId: s.assetId,
+            atMs: s.atMs,
+          });
+        }
+        if (s.contributions.length !== s.channels.length) {
+          throw invalid(
+            `scores[${i}].contributions`,
+            `has ${s.contributions.length} entries for ${s.channels.length} channels`,
+            {
+              assetId: s.assetId,
+              atMs: s.atMs,
+            },
+          );
+        }
+        insertScore.run(
+          s.assetId,
+          s.atMs,
+          s.score,
+          s.threshold,
+          s.ratio,
+          s.modelVersion,
+          s.state,
+          JSON.stringify(s.channels),
+          JSON.stringify(s.contributions),
+          JSON.stringify(s.topChannels),
+        );
+      });
+      batch.alerts.forEach((a, i) => {
+        if (!Number.isFinite(a.ratio) || !Number.isFinite(a.peakRatio)) {
+          throw invalid(`alerts[${i}]`, 'has a non-finite ratio or peakRatio', { alertId: a.id });
+        }
+        insertAlert.run(
+          a.id,
+          a.type,
+          a.atMs,
+          a.assetId,
+          a.severity,
+          a.ratio,
+          a.peakRatio,
+          JSON.stringify(a.topChannels),
+          a.openedAtMs,
+          a.modelVersion,
+          a.reason ?? null,
+        );
+      });
+      batch.frames.forEach((f, i) => {
+        if (f.values.length !== f.channels.length) {
+          throw invalid(
+            `frames[${i}].values`,
+            `has ${f.values.length} values for ${f.channels.length} channels`,
+            {
+              assetId: f.assetId,
+              atMs: f.atMs,
+            },
+          );
+        }
+        const values = Float64Array.from(f.values);
+        insertFrame.run(f.assetId, f.atMs, f.state, JSON.stringify(f.channels), Buffer.from(values.buffer));
+      });
+      const nowMs = deps.clock.nowMs();
+      for (const { sink, entries } of encoded) outbox.enqueue(sink, entries, nowMs);
+    },
+  );
+
+  const prune = (): { scores: number; alerts: number; frames: number } => {
+    const nowMs = deps.clock.nowMs();
+    lastPruneMs = nowMs;
+    const deleted = { scores: 0, alerts: 0, frames: 0 };
+    for (const { table, statement } of pruneStatements) {
+      deleted[table] = statement.run(nowMs - maxAge[table], options.retention.pruneChunkRows).changes;
+    }
+    return deleted;
+  };
+
+  return {
+    commit(batch) {
+      if (isClosed) throw new PipelineError('SINK_WRITE_FAILED', 'commit after the local store was closed');
+      const encoded = routes.map((route) => ({ sink: route.sink, entries: route.encode(batch) }));
+      let rows = 0;
+      let bytes = 0;
+      for (const { entries } of encoded) {
+        rows += entries.length;
+        for (const e of entries) bytes += Buffer.byteLength(e.payload);
+      }
+      outbox.assertRoomFor(rows, bytes);
+      try {
+        writeBatch(batch, encoded);
+      } catch (err) {
+        outbox.recount();
+        if (err instanceof PipelineError) throw err;
+        throw new PipelineError(
+          'SINK_WRITE_FAILED',
+          `cannot write a batch to the local store at ${options.path}`,
+          {
+            retriable: true,
+            cause: err,
+            details: { path: options.path },
+          },
+        );
+      }
+      for (const listener of listeners) listener();
+      if (deps.clock.nowMs() - lastPruneMs >= options.retention.pruneIntervalMs) {
+        try {
+          prune();
+        } catch (err) {
+          // Pruning is housekeeping: the batch is already committed.
+          logger.warn({ err }, 'Pruning the local store failed; will try again.');
+        }
+      }
+    },
+    queryScores: queries.queryScores,
+    queryAlerts: queries.queryAlerts,
+    queryFrames: queries.queryFrames,
+    listAssets: queries.listAssets,
+    prune,
+    outbox,
+    listDeadLetters: (filter) => outbox.listDeadLetters(filter),
+    replayDeadLetters: (filter = {}) => {
+      const replayed = outbox.replayDeadLetters(filter, deps.clock.nowMs());
+      if (replayed > 0) for (const listener of listeners) listener();
+      return replayed;
+    },
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      if (isClosed) return;
+      isClosed = true;
+      listeners.clear();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// The tables of the local database: the embedded store (scores, alerts,
+// frames) and the delivery queues (outbox, dead_letters). `user_version`
+// records the layout so a later release can migrate instead of guessing.
+import type { Database } from 'better-sqlite3';
+import { PipelineError } from '../../core/index.js';
+
+export const storeSchemaVersion = 1;
+
+const ddl = `
+CREATE TABLE IF NOT EXISTS scores (
+  asset_id TEXT NOT NULL, at_ms INTEGER NOT NULL, score REAL NOT NULL, threshold REAL NOT NULL,
+  ratio REAL NOT NULL, model_version TEXT NOT NULL, state TEXT NOT NULL,
+  channels TEXT NOT NULL, contributions TEXT NOT NULL, top_channels TEXT NOT NULL,
+  PRIMARY KEY (asset_id, at_ms)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scores_by_time ON scores (at_ms);
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT NOT NULL, type TEXT NOT NULL, at_ms INTEGER NOT NULL, asset_id TEXT NOT NULL,
+  severity TEXT NOT NULL, ratio REAL NOT NULL, peak_ratio REAL NOT NULL, top_channels TEXT NOT NULL,
+  opened_at_ms INTEGER NOT NULL, model_version TEXT NOT NULL, reason TEXT,
+  PRIMARY KEY (id, type, at_ms)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_asset ON alerts (asset_id, at_ms);
+CREATE TABLE IF NOT EXISTS frames (
+  asset_id TEXT NOT NULL, at_ms INTEGER NOT NULL, state TEXT NOT NULL,
+  channels TEXT NOT NULL, vals BLOB NOT NULL,
+  PRIMARY KEY (asset_id, at_ms)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS frames_by_time ON frames (at_ms);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
+  bytes INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT, created_ms INTEGER NOT NULL,
+  UNIQUE (sink, key)
+);
+CREATE INDEX IF NOT EXISTS outbox_by_sink ON outbox (sink, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL, error TEXT NOT NULL, created_ms INTEGER NOT NULL, dead_lettered_ms INTEGER NOT NULL,
+  UNIQUE (sink, key)
+);
+`;
+
+/** Creates the tables of an empty database; refuses a database written by a newer layout. */
+export function migrateStore(db: Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > storeSchemaVersion) {
+    throw new PipelineError(
+      'SINK_WRITE_FAILED',
+      `local store ${path} has layout version ${version}, newer than this release understands (${storeSchemaVersion}); upgrade gruwatch or point \`store.path\` elsewhere`,
+      { details: { path, version } },
+    );
+  }
+  db.exec(ddl);
+  db.pragma(`user_version = ${storeSchemaVersion}`);
+}

@@ -1,0 +1,77 @@
+// Webhook endpoint filters, the envelope and idempotency keys.
+import { describe, expect, it } from 'vitest';
+import { alertAt, batchOf } from '../../test/fixtures/sink-records.js';
+import { webhookSinkConfigSchema } from './config.js';
+import { createWebhookRoute, isWebhookEventSelected, webhookIdempotencyKey } from './webhook-sink.js';
+
+const endpoint = (overrides: Record<string, unknown> = {}) =>
+  webhookSinkConfigSchema.parse({
+    type: 'webhook',
+    name: 'ops',
+    url: 'http://127.0.0.1:9/hook',
+    signingKey: 'k',
+    ...overrides,
+  });
+
+describe('webhook filters', () => {
+  const cases: [string, Record<string, unknown>, Parameters<typeof alertAt>, boolean][] = [
+    ['defaults take every event', {}, ['pump-7', 1, 'resolved', 'warning'], true],
+    ['asset glob matches', { assets: ['pump-*'] }, ['pump-7', 1, 'opened', 'warning'], true],
+    ['asset glob does not match', { assets: ['pump-*', 'fan-?'] }, ['fan-22', 1, 'opened', 'warning'], false],
+    ['exact asset id', { assets: ['fan-2'] }, ['fan-2', 1, 'opened', 'warning'], true],
+    ['below minimum severity', { minSeverity: 'critical' }, ['a', 1, 'escalated', 'warning'], false],
+    ['at minimum severity', { minSeverity: 'critical' }, ['a', 1, 'escalated', 'critical'], true],
+    ['event type not selected', { events: ['opened'] }, ['a', 1, 'resolved', 'critical'], false],
+    ['event type selected', { events: ['opened', 'resolved'] }, ['a', 1, 'resolved', 'critical'], true],
+  ];
+  it.each(cases)('%s', (_name, overrides, args, isSelected) => {
+    expect(isWebhookEventSelected(endpoint(overrides), alertAt(...args))).toBe(isSelected);
+  });
+});
+
+describe('webhook route', () => {
+  it('encodes one documented envelope per selected event, keyed by a stable idempotency key', () => {
+    const route = createWebhookRoute(endpoint({ assets: ['pump-*'] }), { instance: 'plant-a' });
+    const opened = alertAt('pump-7', Date.UTC(2026, 0, 1), 'opened', 'critical');
+    const entries = route.encode(batchOf({ alerts: [opened, alertAt('fan-2', 5)] }));
+    expect(route.sink).toBe('webhook:ops');
+    expect(entries).toHaveLength(1);
+    expect(JSON.parse(entries[0].payload)).toEqual({
+      specversion: '1.0',
+      type: 'io.gruwatch.alert.opened',
+      source: 'gruwatch/plant-a',
+      id: entries[0].key,
+      time: '2026-01-01T00:00:00.000Z',
+      datacontenttype: 'application/json',
+      dataschema: 'https://gruwatch.dev/schemas/alert-event/v1',
+      data: {
+        version: 1,
+        alertId: 'pump-7-1000',
+        assetId: 'pump-7',
+        event: 'opened',
+        severity: 'critical',
+        ratio: 1.5,
+        peakRatio: 2,
+        topChannels: ['vib', 'temp'],
+        atMs: Date.UTC(2026, 0, 1),
+        openedAtMs: 1000,
+        modelVersion: 'm-1',
+        reason: null,
+      },
+    });
+    // Encoding again (a redelivery after a crash) gives the same key and bytes.
+    expect(route.encode(batchOf({ alerts: [opened] }))).toEqual(entries);
+  });
+
+  it('gives each endpoint, alert, event type and time its own key', () => {
+    const base = alertAt('a', 10, 'opened');
+    const keys = new Set([
+      webhookIdempotencyKey('ops', base),
+      webhookIdempotencyKey('audit', base),
+      webhookIdempotencyKey('ops', { ...base, id: 'a-2' }),
+      webhookIdempotencyKey('ops', { ...base, type: 'escalated' }),
+      webhookIdempotencyKey('ops', { ...base, atMs: 11 }),
+    ]);
+    expect(keys.size).toBe(5);
+  });
+});
