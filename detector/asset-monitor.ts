@@ -15,8 +15,8 @@ import type { Calibration } from './threshold/calibrate-threshold.js';
 /** What the monitor needs to know of a window before the model runs. */
 export interface MonitoredWindow {
   assetId: string;
-  /** End of the newest frame, ms since the epoch: the time of the observation. */
-  endMs: number;
+  /** Start of the newest frame, ms since the epoch: the time of the observation (the newest row's time). */
+  atMs: number;
   state: 'ok' | 'gap' | 'unknown';
   channels: readonly string[];
   T: number;
@@ -129,7 +129,7 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
   return {
     verdict,
     observe(window, residuals) {
-      const { assetId, endMs } = window;
+      const { assetId, atMs } = window;
       const v = verdict(window);
       let scored: MonitorResult['scored'];
       if (v.shouldScore && residuals !== null) {
@@ -164,18 +164,18 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
           windowState: window.state,
           off: !v.shouldScore && v.reason === 'off',
           suppressed: {
-            silenced: findSilence(assetId, endMs, silences) !== undefined,
-            maintenance: findMaintenance(assetId, endMs, config.maintenance) !== undefined,
+            silenced: findSilence(assetId, atMs, silences) !== undefined,
+            maintenance: findMaintenance(assetId, atMs, config.maintenance) !== undefined,
           },
           topChannels: scored?.topChannels ?? [],
         },
-        endMs,
+        atMs,
         config.alerts,
       );
       alertStates.set(assetId, step.state);
       return {
         assetId,
-        atMs: endMs,
+        atMs,
         status: step.state.status,
         ...(scored ? { scored } : {}),
         events: step.events,

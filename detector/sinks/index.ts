@@ -23,7 +23,13 @@ export { createSinkDrainers, createSinkRoutes } from './delivery.js';
 export { createInfluxdbRoute, createInfluxdbSink } from './influxdb-sink.js';
 export type { InfluxqlReader, InfluxqlReaderConfig } from './influxql-reader.js';
 export { createInfluxqlReader } from './influxql-reader.js';
-export type { LocalStore, LocalStoreDeps, LocalStoreOptions } from './local-store.js';
+export type {
+  JournalReading,
+  LocalStore,
+  LocalStoreDeps,
+  LocalStoreOptions,
+  PipelineCommit,
+} from './local-store.js';
 export { createLocalStore } from './local-store.js';
 export type { DeadLetter, Outbox } from './outbox.js';
 export type { DrainStep, OutboxDrainer, OutboxDrainerDeps, Sleep } from './outbox-drainer.js';

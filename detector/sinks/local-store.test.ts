@@ -180,6 +180,43 @@ describe('local store', () => {
     expect(second.queryScores({ assetId: 'a', fromMs: 0, toMs: 10 }).length).toBe(2);
   });
 
+  it('keeps the journal and asset state of a commit across a reopen, and neither of a refused commit', () => {
+    const clock = new ManualClock(10 * dayMs);
+    const store = open(clock);
+    const reading = { assetId: 'pump-1', channel: 'flow', timestampMs: 5_000, value: 1.5, receivedAtMs: 5_010 };
+    store.commit(batchOf({ scores: [scoreAt('pump-1', 5_000)] }), {
+      journal: [reading, { ...reading, channel: 'speed', value: 2 }],
+      assetState: new Map([['pump-1', '{"progress":1}']]),
+    });
+    expect(() =>
+      store.commit(batchOf({ scores: [{ ...scoreAt('pump-1', 6_000), score: Number.NaN }] }), {
+        journal: [{ ...reading, timestampMs: 6_000 }],
+        assetState: new Map([['pump-1', '{"progress":2}']]),
+      }),
+    ).toThrow();
+    store.close();
+    const reopened = open(clock);
+    expect(reopened.readJournal()).toEqual([reading, { ...reading, channel: 'speed', value: 2 }]);
+    expect(reopened.readAssetStates()).toEqual(new Map([['pump-1', '{"progress":1}']]));
+  });
+
+  it('prunes journal readings older than journalKeepMs behind the newest one', () => {
+    const clock = new ManualClock(10 * dayMs);
+    const store = createLocalStore(
+      { ...storeConfigSchema.parse({ path: join(dir, 'journal.db') }), journalKeepMs: 1_000 },
+      { clock, logger: createSilentLogger() },
+    );
+    opened.push(store);
+    for (let i = 0; i < 100; i++) {
+      store.commit(batchOf({}), {
+        journal: [{ assetId: 'a', channel: 'c', timestampMs: i * 100, value: i, receivedAtMs: i * 100 }],
+      });
+    }
+    const kept = store.readJournal().map((r) => r.timestampMs);
+    expect(kept[0]).toBe(9_900 - 1_000);
+    expect(kept.at(-1)).toBe(9_900);
+  });
+
   it('names the path when the database cannot be opened', () => {
     expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
   });

@@ -19,6 +19,24 @@ export interface LocalStoreOptions {
   synchronous?: 'full' | 'normal';
   maxOutboxRows?: number;
   maxOutboxBytes?: number;
+  /** Journal readings older than the newest one minus this are pruned (default: one hour). */
+  journalKeepMs?: number;
+}
+
+/** One reading of a committed delivery, as the journal keeps it. */
+export interface JournalReading {
+  assetId: string;
+  channel: string;
+  timestampMs: number;
+  value: number;
+  receivedAtMs: number;
+}
+
+/** What the live pipeline commits together with a batch. */
+export interface PipelineCommit {
+  journal?: readonly JournalReading[];
+  /** Detector state per touched asset, as JSON text. */
+  assetState?: ReadonlyMap<string, string>;
 }
 
 export interface LocalStoreDeps {
@@ -35,7 +53,13 @@ export interface LocalStore extends RecordReader {
    * SINK_WRITE_FAILED when the outbox is full or the disk write fails, and a
    * non-retriable one for a malformed record; in both cases nothing is written.
    */
-  commit(batch: RecordBatch): void;
+  commit(batch: RecordBatch, pipeline?: PipelineCommit): void;
+  /** Resolves once the outbox is below 90% of its limits (at once when it is). */
+  waitForCapacity(): Promise<void>;
+  /** The journal, oldest first. */
+  readJournal(): JournalReading[];
+  /** Detector state per asset, as committed last. */
+  readAssetStates(): Map<string, string>;
   queryScores(query: ScoreQuery): ScoreRecord[];
   queryAlerts(query: AlertQuery): AlertEventRecord[];
   queryFrames(query: FrameQuery): FrameRecord[];
@@ -113,8 +137,33 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     ),
   }));
 
+  const insertJournal = db.prepare(
+    'INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES (?, ?, ?, ?, ?)',
+  );
+  const upsertAssetState = db.prepare(
+    'INSERT INTO asset_state (asset_id, state, updated_ms) VALUES (?, ?, ?) ON CONFLICT (asset_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms',
+  );
+  const pruneJournal = db.prepare('DELETE FROM journal WHERE ts_ms < ?');
+  const journalKeepMs = options.journalKeepMs ?? 3_600_000;
+  let newestJournalMs = (db.prepare('SELECT MAX(ts_ms) AS m FROM journal').get() as { m: number | null }).m ?? 0;
+  let commitsSinceJournalPrune = 0;
+
   const writeBatch = db.transaction(
-    (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[]) => {
+    (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[], pipeline: PipelineCommit) => {
+      const journal = pipeline.journal ?? [];
+      for (let i = 0; i < journal.length; i++) {
+        const r = journal[i]!;
+        insertJournal.run(r.assetId, r.channel, r.timestampMs, r.value, r.receivedAtMs);
+        if (r.timestampMs > newestJournalMs) newestJournalMs = r.timestampMs;
+      }
+      if (pipeline.assetState !== undefined) {
+        const nowMs = deps.clock.nowMs();
+        for (const [assetId, state] of pipeline.assetState) upsertAssetState.run(assetId, state, nowMs);
+      }
+      if (journal.length > 0 && ++commitsSinceJournalPrune >= 100) {
+        commitsSinceJournalPrune = 0;
+        pruneJournal.run(newestJournalMs - journalKeepMs);
+      }
       batch.scores.forEach((s, i) => {
         if (!Number.isFinite(s.score) || !Number.isFinite(s.threshold) || !Number.isFinite(s.ratio)) {
           throw invalid(`scores[${i}]`, 'has a non-finite score, threshold or ratio', {
@@ -193,7 +242,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   };
 
   return {
-    commit(batch) {
+    commit(batch, pipeline = {}) {
       if (isClosed) throw new PipelineError('SINK_WRITE_FAILED', 'commit after the local store was closed');
       const encoded = routes.map((route) => ({ sink: route.sink, entries: route.encode(batch) }));
       let rows = 0;
@@ -204,7 +253,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       }
       outbox.assertRoomFor(rows, bytes);
       try {
-        writeBatch(batch, encoded);
+        writeBatch(batch, encoded, pipeline);
       } catch (err) {
         outbox.recount();
         if (err instanceof PipelineError) throw err;
@@ -227,6 +276,34 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
           logger.warn({ err }, 'Pruning the local store failed; will try again.');
         }
       }
+    },
+    async waitForCapacity() {
+      const limits = {
+        rows: 0.9 * (options.maxOutboxRows ?? 1_000_000),
+        bytes: 0.9 * (options.maxOutboxBytes ?? 512 * 1024 * 1024),
+      };
+      for (;;) {
+        const depth = outbox.depth();
+        if (isClosed || (depth.rows < limits.rows && depth.bytes < limits.bytes)) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    readJournal() {
+      return (
+        db
+          .prepare('SELECT asset_id, channel, ts_ms, value, received_ms FROM journal ORDER BY seq')
+          .all() as { asset_id: string; channel: string; ts_ms: number; value: number; received_ms: number }[]
+      ).map((r) => ({
+        assetId: r.asset_id,
+        channel: r.channel,
+        timestampMs: r.ts_ms,
+        value: r.value,
+        receivedAtMs: r.received_ms,
+      }));
+    },
+    readAssetStates() {
+      const rows = db.prepare('SELECT asset_id, state FROM asset_state').all() as { asset_id: string; state: string }[];
+      return new Map(rows.map((r) => [r.asset_id, r.state]));
     },
     queryScores: queries.queryScores,
     queryAlerts: queries.queryAlerts,

@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 1;
+export const storeSchemaVersion = 2;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -40,6 +40,17 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   attempts INTEGER NOT NULL, error TEXT NOT NULL, created_ms INTEGER NOT NULL, dead_lettered_ms INTEGER NOT NULL,
   UNIQUE (sink, key)
 );
+-- The live pipeline's durable state (layout 2): the readings of committed deliveries,
+-- replayed after a restart to rebuild open cells and window rings, and each asset's
+-- detector state as of the last commit.
+CREATE TABLE IF NOT EXISTS journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, channel TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL, value REAL NOT NULL, received_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_by_time ON journal (ts_ms);
+CREATE TABLE IF NOT EXISTS asset_state (
+  asset_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** Creates the tables of an empty database; refuses a database written by a newer layout. */
