@@ -17,7 +17,7 @@ export const errorCodes = {
   SINK_WRITE_FAILED: 'A sink (InfluxDB, webhook, store) could not write a batch.',
   SINK_QUERY_FAILED: 'A read from a sink (an InfluxQL query) failed or returned an error.',
   SINK_THROTTLED: 'A sink asked gruwatch to slow down (HTTP 429 or 503 with Retry-After).',
-  SIMULATOR_PUBLISH_FAILED: 'The plant simulator could not connect to, publish to or write its target (MQTT, Kafka, CSV or labels file).',
+  SIMULATOR_PUBLISH_FAILED: 'The simulator could not reach or write its target (MQTT, Kafka or files).',
   SERVICE_NOT_READY: 'A dependency of the running service is not reachable yet.',
   CLI_USAGE: 'A command-line argument is missing or wrong.',
 } as const;

@@ -1,0 +1,12 @@
+// Public surface of the plant simulator: the run entry point and its option
+// schema for `gruwatch simulate`, and the plant generator for offline use.
+export type { AnomalyKind, AnomalySpec, GroundTruthLabel } from './anomaly.js';
+export { anomalyKinds, anomalySpecSchema } from './anomaly.js';
+export type { AssetKind } from './assets/asset-model.js';
+export { assetKinds } from './assets/asset-model.js';
+export type { SimulateOptions, SimulateOptionsInput, SimulateTarget } from './config.js';
+export { simulateOptionsSchema } from './config.js';
+export type { AssetFrame, Plant, PlantAsset, PlantOptions, PlantTick, RandomAnomalies } from './plant.js';
+export { createPlant, tickReadings } from './plant.js';
+export type { SimulationCounters, SimulationDeps, SimulationHandle } from './run-simulation.js';
+export { runSimulation } from './run-simulation.js';
