@@ -33,6 +33,12 @@ export interface ServiceApi {
   removeSilence(id: string): boolean;
   /** The current model per asset group: version, training summary, threshold. */
   models(): unknown[];
+  /**
+   * Signals of one asset with the model's reconstruction, for the live page's asset view:
+   * `{ channels, points: [{ atMs, values, reconstruction | null }] }` (NaN cells become null in JSON).
+   * Optional: without it the endpoint answers `{ available: false }`.
+   */
+  frames?(query: { assetId: string; fromMs?: number; toMs?: number; limit: number }): unknown;
   /** Live updates for the page; returns the unsubscribe function. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -144,6 +150,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           ...(query.data.to !== undefined ? { toMs: query.data.to } : {}),
         }),
       };
+    });
+    scope.get<{ Params: { id: string } }>('/api/assets/:id/frames', async (req, reply) => {
+      const query = scoresQuerySchema.safeParse(req.query);
+      if (!query.success) return badRequest(reply, query.error);
+      if (api.frames === undefined) return { available: false, channels: [], points: [] };
+      return api.frames({
+        assetId: req.params.id,
+        limit: query.data.limit,
+        ...(query.data.from !== undefined ? { fromMs: query.data.from } : {}),
+        ...(query.data.to !== undefined ? { toMs: query.data.to } : {}),
+      });
     });
     scope.get('/api/alerts', async (req, reply) => {
       const query = alertsQuerySchema.safeParse(req.query);

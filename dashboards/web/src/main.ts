@@ -1,0 +1,86 @@
+// The live page: loads the asset snapshot and recent alerts, keeps them
+// current from the server-sent event stream, and routes between the views by
+// the URL hash (#/, #/asset/<id>, #/alerts, #/model).
+import { createApiClient } from './api-client.js';
+import type { AlertEventView, AssetSnapshot } from './api-types.js';
+import { h } from './dom.js';
+import { LiveStore } from './live-store.js';
+import { askToken } from './token-prompt.js';
+import { createAlertsView } from './views/alerts-view.js';
+import { createAssetView } from './views/asset-view.js';
+import { createModelView } from './views/model-view.js';
+import { createOverviewView } from './views/overview-view.js';
+import type { View, ViewContext } from './views/view.js';
+
+const largeTypeKey = 'gruwatch.largeType';
+
+const api = createApiClient({ askToken });
+const store = new LiveStore();
+const context: ViewContext = { api, store };
+const main = document.getElementById('view')!;
+const connection = document.getElementById('connection')!;
+let current: View | null = null;
+
+function route(): void {
+  current?.dispose();
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [name, ...rest] = hash.split('/');
+  if (name === 'asset' && rest.length > 0)
+    current = createAssetView(context, decodeURIComponent(rest.join('/')));
+  else if (name === 'alerts') current = createAlertsView(context);
+  else if (name === 'model') current = createModelView(context);
+  else current = createOverviewView(context);
+  main.replaceChildren(current.el);
+  const active = name === 'asset' ? '' : name || 'overview';
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    link.toggleAttribute('aria-current', link.dataset.view === active);
+  }
+  document.title = `gruwatch · ${name || 'overview'}`;
+}
+
+async function refreshSnapshot(): Promise<void> {
+  const [{ assets }, { alerts }] = await Promise.all([
+    api.get<{ assets: AssetSnapshot[] }>('api/assets'),
+    api.get<{ alerts: AlertEventView[] }>('api/alerts?limit=500'),
+  ]);
+  store.setAssets(assets);
+  store.setAlerts(alerts);
+}
+
+function showError(err: unknown): void {
+  main.prepend(h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+}
+
+function setupLargeType(): void {
+  const button = document.getElementById('large-type')!;
+  const apply = (on: boolean) => {
+    document.documentElement.classList.toggle('large-type', on);
+    button.setAttribute('aria-pressed', String(on));
+  };
+  const fromUrl = new URLSearchParams(location.search).get('wall');
+  apply(fromUrl !== null ? fromUrl !== '0' : localStorage.getItem(largeTypeKey) === '1');
+  button.addEventListener('click', () => {
+    const on = !document.documentElement.classList.contains('large-type');
+    localStorage.setItem(largeTypeKey, on ? '1' : '0');
+    apply(on);
+  });
+}
+
+setupLargeType();
+store.subscribe((change) => current?.onChange(change));
+window.addEventListener('hashchange', route);
+refreshSnapshot()
+  .catch(showError)
+  .finally(() => {
+    route();
+    api.stream(
+      (message) => store.apply(message),
+      (state) => {
+        connection.textContent = state === 'open' ? 'live' : state;
+        connection.dataset.state = state;
+        // Events published before the stream was subscribed (first connect or a
+        // reconnect) are missing: fetch the snapshot again once it is open.
+        if (state === 'open') void refreshSnapshot().catch(showError);
+      },
+    );
+  });

@@ -1,0 +1,199 @@
+// Open and recent alerts (severity, duration, top channels) and silences: an
+// operator silences an asset, or a glob of assets, for a period; the service
+// suppresses new alerts on it until then (detector/suppression.ts).
+
+import { type AlertPeriod, groupAlertEvents } from '../alert-periods.js';
+import type { SilenceView } from '../api-types.js';
+import { clear, formatDuration, formatRatio, formatTime, h } from '../dom.js';
+import type { View, ViewContext } from './view.js';
+
+const durations = [
+  { label: '15 minutes', ms: 15 * 60_000 },
+  { label: '1 hour', ms: 3_600_000 },
+  { label: '4 hours', ms: 4 * 3_600_000 },
+  { label: '24 hours', ms: 24 * 3_600_000 },
+  { label: '7 days', ms: 7 * 24 * 3_600_000 },
+];
+
+export function createAlertsView({ api, store }: ViewContext): View {
+  const openBody = h('tbody');
+  const recentBody = h('tbody');
+  const silenceList = h('ul', { class: 'silences', id: 'silence-list' });
+  const message = h('p', { class: 'form-message', role: 'status', id: 'silence-message' });
+  const assetInput = h('input', {
+    name: 'asset',
+    id: 'silence-asset',
+    required: true,
+    placeholder: 'asset id or pattern, e.g. pump-*',
+    autocomplete: 'off',
+  });
+  const durationSelect = h(
+    'select',
+    { name: 'duration', id: 'silence-duration' },
+    ...durations.map((d) => h('option', { value: d.ms, selected: d.ms === 3_600_000 }, d.label)),
+  );
+  const reasonInput = h('input', {
+    name: 'reason',
+    id: 'silence-reason',
+    placeholder: 'reason (shown to others)',
+  });
+  const form = h(
+    'form',
+    { class: 'silence-form', id: 'silence-form' },
+    h('label', {}, 'Asset ', assetInput),
+    h('label', {}, 'for ', durationSelect),
+    h('label', {}, 'Reason ', reasonInput),
+    h('button', { type: 'submit' }, 'Silence'),
+  );
+  const alertTable = (body: HTMLTableSectionElement, id: string) =>
+    h(
+      'table',
+      { class: 'alerts', id },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Severity'),
+          h('th', {}, 'Asset'),
+          h('th', {}, 'Opened'),
+          h('th', {}, 'Duration'),
+          h('th', { class: 'num' }, 'Peak ratio'),
+          h('th', {}, 'Top channels'),
+          h('th', {}, ''),
+        ),
+      ),
+      body,
+    );
+  const el = h(
+    'section',
+    { class: 'view alerts-view', 'data-view': 'alerts' },
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Alerts')),
+    h(
+      'div',
+      { class: 'panel' },
+      h('h2', {}, 'Open'),
+      h('div', { class: 'table-wrap' }, alertTable(openBody, 'open-alerts')),
+    ),
+    h(
+      'div',
+      { class: 'panel' },
+      h('h2', {}, 'Silence an asset'),
+      form,
+      message,
+      h('h3', {}, 'Active silences'),
+      silenceList,
+    ),
+    h(
+      'div',
+      { class: 'panel' },
+      h('h2', {}, 'Recent'),
+      h('div', { class: 'table-wrap' }, alertTable(recentBody, 'recent-alerts')),
+    ),
+  );
+
+  const row = (alert: AlertPeriod, nowMs: number) => {
+    const silenceButton = h('button', { type: 'button', class: 'small' }, 'Silence…');
+    silenceButton.addEventListener('click', () => {
+      assetInput.value = alert.assetId;
+      reasonInput.focus();
+    });
+    const endMs = alert.resolvedAtMs ?? nowMs;
+    return h(
+      'tr',
+      { 'data-alert': alert.id, 'data-asset': alert.assetId },
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: 'badge', 'data-status': 'alerting', 'data-severity': alert.severity },
+          alert.severity,
+        ),
+      ),
+      h('td', {}, h('a', { href: `#/asset/${encodeURIComponent(alert.assetId)}` }, alert.assetId)),
+      h('td', {}, formatTime(alert.openedAtMs)),
+      h('td', {}, formatDuration(endMs - alert.openedAtMs), alert.flapping ? ' (flapping)' : ''),
+      h('td', { class: 'num' }, formatRatio(alert.peakRatio)),
+      h('td', { class: 'top-channels' }, alert.topChannels.join(', ') || '–'),
+      h('td', {}, alert.resolvedAtMs === null ? silenceButton : ''),
+    );
+  };
+
+  const renderAlerts = () => {
+    const alerts = groupAlertEvents(store.alertEvents);
+    // Durations of open alerts run to the newest data time the page has seen.
+    let nowMs = 0;
+    for (const entry of store.assets.values()) nowMs = Math.max(nowMs, entry.snapshot.lastAtMs ?? 0);
+    for (const a of alerts) nowMs = Math.max(nowMs, a.lastEventAtMs);
+    const open = alerts.filter((a) => a.resolvedAtMs === null);
+    const recent = alerts.filter((a) => a.resolvedAtMs !== null);
+    openBody.replaceChildren(...open.map((a) => row(a, nowMs)));
+    recentBody.replaceChildren(...recent.slice(0, 100).map((a) => row(a, nowMs)));
+    if (open.length === 0)
+      openBody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No open alerts.')));
+    if (recent.length === 0)
+      recentBody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No resolved alerts yet.')));
+  };
+
+  const loadSilences = async () => {
+    const { silences } = await api.get<{ silences: SilenceView[] }>('api/silences');
+    clear(silenceList);
+    if (silences.length === 0) silenceList.append(h('li', { class: 'muted' }, 'None.'));
+    for (const silence of silences) {
+      const item = h(
+        'li',
+        { 'data-pattern': silence.assetPattern },
+        h('strong', {}, silence.assetPattern),
+        ` until ${formatTime(silence.untilMs)}`,
+        silence.reason ? ` — ${silence.reason}` : '',
+        h('span', { class: 'muted' }, ` (by ${silence.createdBy})`),
+      );
+      // Services without silence ids remove a silence by its asset pattern.
+      const id = silence.id ?? silence.assetPattern;
+      const remove = h('button', { type: 'button', class: 'small' }, 'Remove');
+      remove.addEventListener('click', async () => {
+        await api.send('DELETE', `api/silences/${encodeURIComponent(id)}`);
+        await loadSilences();
+      });
+      item.append(' ', remove);
+      silenceList.append(item);
+    }
+  };
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const asset = assetInput.value.trim();
+    if (asset === '') return;
+    message.textContent = 'Saving…';
+    try {
+      await api.send('POST', 'api/silences', {
+        asset,
+        durationMs: Number(durationSelect.value),
+        reason: reasonInput.value.trim() || 'silenced from the live page',
+        createdBy: 'live page',
+      });
+      message.textContent = `${asset} silenced for ${durationSelect.selectedOptions[0]?.textContent ?? ''}.`;
+      message.dataset.outcome = 'ok';
+      reasonInput.value = '';
+      await loadSilences();
+    } catch (err) {
+      message.textContent = err instanceof Error ? err.message : String(err);
+      message.dataset.outcome = 'error';
+    }
+  });
+
+  renderAlerts();
+  void loadSilences().catch((err: unknown) => {
+    message.textContent = `Silences could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+  });
+
+  return {
+    el,
+    onChange(change) {
+      if (change.alerts || change.structural) renderAlerts();
+    },
+    dispose() {},
+  };
+}

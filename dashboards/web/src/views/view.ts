@@ -1,0 +1,15 @@
+// The contract between the router and a view: a view renders into its own
+// element, reacts to store changes, and releases its charts on dispose.
+import type { ApiClient } from '../api-client.js';
+import type { Change, LiveStore } from '../live-store.js';
+
+export interface ViewContext {
+  api: ApiClient;
+  store: LiveStore;
+}
+
+export interface View {
+  readonly el: HTMLElement;
+  onChange(change: Change): void;
+  dispose(): void;
+}
