@@ -3,6 +3,7 @@
 // prom-client. Counters are created on first use from the name and labels a
 // room reports; names follow `<room>_<what>_<unit>` and `_total` for counters.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { SinkTelemetry } from '../detector/sinks/index.js';
 
 const help: Record<string, string> = {
   ingest_messages_total: 'Messages received from a transport.',
@@ -17,31 +18,41 @@ const help: Record<string, string> = {
   sink_records_delivered_total: 'Records delivered by a sink.',
   sink_retries_total: 'Failed delivery attempts that will be retried, by sink.',
   sink_dead_letters_total: 'Records moved to the dead-letter store, by sink.',
+  sink_queue_depth_rows: 'Rows waiting in the outbox of a sink.',
+  detector_model_info: 'The model serving an asset group (value 1), by model name and version.',
+  detector_asset_state: 'Assets by alert-lifecycle status.',
 };
 
 export interface ServiceMetrics {
   readonly registry: Registry;
   count(name: string, labels?: Readonly<Record<string, string>>, increment?: number): void;
   gauge(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
-  readonly scoringLatency: Histogram<'asset'>;
+  readonly scoringLatency: Histogram;
+  /** The sinks' telemetry contract, backed by the counters and gauges above. */
+  readonly sinkTelemetry: SinkTelemetry;
 }
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'gruwatch_process_' });
+    collectDefaultMetrics({ register: registry, prefix: 'gruwatch_' });
   const counters = new Map<string, Counter>();
   const gauges = new Map<string, Gauge>();
   const scoringLatency = new Histogram({
     name: 'detector_score_latency_seconds',
     help: 'Time to reconstruct and score one window.',
-    labelNames: ['asset'],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],
   });
-  return {
+  const metrics: ServiceMetrics = {
     registry,
     scoringLatency,
+    sinkTelemetry: {
+      queueDepth: (sink, rows) => metrics.gauge('sink_queue_depth_rows', rows, { sink }),
+      retried: (sink, rows) => metrics.count('sink_retries_total', { sink }, rows),
+      delivered: (sink, rows) => metrics.count('sink_records_delivered_total', { sink }, rows),
+      deadLettered: (sink, rows) => metrics.count('sink_dead_letters_total', { sink }, rows),
+    },
     count(name, labels = {}, increment = 1) {
       let counter = counters.get(name);
       if (counter === undefined) {
@@ -69,4 +80,5 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       gauge.set(labels, value);
     },
   };
+  return metrics;
 }
