@@ -11,10 +11,20 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out, err };
 }
 
+const base = `
+ingest:
+  mqtt: { url: 'mqtt://127.0.0.1:1883', clientId: test, topics: ['plants/{asset}/telemetry'] }
+  decoder: { type: json }
+  assets: [{ channels: [flow, speed] }]
+  window: { T: 64, hop: 16 }
+detector: { scoring: { hopSteps: 16 } }
+`;
+
+/** Writes `text` followed by the smallest valid configuration, so line numbers stay those of `text`. */
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gruwatch-cli-'));
   const file = join(dir, name);
-  writeFileSync(file, text);
+  writeFileSync(file, text + base);
   return file;
 }
 
@@ -63,7 +73,10 @@ describe('gruwatch CLI', () => {
   });
 
   it('config print redacts secrets', async () => {
-    const { code, out } = await run(['config', 'print'], { GRUWATCH_HTTP__API_TOKEN: 'very-secret-token' });
+    const file = tempFile('ok.yaml', '');
+    const { code, out } = await run(['config', 'print', file], {
+      GRUWATCH_HTTP__API_TOKEN: 'very-secret-token',
+    });
     expect(code).toBe(0);
     expect(out).not.toContain('very-secret-token');
     expect(JSON.parse(out).http.apiToken).toBe('[redacted]');

@@ -2,17 +2,16 @@
 // public surface; only commands that really work are listed here.
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { isPipelineError } from '../core/index.js';
+import { createRootLogger, isPipelineError, type Logger, systemClock } from '../core/index.js';
+import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
 import { listEnvOverrideKeys } from './env-overrides.js';
 import { loadConfig } from './load-config.js';
+import { startService } from './service.js';
+import { registerSimulateCommand } from './simulate-command.js';
+import { registerTrainCommand } from './train-command.js';
 import { gruwatchVersion } from './version.js';
-
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
+import { defaultWebRoot } from './web-root.js';
 
 const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
@@ -78,10 +77,49 @@ function buildProgram(io: CliIo): Command {
       }
     });
 
+  registerSimulateCommand(program, io);
+  registerTrainCommand(program, io);
+
+  program
+    .command('run')
+    .description(
+      'run the detection service: sources → model → detector → store and sinks, with the HTTP server',
+    )
+    .requiredOption('-c, --config <file>', 'YAML configuration file', io.env.GRUWATCH_CONFIG)
+    .action(async (options: { config: string }) => {
+      const loaded = loadConfig(configSchema, { file: options.config, env: io.env });
+      const logger = createRootLogger({ level: loaded.config.logging.level });
+      for (const warning of loaded.warnings) logger.warn({ warning }, 'Configuration warning.');
+      const service = await startService(loaded.config, {
+        logger,
+        clock: systemClock,
+        webRoot: defaultWebRoot(),
+      });
+      await waitForSignal(logger);
+      await service.stop();
+      logger.flush();
+    });
+
   return program;
 }
 
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'Shutting down; a second signal exits at once.');
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
 /** Runs the CLI and returns the exit code (the caller exits). */
+export type { CliIo };
+
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
   try {

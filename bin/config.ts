@@ -3,6 +3,10 @@
 // defaults and the documentation (`gruwatch config schema`, `config env`).
 import { z } from 'zod';
 import { secretSchema } from '../core/index.js';
+import { detectorConfigSchema } from '../detector/index.js';
+import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
+import { ingestConfigSchema } from '../ingest/index.js';
+import { modelConfigSchema } from '../model/index.js';
 
 export const loggingConfigSchema = z
   .strictObject({
@@ -45,8 +49,49 @@ export const configSchema = z
       .describe(
         "Directory for gruwatch's own durable state: embedded store, sink buffers, webhook outbox, alert state and model registry. Relative paths are resolved against the working directory.",
       ),
+    instance: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        'Name of this gruwatch instance, used in webhook sources and logs; defaults to the host name.',
+      ),
     logging: loggingConfigSchema.prefault({}),
     http: httpConfigSchema.prefault({}),
+    ingest: ingestConfigSchema,
+    model: modelConfigSchema.prefault({}),
+    detector: detectorConfigSchema.prefault({}),
+    store: storeConfigSchema.prefault({}),
+    sinks: sinksConfigSchema.default([]),
+  })
+  .superRefine((c, ctx) => {
+    // The window shape is read by ingest (windower), model (training) and detector (scoring);
+    // they must agree, or scores would cover other steps than the windows hold.
+    if (c.ingest.window.T !== c.model.windowSteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'windowSteps'],
+        message: `model.windowSteps (${c.model.windowSteps}) must equal ingest.window.T (${c.ingest.window.T}); set both to the same window length`,
+      });
+    }
+    if (c.ingest.window.hop !== c.model.hopSteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'hopSteps'],
+        message: `model.hopSteps (${c.model.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}); set both to the same hop`,
+      });
+    }
+    if (
+      c.detector.scoring.aggregate === 'mse_last_hop' &&
+      c.detector.scoring.hopSteps !== c.ingest.window.hop
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['detector', 'scoring', 'hopSteps'],
+        message: `detector.scoring.hopSteps (${c.detector.scoring.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}) so that every step is scored exactly once`,
+      });
+    }
   })
   .describe(
     'gruwatch configuration. Every key may also be set from the environment: see `gruwatch config env`.',

@@ -6,6 +6,17 @@ import { isPipelineError, Secret } from '../core/index.js';
 import { configSchema } from './config.js';
 import { loadConfig } from './load-config.js';
 
+// The smallest valid configuration: one MQTT source, JSON payloads, one asset group. Tests append
+// it after the keys they exercise, so line numbers in messages stay those of the keys under test.
+const base = `
+ingest:
+  mqtt: { url: 'mqtt://127.0.0.1:1883', clientId: test, topics: ['plants/{asset}/telemetry'] }
+  decoder: { type: json }
+  assets: [{ channels: [flow, speed] }]
+  window: { T: 64, hop: 16 }
+detector: { scoring: { hopSteps: 16 } }
+`;
+
 function problemsOf(fn: () => unknown): string[] {
   try {
     fn();
@@ -22,13 +33,13 @@ describe('loadConfig', () => {
   });
 
   it('fills defaults when the file is empty', () => {
-    const { config } = loadConfig(configSchema, { text: '', file: 'empty.yaml', env: {} });
+    const { config } = loadConfig(configSchema, { text: `${base}`, file: 'empty.yaml', env: {} });
     expect(config.http.port).toBe(8080);
     expect(config.logging.level).toBe('info');
   });
 
   it('returns a deeply frozen object', () => {
-    const { config } = loadConfig(configSchema, { text: 'http:\n  port: 9000\n', env: {} });
+    const { config } = loadConfig(configSchema, { text: `http:\n  port: 9000\n${base}`, env: {} });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.http)).toBe(true);
     expect(() => {
@@ -38,14 +49,18 @@ describe('loadConfig', () => {
 
   it('names a misspelt key with its line and the nearest known key', () => {
     const problems = problemsOf(() =>
-      loadConfig(configSchema, { text: 'logging:\n  levle: debug\n', file: 'plant.yaml', env: {} }),
+      loadConfig(configSchema, { text: `logging:\n  levle: debug\n${base}`, file: 'plant.yaml', env: {} }),
     );
     expect(problems).toEqual(['logging.levle: unknown key at plant.yaml:2; did you mean "level"?']);
   });
 
   it('names the key, the bad value, its line and what is expected', () => {
     const problems = problemsOf(() =>
-      loadConfig(configSchema, { text: 'http:\n  host: x\n  port: eighty\n', file: 'plant.yaml', env: {} }),
+      loadConfig(configSchema, {
+        text: `http:\n  host: x\n  port: eighty\n${base}`,
+        file: 'plant.yaml',
+        env: {},
+      }),
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
@@ -55,20 +70,20 @@ describe('loadConfig', () => {
 
   it('lists every problem, not just the first', () => {
     const problems = problemsOf(() =>
-      loadConfig(configSchema, { text: 'http:\n  port: -1\nlogging:\n  level: loud\n', env: {} }),
+      loadConfig(configSchema, { text: `http:\n  port: -1\nlogging:\n  level: loud\n${base}`, env: {} }),
     );
     expect(problems.map((p) => p.split(':')[0])).toEqual(['logging.level', 'http.port']);
   });
 
   it('applies environment overrides and names the variable when one is wrong', () => {
     const ok = loadConfig(configSchema, {
-      text: 'http:\n  port: 9000\n',
+      text: `http:\n  port: 9000\n${base}`,
       env: { GRUWATCH_HTTP__PORT: '9100' },
     });
     expect(ok.config.http.port).toBe(9100);
     expect(ok.overrides.map((o) => o.envName)).toEqual(['GRUWATCH_HTTP__PORT']);
     const problems = problemsOf(() =>
-      loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PORT: '99999' } }),
+      loadConfig(configSchema, { text: `${base}`, env: { GRUWATCH_HTTP__PORT: '99999' } }),
     );
     expect(problems[0]).toContain('from GRUWATCH_HTTP__PORT');
   });
@@ -77,15 +92,18 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gruwatch-secret-'));
     const file = join(dir, 'token');
     writeFileSync(file, 'from-file\n');
-    const fromText = loadConfig(configSchema, { text: 'http:\n  apiToken: abc\n', env: {} }).config.http
-      .apiToken;
+    const fromText = loadConfig(configSchema, { text: `http:\n  apiToken: abc\n${base}`, env: {} }).config
+      .http.apiToken;
     // { env: NAME } is read from the process environment while the config is parsed
     vi.stubEnv('GRUWATCH_TEST_TOKEN', 'from-env');
     const fromEnv = loadConfig(configSchema, {
-      text: 'http:\n  apiToken: { env: GRUWATCH_TEST_TOKEN }\n',
+      text: `http:\n  apiToken: { env: GRUWATCH_TEST_TOKEN }\n${base}`,
       env: {},
     });
-    const fromFile = loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__API_TOKEN_FILE: file } });
+    const fromFile = loadConfig(configSchema, {
+      text: `${base}`,
+      env: { GRUWATCH_HTTP__API_TOKEN_FILE: file },
+    });
     expect(fromText).toBeInstanceOf(Secret);
     expect(fromText?.reveal()).toBe('abc');
     expect(fromFile.config.http.apiToken?.reveal()).toBe('from-file');
@@ -96,22 +114,25 @@ describe('loadConfig', () => {
 
   it('refuses a secret whose environment variable is missing, saying which', () => {
     const problems = problemsOf(() =>
-      loadConfig(configSchema, { text: 'http:\n  apiToken: { env: GRUWATCH_TEST_SURELY_UNSET }\n', env: {} }),
+      loadConfig(configSchema, {
+        text: `http:\n  apiToken: { env: GRUWATCH_TEST_SURELY_UNSET }\n${base}`,
+        env: {},
+      }),
     );
     expect(problems[0]).toContain('environment variable GRUWATCH_TEST_SURELY_UNSET is not set');
   });
 
   it('refuses YAML that does not parse, and a top level that is not a mapping', () => {
-    expect(() => loadConfig(configSchema, { text: 'http: [1, 2\n', file: 'x.yaml', env: {} })).toThrow(
+    expect(() => loadConfig(configSchema, { text: `http: [1, 2\n${base}`, file: 'x.yaml', env: {} })).toThrow(
       /not valid YAML/,
     );
-    expect(() => loadConfig(configSchema, { text: '- a\n- b\n', file: 'x.yaml', env: {} })).toThrow(
+    expect(() => loadConfig(configSchema, { text: `- a\n- b\n`, file: 'x.yaml', env: {} })).toThrow(
       /must be a YAML mapping/,
     );
   });
 
   it('warns about GRUWATCH_ variables that match no key', () => {
-    const { warnings } = loadConfig(configSchema, { text: '', env: { GRUWATCH_HTTP__PROT: '1' } });
+    const { warnings } = loadConfig(configSchema, { text: `${base}`, env: { GRUWATCH_HTTP__PROT: '1' } });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('GRUWATCH_HTTP__PROT');
   });

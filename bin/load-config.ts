@@ -154,6 +154,19 @@ export function explainIssues(
   return lines;
 }
 
+/** Names of environment variables the file itself names as secret sources (`{ env: NAME }`). */
+function referencedEnvNames(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) referencedEnvNames(item, found);
+  else if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0]![0] === 'env' && typeof entries[0]![1] === 'string') {
+      found.add(entries[0]![1]);
+    }
+    for (const [, child] of entries) referencedEnvNames(child, found);
+  }
+  return found;
+}
+
 export interface LoadConfigOptions {
   /** Path of the YAML file; undefined = defaults plus environment only. */
   file?: string;
@@ -219,9 +232,12 @@ export function loadConfig<S extends z.ZodType>(
       },
     );
   }
-  const warnings = unknown.map(
-    (name) =>
-      `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
-  );
+  const referenced = referencedEnvNames(raw);
+  const warnings = unknown
+    .filter((name) => !referenced.has(name))
+    .map(
+      (name) =>
+        `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
+    );
   return { config: deepFreeze(result.data), file: options.file, overrides: applied, warnings };
 }

@@ -34,8 +34,7 @@ export interface ServiceMetrics {
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'gruwatch_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gruwatch_' });
   const counters = new Map<string, Counter>();
   const gauges = new Map<string, Gauge>();
   const scoringLatency = new Histogram({

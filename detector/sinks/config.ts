@@ -44,9 +44,9 @@ export const storeConfigSchema = z
     path: z
       .string()
       .min(1)
-      .default('data/gruwatch.db')
+      .optional()
       .describe(
-        'File of the local SQLite database (WAL mode): the embedded store of scores, alerts and frames, and the outbox of every sink. Its directory must exist.',
+        'File of the local SQLite database (WAL mode): the embedded store of scores, alerts and frames, and the outbox of every sink. Defaults to gruwatch.db in dataDir.',
       ),
     synchronous: z
       .enum(['full', 'normal'])

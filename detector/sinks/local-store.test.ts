@@ -35,7 +35,10 @@ function open(
   routes: OutboxRoute[] = [scoreRoute],
 ): LocalStore {
   const config = storeConfigSchema.parse({ path: join(dir, 'gruwatch.db'), ...overrides });
-  const store = createLocalStore(config, { clock, logger: createSilentLogger(), routes });
+  const store = createLocalStore(
+    { ...config, path: config.path ?? join(dir, 'gruwatch.db') },
+    { clock, logger: createSilentLogger(), routes },
+  );
   opened.push(store);
   return store;
 }
@@ -183,7 +186,13 @@ describe('local store', () => {
   it('keeps the journal and asset state of a commit across a reopen, and neither of a refused commit', () => {
     const clock = new ManualClock(10 * dayMs);
     const store = open(clock);
-    const reading = { assetId: 'pump-1', channel: 'flow', timestampMs: 5_000, value: 1.5, receivedAtMs: 5_010 };
+    const reading = {
+      assetId: 'pump-1',
+      channel: 'flow',
+      timestampMs: 5_000,
+      value: 1.5,
+      receivedAtMs: 5_010,
+    };
     store.commit(batchOf({ scores: [scoreAt('pump-1', 5_000)] }), {
       journal: [reading, { ...reading, channel: 'speed', value: 2 }],
       assetState: new Map([['pump-1', '{"progress":1}']]),
@@ -203,7 +212,7 @@ describe('local store', () => {
   it('prunes journal readings older than journalKeepMs behind the newest one', () => {
     const clock = new ManualClock(10 * dayMs);
     const store = createLocalStore(
-      { ...storeConfigSchema.parse({ path: join(dir, 'journal.db') }), journalKeepMs: 1_000 },
+      { ...storeConfigSchema.parse({}), path: join(dir, 'journal.db'), journalKeepMs: 1_000 },
       { clock, logger: createSilentLogger() },
     );
     opened.push(store);

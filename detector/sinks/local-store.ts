@@ -145,7 +145,8 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   );
   const pruneJournal = db.prepare('DELETE FROM journal WHERE ts_ms < ?');
   const journalKeepMs = options.journalKeepMs ?? 3_600_000;
-  let newestJournalMs = (db.prepare('SELECT MAX(ts_ms) AS m FROM journal').get() as { m: number | null }).m ?? 0;
+  let newestJournalMs =
+    (db.prepare('SELECT MAX(ts_ms) AS m FROM journal').get() as { m: number | null }).m ?? 0;
   let commitsSinceJournalPrune = 0;
 
   const writeBatch = db.transaction(
@@ -290,9 +291,13 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     },
     readJournal() {
       return (
-        db
-          .prepare('SELECT asset_id, channel, ts_ms, value, received_ms FROM journal ORDER BY seq')
-          .all() as { asset_id: string; channel: string; ts_ms: number; value: number; received_ms: number }[]
+        db.prepare('SELECT asset_id, channel, ts_ms, value, received_ms FROM journal ORDER BY seq').all() as {
+          asset_id: string;
+          channel: string;
+          ts_ms: number;
+          value: number;
+          received_ms: number;
+        }[]
       ).map((r) => ({
         assetId: r.asset_id,
         channel: r.channel,
@@ -302,7 +307,10 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       }));
     },
     readAssetStates() {
-      const rows = db.prepare('SELECT asset_id, state FROM asset_state').all() as { asset_id: string; state: string }[];
+      const rows = db.prepare('SELECT asset_id, state FROM asset_state').all() as {
+        asset_id: string;
+        state: string;
+      }[];
       return new Map(rows.map((r) => [r.asset_id, r.state]));
     },
     queryScores: queries.queryScores,

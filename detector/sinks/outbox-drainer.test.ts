@@ -51,11 +51,14 @@ afterEach(() => {
 });
 
 function openStore(clock: ManualClock): LocalStore {
-  const store = createLocalStore(storeConfigSchema.parse({ path: join(dir, 'gruwatch.db') }), {
-    clock,
-    logger: createSilentLogger(),
-    routes: [route],
-  });
+  const store = createLocalStore(
+    { ...storeConfigSchema.parse({}), path: join(dir, 'gruwatch.db') },
+    {
+      clock,
+      logger: createSilentLogger(),
+      routes: [route],
+    },
+  );
   stores.push(store);
   return store;
 }
@@ -288,12 +291,15 @@ describe('outbox drainer', () => {
   it('reports the queue depth per sink as rows are queued and delivered', async () => {
     const clock = new ManualClock(0);
     const { counts, telemetry } = countingTelemetry();
-    const store = createLocalStore(storeConfigSchema.parse({ path: join(dir, 'depth.db') }), {
-      clock,
-      logger: createSilentLogger(),
-      routes: [route],
-      telemetry,
-    });
+    const store = createLocalStore(
+      { ...storeConfigSchema.parse({}), path: join(dir, 'depth.db') },
+      {
+        clock,
+        logger: createSilentLogger(),
+        routes: [route],
+        telemetry,
+      },
+    );
     stores.push(store);
     commitScores(store, 1, 2, 3);
     expect(counts.depth).toBe(3);

@@ -77,11 +77,14 @@ async function run(synchronous: 'full' | 'normal', batches: number) {
       url: 'http://127.0.0.1:9/',
       signingKey: 'k',
     });
-    const store = createLocalStore(storeConfigSchema.parse({ path: join(dir, 'bench.db'), synchronous }), {
-      clock: systemClock,
-      logger: createSilentLogger(),
-      routes: [createInfluxdbRoute(influx), createWebhookRoute(hook, { instance: 'bench' })],
-    });
+    const store = createLocalStore(
+      { ...storeConfigSchema.parse({ synchronous }), path: join(dir, 'bench.db') },
+      {
+        clock: systemClock,
+        logger: createSilentLogger(),
+        routes: [createInfluxdbRoute(influx), createWebhookRoute(hook, { instance: 'bench' })],
+      },
+    );
     const latenciesMs: number[] = [];
     let records = 0;
     const t0 = performance.now();

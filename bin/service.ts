@@ -1,0 +1,275 @@
+// `gruwatch run`: the composition of ingest → model → detector → sinks into
+// one service. Start-up order matters for "nothing lost": open the local
+// store, restore detector state and replay the reading journal (rebuilding
+// open cells and window rings exactly as they were at the last commit), start
+// the sink drainers, serve HTTP, and only then connect the sources.
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Clock, type Logger, PipelineError } from '../core/index.js';
+import {
+  type AssetMonitor,
+  type Calibration,
+  calibrationSchema,
+  createAssetMonitor,
+  type MonitorState,
+} from '../detector/index.js';
+import {
+  createLocalStore,
+  createSinkDrainers,
+  createSinkRoutes,
+  type LocalStore,
+  type OutboxDrainer,
+} from '../detector/sinks/index.js';
+import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
+import { createScorer } from '../model/index.js';
+import { createModelRegistry } from '../model/node/index.js';
+import type { Config } from './config.js';
+import { createHttpServer, type ServiceApi } from './http-server.js';
+import { createLiveHub } from './live-hub.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import {
+  type ActiveModel,
+  type AssetProgress,
+  createPipeline,
+  type PersistedAssetState,
+} from './pipeline.js';
+import { gruwatchVersion } from './version.js';
+
+export interface ServiceDeps {
+  logger: Logger;
+  clock: Clock;
+  /** Directory of the built live page; omitted = no page. */
+  webRoot?: string;
+}
+
+export interface RunningService {
+  readonly url: string;
+  readonly metrics: ServiceMetrics;
+  readonly store: LocalStore;
+  /** Stops intake, waits for deliveries in progress, flushes the sinks within a deadline, closes. */
+  stop(): Promise<void>;
+}
+
+interface AssetGroupModel {
+  match: RegExp;
+  model: ActiveModel;
+  calibration: Calibration;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+async function loadModels(config: Config, logger: Logger): Promise<AssetGroupModel[]> {
+  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  const groups: AssetGroupModel[] = [];
+  for (const group of config.ingest.assets) {
+    if ((await registry.current(group.model)) === undefined) {
+      // A new plant starts without a model: frames are stored, windows are not scored yet.
+      logger.warn(
+        { model: group.model, match: group.match },
+        'No model yet for this asset group; storing frames only. Train one with `gruwatch train --from-store`.',
+      );
+      continue;
+    }
+    const loaded = await registry.load(group.model, undefined, { channels: [...group.channels] });
+    const calibration = calibrationSchema.safeParse(loaded.manifest.calibration);
+    if (!calibration.success) {
+      throw new PipelineError(
+        'MODEL_ARTIFACT_INCOMPATIBLE',
+        `model "${group.model}" version ${loaded.version} carries no threshold calibration; retrain it with \`gruwatch train\``,
+        { details: { model: group.model, version: loaded.version } },
+      );
+    }
+    if (loaded.manifest.window.lengthSteps !== config.ingest.window.T) {
+      throw new PipelineError(
+        'MODEL_ARTIFACT_INCOMPATIBLE',
+        `model "${group.model}" reconstructs windows of ${loaded.manifest.window.lengthSteps} steps but ingest.window.T is ${config.ingest.window.T}; set ingest.window.T to ${loaded.manifest.window.lengthSteps} or retrain`,
+        { details: { model: group.model } },
+      );
+    }
+    const normalizer = loaded.manifest.normalizer;
+    groups.push({
+      match: globToRegExp(group.match),
+      calibration: calibration.data,
+      model: {
+        name: group.model,
+        version: loaded.version,
+        channels: loaded.manifest.channels,
+        T: loaded.manifest.dims.T,
+        scorer: createScorer(loaded.model, {
+          normalizer: { center: normalizer.center, scale: normalizer.scale },
+        }),
+      },
+    });
+    logger.info({ model: group.model, modelVersion: loaded.version, match: group.match }, 'Model loaded.');
+  }
+  return groups;
+}
+
+export async function startService(config: Config, deps: ServiceDeps): Promise<RunningService> {
+  const { logger, clock } = deps;
+  const log = logger.child({ component: 'service' });
+  const metrics = createServiceMetrics();
+  const live = createLiveHub();
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+
+  const groups = await loadModels(config, log);
+  const groupFor = new Map<string, AssetGroupModel | undefined>();
+  const groupOf = (assetId: string): AssetGroupModel | undefined => {
+    if (!groupFor.has(assetId))
+      groupFor.set(
+        assetId,
+        groups.find((g) => g.match.test(assetId)),
+      );
+    return groupFor.get(assetId);
+  };
+  for (const g of groups)
+    metrics.gauge('detector_model_info', 1, { model: g.model.name, version: g.model.version });
+
+  const store = createLocalStore(
+    { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
+    {
+      clock,
+      logger,
+      telemetry: metrics.sinkTelemetry,
+      routes: createSinkRoutes(config.sinks, { instance: config.instance ?? hostname() }),
+    },
+  );
+
+  // Restore the detector and progress state of every asset from the last commit.
+  const restored: MonitorState = { version: 1, alerts: {}, ewma: {}, thresholdHistory: {} };
+  const progress = new Map<string, AssetProgress>();
+  for (const [assetId, text] of store.readAssetStates()) {
+    const state = JSON.parse(text) as PersistedAssetState;
+    progress.set(assetId, state.progress);
+    Object.assign(restored.alerts, state.monitor.alerts);
+    Object.assign(restored.ewma, state.monitor.ewma);
+    Object.assign(restored.thresholdHistory, state.monitor.thresholdHistory);
+  }
+  const monitor: AssetMonitor = createAssetMonitor({
+    config: config.detector,
+    calibrationFor: (assetId) => {
+      const group = groupOf(assetId);
+      if (group === undefined)
+        throw new PipelineError('DETECTOR_INPUT_INVALID', `no model serves asset ${assetId}`);
+      return group.calibration;
+    },
+    restore: restored,
+  });
+  const pipeline = createPipeline({
+    modelFor: (assetId) => groupOf(assetId)?.model,
+    monitor,
+    store,
+    metrics,
+    live,
+    logger,
+    progress,
+  });
+
+  let isIngestReady = false;
+  const ingest: Ingest = createIngest(config.ingest, {
+    logger,
+    clock,
+    telemetry: metrics,
+    onFrame: (frame) => pipeline.onFrame(frame),
+    onWindow: (window) => pipeline.onWindow(window),
+    beforeDelivery: () => store.waitForCapacity(),
+    afterDelivery: (delivery) => pipeline.commitDelivery(delivery),
+  });
+
+  // Rebuild open cells and window rings from the journal; outputs already committed are skipped.
+  const journal: SensorReading[] = store.readJournal();
+  if (journal.length > 0) {
+    pipeline.setReplaying(true);
+    ingest.replay(journal);
+    pipeline.setReplaying(false);
+    log.info({ readings: journal.length, assets: progress.size }, 'Replayed the reading journal.');
+  }
+
+  const drainers: OutboxDrainer[] = createSinkDrainers(config.sinks, store, {
+    clock,
+    logger,
+    telemetry: metrics.sinkTelemetry,
+    version: gruwatchVersion(),
+  });
+  for (const drainer of drainers) drainer.start();
+
+  const api: ServiceApi = {
+    readiness: () => [
+      { name: 'store', ready: true },
+      {
+        name: 'ingest',
+        ready: isIngestReady,
+        ...(isIngestReady ? {} : { detail: 'connecting to the sources' }),
+      },
+    ],
+    assets: () => monitor.assets(),
+    scores: (q) =>
+      store.queryScores({
+        assetId: q.assetId,
+        fromMs: q.fromMs ?? 0,
+        toMs: q.toMs ?? clock.nowMs() + 1,
+        limit: q.limit,
+      }),
+    alerts: (q) => store.queryAlerts({ assetId: q.assetId, limit: q.limit, newestFirst: true }),
+    silences: () => [...monitor.silences()],
+    addSilence: (input) => {
+      const silence = { asset: input.assetPattern, ...input };
+      monitor.addSilence(silence);
+      return silence;
+    },
+    removeSilence: (id) => monitor.removeSilence((s) => s.assetPattern === id) > 0,
+    models: () =>
+      groups.map((g) => ({
+        name: g.model.name,
+        version: g.model.version,
+        channels: g.model.channels,
+        threshold: g.calibration.value,
+      })),
+    subscribe: (listener) => live.subscribe(listener),
+  };
+  const http: FastifyInstance = await createHttpServer({
+    api,
+    registry: metrics.registry,
+    logger,
+    now: () => clock.nowMs(),
+    ...(config.http.apiToken ? { apiToken: config.http.apiToken } : {}),
+    ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
+  });
+  const address = await http.listen({ host: config.http.host, port: config.http.port });
+  log.info({ url: address }, 'HTTP server listening.');
+
+  const started = ingest.start().then(
+    () => {
+      isIngestReady = true;
+      log.info('Sources connected; gruwatch is ready.');
+    },
+    (err: unknown) => log.error({ err }, 'A source failed permanently; fix the configuration and restart.'),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: address,
+    metrics,
+    store,
+    stop() {
+      stopping ??= (async () => {
+        log.info('Stopping: intake first, then sinks.');
+        await ingest.stop();
+        await started;
+        await Promise.allSettled(drainers.map((d) => d.close({ timeoutMs: 5_000 })));
+        await http.close();
+        store.close();
+        log.info('Stopped.');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// `gruwatch train`: fits a model for an asset group on recorded normal data
+// (CSV files or the frames the local store kept), calibrates its threshold,
+// writes it to the registry as a new version and, unless told otherwise,
+// makes it current. The running service picks models up at start.
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
+import { createLocalStore } from '../detector/sinks/index.js';
+import { createModelRegistry } from '../model/node/index.js';
+import type { CliIo } from './cli-io.js';
+import { configSchema } from './config.js';
+import { type FrameSegment, fitModel } from './fit-model.js';
+import { loadConfig } from './load-config.js';
+import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
+
+interface TrainFlags {
+  config: string;
+  model?: string;
+  csv?: string[];
+  asset?: string[];
+  fromStore?: boolean;
+  lookbackHours: string;
+  promote: boolean;
+}
+
+function progressBar(io: CliIo, epochs: number) {
+  return (p: {
+    epoch: number;
+    trainLoss: number;
+    validationLoss: number | null;
+    windowsPerSecond: number;
+  }) => {
+    const width = 24;
+    const done = Math.round((p.epoch / epochs) * width);
+    const val = p.validationLoss === null ? '' : ` val ${p.validationLoss.toFixed(4)}`;
+    io.err(
+      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] epoch ${p.epoch}/${epochs} loss ${p.trainLoss.toFixed(4)}${val} ${Math.round(p.windowsPerSecond)} windows/s`,
+    );
+  };
+}
+
+export function registerTrainCommand(program: Command, io: CliIo): void {
+  program
+    .command('train')
+    .description('train a model for an asset group on normal data and put it in the model registry')
+    .requiredOption('-c, --config <file>', 'YAML configuration file', io.env.GRUWATCH_CONFIG)
+    .option('--model <name>', 'model to train (an ingest.assets[].model); default: the first group')
+    .option('--csv <files...>', 'CSV files in the SKAB layout (datetime;channels…), one asset each')
+    .option('--asset <ids...>', 'asset id of each CSV file (default: the file name)')
+    .option('--from-store', 'train on the frames the local store kept for the group’s assets')
+    .option('--lookback-hours <h>', 'with --from-store: how far back to read', '168')
+    .option('--no-promote', 'add the version without making it current')
+    .action(async (flags: TrainFlags) => {
+      const { config } = loadConfig(configSchema, { file: flags.config, env: io.env });
+      const group = flags.model
+        ? config.ingest.assets.find((g) => g.model === flags.model)
+        : config.ingest.assets[0];
+      if (group === undefined) {
+        throw new PipelineError(
+          'CLI_USAGE',
+          `no asset group uses model "${flags.model}"; known models: ${config.ingest.assets.map((g) => g.model).join(', ')}`,
+        );
+      }
+      const segments: FrameSegment[] = [];
+      if (flags.csv !== undefined) {
+        flags.csv.forEach((file, i) => {
+          const { readings, channels } = readCsvReadings(file, flags.asset?.[i]);
+          const missing = group.channels.filter((c) => !channels.includes(c));
+          if (missing.length > 0) {
+            throw new PipelineError(
+              'CLI_USAGE',
+              `${file} lacks channel(s) ${missing.join(', ')} of model "${group.model}"`,
+            );
+          }
+          const segment = alignReadings(readings, group.channels, config.ingest);
+          if (segment !== undefined) segments.push(segment);
+        });
+      } else if (flags.fromStore) {
+        const store = createLocalStore(
+          { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
+          { clock: systemClock, logger: createRootLogger({ level: 'warn' }) },
+        );
+        try {
+          // Everything from the lookback on, including frames stamped ahead of this host's clock.
+          const toMs = Number.MAX_SAFE_INTEGER;
+          const fromMs = systemClock.nowMs() - Number(flags.lookbackHours) * 3_600_000;
+          const pattern = new RegExp(
+            `^${group.match
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '.*')
+              .replace(/\?/g, '.')}$`,
+          );
+          for (const assetId of store.listAssets().filter((a) => pattern.test(a))) {
+            const segment = storedFrames(
+              store,
+              assetId,
+              group.channels,
+              { fromMs, toMs },
+              config.ingest.align.periodMs,
+            );
+            if (segment !== undefined) segments.push(segment);
+          }
+        } finally {
+          store.close();
+        }
+      } else {
+        throw new PipelineError('CLI_USAGE', 'give the training data: --csv FILE… or --from-store');
+      }
+      const started = performance.now();
+      const result = await fitModel({
+        segments,
+        channels: group.channels,
+        periodMs: config.ingest.align.periodMs,
+        model: config.model,
+        detector: config.detector,
+        onProgress: progressBar(io, config.model.training.epochs),
+      });
+      io.err('\n');
+      const registry = createModelRegistry(
+        resolve(config.model.registryDir ?? join(config.dataDir, 'models')),
+      );
+      const version = await registry.add(group.model, result.bytes);
+      if (flags.promote) await registry.promote(group.model, version);
+      io.out(
+        `${JSON.stringify({
+          model: group.model,
+          version,
+          isCurrent: flags.promote,
+          windows: result.windows,
+          epochs: result.summary.epochsRun,
+          bestEpoch: result.summary.bestEpoch,
+          bestLoss: result.summary.bestLoss,
+          threshold: result.calibration.value,
+          seconds: Math.round((performance.now() - started) / 100) / 10,
+        })}\n`,
+      );
+    });
+}

@@ -1,0 +1,293 @@
+// The aligner: per-asset readings at arbitrary times → frames on a fixed
+// period grid, channels in the model's order. Out-of-order readings within
+// the lateness allowance land in their cell; a channel without a value
+// within the hold leaves NaN and marks the frame `gap` — never an invented value.
+import type { AssetSignal } from '../decode/decoder.js';
+import type { SensorReading } from '../reading.js';
+import { noopTelemetry, type Telemetry } from '../telemetry.js';
+import type { AlignedFrame, FrameState } from '../window.js';
+import type { AssetGroup } from './asset-channels.js';
+import {
+  type AssetChannelResolver,
+  type AssetChannels,
+  createAssetChannelResolver,
+} from './asset-channels.js';
+
+export interface AlignOptions {
+  /** Grid period: one frame per asset every periodMs, cells [k·periodMs, (k+1)·periodMs) on the epoch grid. */
+  periodMs: number;
+  /** `last`: the latest reading in the cell (held into later cells up to maxHoldMs); `mean`: mean of the cell's readings. */
+  fill: 'last' | 'mean';
+  /** A channel's latest value fills empty cells that start at most this long after the reading. */
+  maxHoldMs: number;
+  /** A cell is final once the asset's newest timestamp is this far past the cell's end. */
+  latenessMs: number;
+  /** An asset silent for this long (wall clock) is flushed by tick() as if its time kept running. */
+  idleFlushMs: number;
+  /** Longest run of all-empty frames emitted before the aligner skips ahead (the window length T is a good value). */
+  maxGapFrames: number;
+}
+
+/** Why the aligner dropped a reading (the `reason` label of `ingest_readings_dropped_total`). */
+export type AlignDropReason = 'late' | 'duplicate' | 'unknown_asset' | 'unknown_channel';
+
+export interface AlignerDeps {
+  /** Receives each finalized frame; `frame.values` is reused and valid only during the call. */
+  onFrame(frame: AlignedFrame): void;
+  telemetry?: Telemetry;
+  /** Called for every dropped reading, after it is counted; e.g. to log unknown assets rate-limited. */
+  onDrop?(reason: AlignDropReason, reading: SensorReading): void;
+}
+
+export interface Aligner {
+  /** Places one reading; returns false if it was dropped (and counted). */
+  push(reading: SensorReading, receivedAtMs: number): boolean;
+  /** `unknown` marks frames from signal.atMs on as unknown until every channel has fresh readings again. */
+  signal(signal: AssetSignal): void;
+  /** Flushes assets silent for idleFlushMs (wall clock), so their gap frames are emitted. */
+  tick(nowMs: number): void;
+  /** Forgets the state of these assets (e.g. their Kafka partitions were revoked); the next reading starts afresh. */
+  dropAssets(assetIds: Iterable<string>): void;
+  readonly assetCount: number;
+}
+
+// Exact duplicates are recognised among this many latest accepted timestamps per channel: enough
+// for the redelivery of a batch of in-flight messages, with constant memory.
+const DUPLICATE_MEMORY = 32;
+
+class AssetTrack {
+  readonly frame: AlignedFrame;
+  readonly #opts: AlignOptions;
+  readonly #indexOf: ReadonlyMap<string, number>;
+  readonly #C: number;
+  readonly #K: number; // open cells in the ring
+  #head = 0; // ring slot of the oldest open cell
+  nextStartMs: number; // start of the oldest open cell
+  maxTsMs = Number.NEGATIVE_INFINITY;
+  lastArrivalMs: number;
+  #unknownSinceMs = Number.NaN;
+  #emptyRun = 0;
+  // (K, C) per open cell and channel
+  readonly #sum: Float64Array;
+  readonly #count: Uint32Array;
+  readonly #lastValue: Float64Array;
+  readonly #lastTs: Float64Array;
+  readonly #slotCount: Uint32Array; // (K) readings per open cell
+  #pending = 0; // readings in all open cells
+  // (C) per channel
+  readonly #heldValue: Float64Array;
+  readonly #heldTs: Float64Array;
+  readonly #channelMaxTs: Float64Array;
+  readonly #seenTs: Float64Array; // (C, DUPLICATE_MEMORY) ring of accepted timestamps
+  readonly #seenPos: Uint8Array;
+
+  constructor(
+    assetId: string,
+    layout: AssetChannels,
+    opts: AlignOptions,
+    firstTsMs: number,
+    arrivalMs: number,
+  ) {
+    this.#opts = opts;
+    this.#indexOf = layout.indexOf;
+    const C = layout.channels.length;
+    this.#C = C;
+    this.#K = Math.ceil(opts.latenessMs / opts.periodMs) + 2;
+    this.nextStartMs = Math.floor((firstTsMs - opts.latenessMs) / opts.periodMs) * opts.periodMs;
+    this.lastArrivalMs = arrivalMs;
+    const KC = this.#K * C;
+    this.#sum = new Float64Array(KC);
+    this.#count = new Uint32Array(KC);
+    this.#lastValue = new Float64Array(KC);
+    this.#lastTs = new Float64Array(KC).fill(Number.NEGATIVE_INFINITY);
+    this.#slotCount = new Uint32Array(this.#K);
+    this.#heldValue = new Float64Array(C);
+    this.#heldTs = new Float64Array(C).fill(Number.NaN);
+    this.#channelMaxTs = new Float64Array(C).fill(Number.NEGATIVE_INFINITY);
+    this.#seenTs = new Float64Array(C * DUPLICATE_MEMORY).fill(Number.NaN);
+    this.#seenPos = new Uint8Array(C);
+    this.frame = {
+      assetId,
+      channels: layout.channels,
+      startMs: 0,
+      endMs: 0,
+      values: new Float32Array(C),
+      state: 'ok',
+    };
+  }
+
+  channelIndex(channel: string): number | undefined {
+    return this.#indexOf.get(channel);
+  }
+
+  /** Returns the drop reason, or undefined if the reading was placed. */
+  place(c: number, tsMs: number, value: number, arrivalMs: number, onFrame: (f: AlignedFrame) => void) {
+    const p = this.#opts.periodMs;
+    const cellStartMs = Math.floor(tsMs / p) * p;
+    if (cellStartMs < this.nextStartMs) return 'late' as const;
+    if (this.#isDuplicate(c, tsMs)) return 'duplicate' as const;
+    this.lastArrivalMs = arrivalMs;
+    if (tsMs > this.maxTsMs) {
+      this.maxTsMs = tsMs;
+      this.advance(tsMs - this.#opts.latenessMs, onFrame);
+    }
+    // After advancing, the oldest open cell ends after maxTs − lateness, so the distance is < K.
+    const slot = (this.#head + (cellStartMs - this.nextStartMs) / p) % this.#K;
+    const i = slot * this.#C + c;
+    this.#slotCount[slot]++;
+    this.#pending++;
+    this.#count[i]++;
+    this.#sum[i] += value;
+    if (tsMs >= this.#lastTs[i]) {
+      this.#lastTs[i] = tsMs;
+      this.#lastValue[i] = value;
+    }
+    return undefined;
+  }
+
+  #isDuplicate(c: number, tsMs: number): boolean {
+    const max = this.#channelMaxTs[c];
+    if (tsMs === max) return true;
+    const base = c * DUPLICATE_MEMORY;
+    if (tsMs < max) {
+      for (let k = 0; k < DUPLICATE_MEMORY; k++) if (this.#seenTs[base + k] === tsMs) return true;
+    } else {
+      this.#channelMaxTs[c] = tsMs;
+    }
+    const pos = this.#seenPos[c];
+    this.#seenTs[base + pos] = tsMs;
+    this.#seenPos[c] = (pos + 1) % DUPLICATE_MEMORY;
+    return false;
+  }
+
+  markUnknown(atMs: number): void {
+    if (Number.isNaN(this.#unknownSinceMs) || atMs > this.#unknownSinceMs) this.#unknownSinceMs = atMs;
+  }
+
+  /** Finalizes every cell that ends at or before watermarkMs. */
+  advance(watermarkMs: number, onFrame: (f: AlignedFrame) => void): void {
+    const p = this.#opts.periodMs;
+    let remaining = Math.floor((watermarkMs - this.nextStartMs) / p);
+    // A long silence is emitted as at most maxGapFrames frames without any value; further empty
+    // cells are skipped (the window assembler restarts after the jump). The decision depends only
+    // on the cells' contents, not on how the watermark advanced, so frames do not depend on arrival order.
+    while (remaining > 0) {
+      if (this.#emptyRun >= this.#opts.maxGapFrames && this.#slotCount[this.#head] === 0) {
+        if (this.#pending === 0) {
+          this.nextStartMs += remaining * p;
+          return;
+        }
+        this.#head = (this.#head + 1) % this.#K;
+        this.nextStartMs += p;
+      } else {
+        this.#finalizeHead(onFrame);
+      }
+      remaining--;
+    }
+  }
+
+  #finalizeHead(onFrame: (f: AlignedFrame) => void): void {
+    const { periodMs: p, maxHoldMs, fill } = this.#opts;
+    const C = this.#C;
+    const startMs = this.nextStartMs;
+    const base = this.#head * C;
+    const unknownSince = this.#unknownSinceMs;
+    const isUnknownSpan = !Number.isNaN(unknownSince) && startMs + p > unknownSince;
+    const values = this.frame.values;
+    let hasGap = false;
+    let isFresh = true;
+    let isEmpty = true;
+    for (let c = 0; c < C; c++) {
+      const i = base + c;
+      const n = this.#count[i];
+      let value = Number.NaN;
+      let sourceTs = Number.NaN;
+      if (n > 0) {
+        value = fill === 'mean' ? this.#sum[i] / n : this.#lastValue[i];
+        sourceTs = this.#lastTs[i];
+        this.#heldValue[c] = value;
+        this.#heldTs[c] = sourceTs;
+        this.#count[i] = 0;
+        this.#sum[i] = 0;
+        this.#lastTs[i] = Number.NEGATIVE_INFINITY;
+      } else if (startMs - this.#heldTs[c] <= maxHoldMs) {
+        value = this.#heldValue[c];
+        sourceTs = this.#heldTs[c];
+      }
+      // While unknown, a value from before the signal is not trusted: NaN, and the frame stays unknown.
+      if (isUnknownSpan && !(sourceTs >= unknownSince)) {
+        value = Number.NaN;
+        isFresh = false;
+      }
+      if (Number.isNaN(value)) hasGap = true;
+      else isEmpty = false;
+      values[c] = value;
+    }
+    this.#pending -= this.#slotCount[this.#head];
+    this.#slotCount[this.#head] = 0;
+    let state: FrameState = hasGap ? 'gap' : 'ok';
+    if (isUnknownSpan) {
+      if (isFresh) this.#unknownSinceMs = Number.NaN;
+      else state = 'unknown';
+    }
+    this.#emptyRun = isEmpty ? this.#emptyRun + 1 : 0;
+    this.frame.startMs = startMs;
+    this.frame.endMs = startMs + p;
+    this.frame.state = state;
+    this.#head = (this.#head + 1) % this.#K;
+    this.nextStartMs = startMs + p;
+    onFrame(this.frame);
+  }
+}
+
+export function createAligner(
+  options: AlignOptions & { assets: readonly AssetGroup[] | AssetChannelResolver },
+  deps: AlignerDeps,
+): Aligner {
+  const resolver = Array.isArray(options.assets)
+    ? createAssetChannelResolver(options.assets as readonly AssetGroup[])
+    : (options.assets as AssetChannelResolver);
+  const telemetry = deps.telemetry ?? noopTelemetry;
+  const { onFrame, onDrop } = deps;
+  const tracks = new Map<string, AssetTrack>();
+  const drop = (reason: AlignDropReason, reading: SensorReading): false => {
+    telemetry.count('ingest_readings_dropped_total', { reason });
+    onDrop?.(reason, reading);
+    return false;
+  };
+
+  return {
+    push(reading, receivedAtMs) {
+      let track = tracks.get(reading.assetId);
+      if (track === undefined) {
+        const layout = resolver.resolve(reading.assetId);
+        if (layout === undefined) return drop('unknown_asset', reading);
+        if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
+        track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
+        tracks.set(reading.assetId, track);
+      }
+      const c = track.channelIndex(reading.channel);
+      if (c === undefined) return drop('unknown_channel', reading);
+      const reason = track.place(c, reading.timestampMs, reading.value, receivedAtMs, onFrame);
+      return reason === undefined ? true : drop(reason, reading);
+    },
+    signal(signal) {
+      if (signal.kind !== 'unknown') return;
+      tracks.get(signal.assetId)?.markUnknown(signal.atMs);
+    },
+    tick(nowMs) {
+      for (const track of tracks.values()) {
+        const silentMs = nowMs - track.lastArrivalMs;
+        if (silentMs < options.idleFlushMs) continue;
+        // Event time is assumed to have run on at wall-clock speed since the last arrival.
+        track.advance(track.maxTsMs + silentMs - options.latenessMs, onFrame);
+      }
+    },
+    dropAssets(assetIds) {
+      for (const id of assetIds) tracks.delete(id);
+    },
+    get assetCount() {
+      return tracks.size;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Public surface of ingest/: the pipeline factory, the source factories and
+// contracts, the data types the model and detector consume, and the config schema.
+
+export type { AlignDropReason, Aligner, AlignOptions } from './align/aligner.js';
+export { createAligner } from './align/aligner.js';
+export type { WindowAssembler, WindowOptions } from './align/window-assembler.js';
+export { createWindowAssembler } from './align/window-assembler.js';
+export type { IngestConfig, IngestConfigInput } from './config.js';
+export { ingestConfigSchema } from './config.js';
+export type { AssetSignal, Decoder, DecoderConfig } from './decode/index.js';
+export { createDecoder, decoderConfigSchema } from './decode/index.js';
+export type { Ingest, IngestDeps } from './ingest-pipeline.js';
+export { createIngest } from './ingest-pipeline.js';
+export type { KafkaSourceDeps } from './kafka/kafka-source.js';
+export { createKafkaSource } from './kafka/kafka-source.js';
+export type { MqttSourceConfig, MqttSourceDeps } from './mqtt/mqtt-source.js';
+export { createMqttSource } from './mqtt/mqtt-source.js';
+export type { SensorReading } from './reading.js';
+export type {
+  AnomalyKind,
+  AnomalySpec,
+  AssetKind,
+  GroundTruthLabel,
+  PlantAsset,
+  PlantTick,
+  SimulateOptions,
+  SimulateOptionsInput,
+  SimulationCounters,
+  SimulationDeps,
+  SimulationHandle,
+} from './simulator/index.js';
+export { createPlant, runSimulation, simulateOptionsSchema, tickReadings } from './simulator/index.js';
+export type { DeliveryHandler, DeliveryOrigin, Source, SourceDelivery } from './source.js';
+export type { Telemetry } from './telemetry.js';
+export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from './window.js';

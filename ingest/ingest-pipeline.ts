@@ -1,0 +1,167 @@
+// The ingest room assembled from its config: sources → decoder → aligner →
+// window assembler → the caller's onWindow. A delivery is acknowledged once
+// its readings are aligned and every window they completed has been handled.
+import { type Clock, createRateLimitedLog, type Logger } from '../core/index.js';
+import { createAligner } from './align/aligner.js';
+import { createWindowAssembler } from './align/window-assembler.js';
+import type { IngestConfig } from './config.js';
+import { createDecoder } from './decode/index.js';
+import { createKafkaSource } from './kafka/kafka-source.js';
+import { createMqttSource } from './mqtt/mqtt-source.js';
+import type { SensorReading } from './reading.js';
+import type { DeliveryHandler, Source, SourceDelivery } from './source.js';
+import { noopTelemetry, type Telemetry } from './telemetry.js';
+import type { AlignedFrame, AlignedWindow } from './window.js';
+
+export interface IngestDeps {
+  logger: Logger;
+  clock: Clock;
+  telemetry?: Telemetry;
+  /** Receives every finalized frame before the window assembler does; `frame.values` is reused after the call. */
+  onFrame?(frame: AlignedFrame): void;
+  /**
+   * Receives every window. `window.values` is reused after the call returns: copy what you keep
+   * before the first `await`. A returned promise delays the acknowledgement of the message that
+   * completed the window until it resolves; a rejection leaves the message unacknowledged.
+   */
+  onWindow(window: AlignedWindow): void | Promise<void>;
+  /** Awaited before a delivery is aligned (e.g. until a store has room); holding it back is backpressure. */
+  beforeDelivery?(): void | Promise<void>;
+  /**
+   * Called after a delivery's readings are aligned and its windows handled, before the source acknowledges
+   * it (e.g. to commit what the delivery produced). A throw or rejection leaves the message unacknowledged.
+   */
+  afterDelivery?(delivery: SourceDelivery): void | Promise<void>;
+}
+
+export interface Ingest {
+  /**
+   * Feeds readings kept from before a restart (a journal) through the aligner and window assembler, so
+   * open cells and window rings are rebuilt; frames and windows go to the callbacks as usual. Call before
+   * start(). `receivedAtMs` is the original arrival time (for the idle flush); the clock's time if absent.
+   */
+  replay(readings: readonly (SensorReading & { receivedAtMs?: number })[]): void;
+  /** Starts every configured source and the idle-flush tick. */
+  start(): Promise<void>;
+  /** Stops the sources (waiting for deliveries in progress) and the tick. */
+  stop(): Promise<void>;
+}
+
+export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
+  const log = deps.logger.child({ component: 'ingest' });
+  const telemetry = deps.telemetry ?? noopTelemetry;
+  const rateLimitedLog = createRateLimitedLog(log, deps.clock);
+  let windowWork: Promise<void>[] = [];
+  const assembler = createWindowAssembler(config.window, (window) => {
+    const result = deps.onWindow(window);
+    if (result !== undefined) windowWork.push(result);
+  });
+  const aligner = createAligner(
+    { ...config.align, maxGapFrames: config.window.T, assets: config.assets },
+    {
+      onFrame: deps.onFrame
+        ? (frame) => {
+            deps.onFrame!(frame);
+            assembler.push(frame);
+          }
+        : (frame) => assembler.push(frame),
+      telemetry,
+      onDrop: (reason, reading) => {
+        if (reason === 'unknown_asset' || reason === 'unknown_channel') {
+          rateLimitedLog.warn(
+            `${reason}:${reading.assetId}`,
+            { reason, assetId: reading.assetId, channel: reading.channel },
+            'Dropped readings of an asset or channel that no entry of `ingest.assets` lists.',
+          );
+        }
+      },
+    },
+  );
+
+  const takeWindowWork = (): Promise<void> | undefined => {
+    if (windowWork.length === 0) return undefined;
+    const work = windowWork;
+    windowWork = [];
+    return Promise.all(work).then(() => {});
+  };
+
+  const resolved = Promise.resolve();
+  const align = (delivery: SourceDelivery): Promise<void> => {
+    const receivedAtMs = delivery.origin.receivedAtMs;
+    for (const signal of delivery.signals) aligner.signal(signal);
+    const readings = delivery.readings;
+    for (let i = 0; i < readings.length; i++) aligner.push(readings[i], receivedAtMs);
+    const windowsDone = takeWindowWork();
+    const after = deps.afterDelivery;
+    if (after === undefined) return windowsDone ?? resolved;
+    if (windowsDone !== undefined) return windowsDone.then(() => after(delivery));
+    try {
+      return after(delivery) ?? resolved;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  const handler: DeliveryHandler = (delivery) => {
+    const wait = deps.beforeDelivery?.();
+    return wait === undefined ? align(delivery) : wait.then(() => align(delivery));
+  };
+
+  const dropAssets = (assetIds: readonly string[]) => {
+    aligner.dropAssets(assetIds);
+    assembler.dropAssets(assetIds);
+    log.info(
+      { assets: assetIds.length },
+      'Dropped the state of assets whose partitions moved to another instance.',
+    );
+  };
+
+  const sources: Source[] = [];
+  if (config.mqtt !== undefined) {
+    sources.push(
+      createMqttSource(
+        { ...config.mqtt, deadLetter: config.deadLetter },
+        {
+          decoder: createDecoder(config.decoder, { clock: deps.clock }),
+          logger: deps.logger,
+          clock: deps.clock,
+          telemetry,
+        },
+      ),
+    );
+  }
+  if (config.kafka !== undefined) {
+    sources.push(
+      createKafkaSource(config.kafka, {
+        decoder: createDecoder(config.decoder, { clock: deps.clock }),
+        logger: deps.logger,
+        clock: deps.clock,
+        telemetry,
+        onPartitionsRevoked: dropAssets,
+      }),
+    );
+  }
+
+  let tickTimer: NodeJS.Timeout | undefined;
+  return {
+    replay(readings) {
+      for (const r of readings) aligner.push(r, r.receivedAtMs ?? deps.clock.nowMs());
+      takeWindowWork()?.catch((err: unknown) =>
+        log.error({ err }, 'Handling a window rebuilt from the journal failed.'),
+      );
+    },
+    async start() {
+      tickTimer = setInterval(() => {
+        aligner.tick(deps.clock.nowMs());
+        takeWindowWork()?.catch((err: unknown) =>
+          rateLimitedLog.warn('tick-window', { err }, 'Handling a window emitted by the idle flush failed.'),
+        );
+      }, config.align.periodMs);
+      tickTimer.unref();
+      await Promise.all(sources.map((s) => s.start(handler)));
+    },
+    async stop() {
+      if (tickTimer !== undefined) clearInterval(tickTimer);
+      await Promise.allSettled(sources.map((s) => s.stop()));
+    },
+  };
+}

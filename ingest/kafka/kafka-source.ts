@@ -1,0 +1,302 @@
+// The Kafka source (kafkajs): a consumer group with autoCommit off. Records are
+// handed to the pipeline in order per partition and may complete out of order;
+// an offset is committed only once it and every earlier record of its partition
+// completed. Too many records in flight pause the partitions until they drain.
+import { readFileSync } from 'node:fs';
+import kafkajs, {
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaConfig as KafkaJsConfig,
+  type Producer,
+} from 'kafkajs';
+import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
+import type { KafkaConfig } from '../config.js';
+import type { DeadLetter } from '../dead-letter/dead-letter.js';
+import type { Decoder } from '../decode/decoder.js';
+import { createMessageIntake } from '../message-intake.js';
+import type { DeliveryHandler, Source } from '../source.js';
+import { noopTelemetry, type Telemetry } from '../telemetry.js';
+import { OffsetTracker } from './offset-tracker.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export interface KafkaSourceDeps {
+  decoder: Decoder;
+  logger: Logger;
+  clock: Clock;
+  telemetry?: Telemetry;
+  /**
+   * Called after a rebalance took partitions away from this instance, with the assets whose readings
+   * came from them; the pipeline drops their aligner and window state (another instance owns them now).
+   */
+  onPartitionsRevoked?: (assetIds: readonly string[]) => void;
+}
+
+interface PartitionState {
+  tracker: OffsetTracker;
+  assetIds: Set<string>;
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): Source {
+  const log = deps.logger.child({ component: 'ingest.kafka' });
+  const telemetry = deps.telemetry ?? noopTelemetry;
+  const rateLimitedLog = createRateLimitedLog(log, deps.clock);
+  const intake = createMessageIntake({ decoder: deps.decoder, telemetry, rateLimitedLog });
+  const partitions = new Map<string, PartitionState>();
+  const paused = new Map<string, { topic: string; partition: number }>();
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let inFlight = 0;
+  let isStopped = false;
+  let commitTimer: NodeJS.Timeout | undefined;
+  let commitChain: Promise<void> = Promise.resolve();
+  const pending = new Set<Promise<void>>();
+
+  const kafka = new Kafka(buildClientConfig(config, log, rateLimitedLog));
+
+  const stateOf = (topic: string, partition: number): PartitionState => {
+    const key = partitionKey(topic, partition);
+    let state = partitions.get(key);
+    if (state === undefined) {
+      state = { tracker: new OffsetTracker(), assetIds: new Set() };
+      partitions.set(key, state);
+    }
+    return state;
+  };
+
+  const commit = (): Promise<void> => {
+    commitChain = commitChain.then(async () => {
+      const offsets = [];
+      for (const [key, state] of partitions) {
+        const offset = state.tracker.pendingCommit();
+        if (offset === undefined) continue;
+        const [topic, partition] = key.split('\u0000');
+        offsets.push({ topic, partition: Number(partition), offset: offset.toString(), state });
+      }
+      if (offsets.length === 0 || consumer === undefined) return;
+      try {
+        await consumer.commitOffsets(offsets.map(({ state: _s, ...o }) => o));
+        for (const o of offsets) o.state.tracker.markCommitted(BigInt(o.offset));
+      } catch (err) {
+        // Not fatal: the records are committed with a later commit, or redelivered after a rebalance.
+        rateLimitedLog.warn('commit', { err }, 'Could not commit Kafka offsets; will retry.');
+      }
+    });
+    return commitChain;
+  };
+
+  const resumeIfDrained = () => {
+    if (paused.size === 0 || inFlight > config.maxInFlight / 2 || consumer === undefined) return;
+    const toResume = [...paused.values()];
+    paused.clear();
+    consumer.resume(toResume.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+  };
+
+  const deadLetter = async (letter: DeadLetter, key: Buffer | null): Promise<void> => {
+    if (producer === undefined || config.deadLetterTopic === undefined) return;
+    await producer.send({
+      topic: config.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key,
+          value: Buffer.from(letter.payloadBase64, 'base64'),
+          headers: {
+            'gruwatch-error-reason': letter.reason,
+            'gruwatch-error-message': letter.message,
+            'gruwatch-source-topic': letter.topic,
+            'gruwatch-source-partition': String(letter.partition),
+            'gruwatch-source-offset': String(letter.offset),
+          },
+        },
+      ],
+    });
+    telemetry.count('ingest_dead_letters_total', { transport: 'kafka' });
+  };
+
+  const eachBatch = (handler: DeliveryHandler) => async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const state = stateOf(topic, partition);
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || isStopped) break;
+      if (inFlight >= config.maxInFlight) {
+        // Backpressure: stop fetching this partition; unresolved records are fetched again on resume.
+        consumer!.pause([{ topic, partitions: [partition] }]);
+        paused.set(partitionKey(topic, partition), { topic, partition });
+        telemetry.count('ingest_partition_pauses_total', { transport: 'kafka' });
+        break;
+      }
+      const offset = BigInt(message.offset);
+      const key = message.key === null ? undefined : message.key.toString();
+      const origin = {
+        transport: 'kafka' as const,
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        receivedAtMs: deps.clock.nowMs(),
+      };
+      const payloadBytes = message.value ?? Buffer.alloc(0);
+      const result = intake.take(payloadBytes, origin);
+      state.tracker.take(offset);
+      inFlight++;
+      const work = (async () => {
+        if (result.deadLetter !== undefined) await deadLetter(result.deadLetter, message.key);
+        if (result.delivery !== undefined) {
+          for (const r of result.delivery.readings) state.assetIds.add(r.assetId);
+          await handler(result.delivery);
+        }
+      })();
+      const settled = work.then(
+        () => {
+          inFlight--;
+          // A partition revoked meanwhile has a new state (or none): its completions no longer count.
+          if (partitions.get(partitionKey(topic, partition)) === state) state.tracker.complete(offset);
+          if (config.commitIntervalMs === 0) void commit();
+          resumeIfDrained();
+        },
+        (err: unknown) => {
+          inFlight--;
+          log.error(
+            { err, topic, partition, offset: message.offset },
+            'A Kafka record failed; reading the partition again from it.',
+          );
+          // Read again from the failed record; the tracker forgets the later entries (they come again)
+          // and keeps earlier outstanding ones, so no commit passes an unfinished record.
+          if (partitions.get(partitionKey(topic, partition)) === state) {
+            consumer?.seek({ topic, partition, offset: message.offset });
+          }
+          resumeIfDrained();
+        },
+      );
+      pending.add(settled);
+      void settled.finally(() => pending.delete(settled));
+      payload.resolveOffset(message.offset);
+    }
+    await payload.heartbeat();
+  };
+
+  const onAssignment = (assignment: Record<string, number[]>) => {
+    const assigned = new Set<string>();
+    for (const [topic, parts] of Object.entries(assignment)) {
+      for (const p of parts) assigned.add(partitionKey(topic, p));
+    }
+    const revokedAssets = new Set<string>();
+    for (const [key, state] of partitions) {
+      if (assigned.has(key)) continue;
+      for (const id of state.assetIds) revokedAssets.add(id);
+      partitions.delete(key);
+      paused.delete(key);
+    }
+    log.info(
+      { partitions: [...assigned].map((k) => k.replace('\u0000', ':')) },
+      'Kafka partitions assigned.',
+    );
+    if (revokedAssets.size > 0) deps.onPartitionsRevoked?.([...revokedAssets]);
+  };
+
+  return {
+    async start(handler) {
+      if (consumer !== undefined || isStopped) {
+        throw new PipelineError('INGEST_SOURCE_FAILED', 'A Kafka source can be started only once.');
+      }
+      const c = kafka.consumer({
+        groupId: config.groupId,
+        sessionTimeout: config.sessionTimeoutMs,
+        heartbeatInterval: config.heartbeatIntervalMs,
+        allowAutoTopicCreation: false,
+      });
+      consumer = c;
+      c.on(c.events.GROUP_JOIN, (event) => onAssignment(event.payload.memberAssignment));
+      // Commit what is done before partitions move, so the next owner repeats as little as possible.
+      c.on(c.events.REBALANCING, () => void commit());
+      try {
+        if (config.deadLetterTopic !== undefined) {
+          producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+          await producer.connect();
+        }
+        await c.connect();
+        const topics = config.topics ?? [new RegExp(config.topicPattern!)];
+        await c.subscribe({ topics, fromBeginning: config.isFromBeginning });
+        await c.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 4,
+          eachBatch: eachBatch(handler),
+        });
+      } catch (err) {
+        await Promise.allSettled([c.disconnect(), producer?.disconnect()]);
+        throw new PipelineError(
+          'INGEST_SOURCE_FAILED',
+          `Cannot start consuming from Kafka: ${(err as Error).message}`,
+          {
+            cause: err,
+            retriable: true,
+            details: { brokers: config.brokers, groupId: config.groupId },
+          },
+        );
+      }
+      if (config.commitIntervalMs > 0) {
+        commitTimer = setInterval(() => void commit(), config.commitIntervalMs);
+        commitTimer.unref();
+      }
+    },
+
+    async stop() {
+      if (isStopped) return;
+      isStopped = true;
+      if (commitTimer !== undefined) clearInterval(commitTimer);
+      if (consumer === undefined) return;
+      await consumer.stop();
+      await Promise.allSettled([...pending]);
+      await commit();
+      await Promise.allSettled([consumer.disconnect(), producer?.disconnect()]);
+    },
+  };
+}
+
+function buildClientConfig(
+  config: KafkaConfig,
+  log: Logger,
+  rateLimitedLog: ReturnType<typeof createRateLimitedLog>,
+): KafkaJsConfig {
+  const client: KafkaJsConfig = {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs,
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }) => {
+        const { message, ...fields } = entry;
+        if (level <= logLevel.WARN) {
+          rateLimitedLog.warn(
+            `kafkajs:${namespace}:${message}`,
+            { namespace, ...fields },
+            `kafkajs: ${message}`,
+          );
+        } else {
+          log.debug({ namespace, ...fields }, `kafkajs: ${message}`);
+        }
+      },
+  };
+  if (config.tls !== undefined) {
+    const tls = config.tls;
+    client.ssl = {
+      rejectUnauthorized: tls.isServerVerified,
+      ...(tls.caFile === undefined ? {} : { ca: [readFileSync(tls.caFile)] }),
+      ...(tls.certFile === undefined ? {} : { cert: readFileSync(tls.certFile) }),
+      ...(tls.keyFile === undefined ? {} : { key: readFileSync(tls.keyFile) }),
+    };
+  }
+  if (config.sasl !== undefined) {
+    const { mechanism, username, password } = config.sasl;
+    // The secret is revealed here, once, for the client that authenticates with it.
+    client.sasl = { mechanism, username, password: password.reveal() } as KafkaJsConfig['sasl'];
+  }
+  return client;
+}

@@ -1,0 +1,469 @@
+// The MQTT source against the real Mosquitto: aligned windows with checked
+// values, no reading lost across a broker restart or a source restart with a
+// persistent QoS 1 session, TLS with a password, and undecodable messages
+// dead-lettered while the stream goes on.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { createSilentLogger, systemClock } from '../../core/index.js';
+import { ingestConfigSchema, type MqttConfig, mqttConfigSchema } from '../../ingest/config.js';
+import { decoderConfigSchema, jsonDecoderConfigSchema } from '../../ingest/decode/config.js';
+import type { AssetSignal } from '../../ingest/decode/decoder.js';
+import { buildSparkplugPayloads, createDecoder } from '../../ingest/decode/index.js';
+import { createJsonDecoder } from '../../ingest/decode/json-decoder.js';
+import { createIngest } from '../../ingest/ingest-pipeline.js';
+import { createMqttSource, type MqttSourceConfig } from '../../ingest/mqtt/mqtt-source.js';
+import type { SourceDelivery } from '../../ingest/source.js';
+import { MemoryTelemetry } from '../../ingest/telemetry.js';
+import {
+  describeWithServer,
+  onTeardown,
+  restartServer,
+  uniqueName,
+  waitFor,
+} from '../helpers/integration.js';
+import { envPrefix, readServicesEnvFile } from '../helpers/services.js';
+
+/** GRUWATCH_TEST_<KEY> variables, as <KEY>, for settings the endpoint helpers do not carry. */
+function testEnvOverrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith(envPrefix) && v !== undefined) out[k.slice(envPrefix.length)] = v;
+  }
+  return out;
+}
+
+const decoder = createJsonDecoder(jsonDecoderConfigSchema.parse({ type: 'json' }));
+
+type ConfigInput = Omit<Partial<MqttConfig>, 'password'> &
+  Pick<MqttConfig, 'url' | 'topics'> & { password?: string };
+
+function sourceConfig(overrides: ConfigInput): MqttSourceConfig {
+  return mqttConfigSchema.parse({
+    clientId: uniqueName('gw-src'),
+    reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+    ...overrides,
+  });
+}
+
+function startSource(
+  config: MqttSourceConfig,
+  onDelivery: (d: SourceDelivery) => void | Promise<void>,
+  telemetry = new MemoryTelemetry(),
+) {
+  const source = createMqttSource(config, {
+    decoder,
+    logger: createSilentLogger(),
+    clock: systemClock,
+    telemetry,
+  });
+  onTeardown(() => source.stop());
+  return {
+    source,
+    telemetry,
+    started: source.start(async (d) => {
+      await onDelivery(d);
+    }),
+  };
+}
+
+async function publisher(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...options });
+  onTeardown(() => client.endAsync(true));
+  return client;
+}
+
+/** A time on the period grid a minute ago, so the decoder's plausibility window accepts it. */
+function gridBaseMs(): number {
+  return Math.floor(Date.now() / 1000) * 1000 - 60_000;
+}
+
+describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {
+  it('turns published readings into aligned windows with the published values', async () => {
+    const prefix = uniqueName('plant');
+    const windows: { startMs: number; values: number[]; state: string }[] = [];
+    const config = ingestConfigSchema.parse({
+      mqtt: { url: broker.url, clientId: uniqueName('gw-src'), topics: [`${prefix}/{asset}/{channel}`] },
+      decoder: { type: 'json' },
+      assets: [{ match: 'pump-*', channels: ['flow', 'temp'] }],
+      align: { periodMs: 1000, fill: 'last', maxHoldMs: 0, latenessMs: 0, idleFlushMs: 60_000 },
+      window: { T: 4, hop: 2 },
+    });
+    const ingest = createIngest(config, {
+      logger: createSilentLogger(),
+      clock: systemClock,
+      onWindow: (w) => {
+        windows.push({ startMs: w.startMs, values: [...w.values], state: w.state });
+      },
+    });
+    onTeardown(() => ingest.stop());
+    await ingest.start();
+    const pub = await publisher(broker.url);
+    const base = gridBaseMs();
+    for (let k = 0; k < 11; k++) {
+      await pub.publishAsync(
+        `${prefix}/pump-1/temp`,
+        JSON.stringify({ ts: base + k * 1000 + 300, value: 50 + k }),
+        { qos: 1 },
+      );
+      await pub.publishAsync(
+        `${prefix}/pump-1/flow`,
+        JSON.stringify({ ts: base + k * 1000 + 100, value: k / 2 }),
+        { qos: 1 },
+      );
+    }
+    await waitFor(() => windows.length >= 4, { what: 'four windows' });
+    // Frames 0..9 are final (frame 10 waits for the watermark); T=4, hop=2 → windows end after frames 3, 5, 7, 9.
+    expect(windows.map((w) => w.startMs)).toEqual([0, 2000, 4000, 6000].map((d) => base + d));
+    for (const [n, w] of windows.entries()) {
+      const expected = [];
+      for (let k = 2 * n; k < 2 * n + 4; k++) expected.push(k / 2, 50 + k);
+      expect(w.values).toEqual(expected);
+      expect(w.state).toBe('ok');
+    }
+  });
+
+  it('loses no QoS 1 reading when Mosquitto restarts mid-stream or the source restarts with its session', async () => {
+    const prefix = uniqueName('plant');
+    const clientId = uniqueName('gw-persistent');
+    const seen = new Set<number>();
+    // A slow pipeline (10 ms per message) keeps a backlog queued for the source while the broker restarts.
+    let delayMs = 10;
+    const onDelivery = async (d: SourceDelivery) => {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      for (const r of d.readings) seen.add(r.value);
+    };
+    const config = sourceConfig({
+      url: broker.url,
+      clientId,
+      isSessionPersistent: true,
+      sessionExpirySecs: 600,
+      topics: [`${prefix}/{asset}/{channel}`],
+    });
+    const first = startSource(config, onDelivery);
+    await first.started;
+    // The publisher keeps its own session too, so its unacknowledged publishes survive the restart.
+    const pub = await publisher(broker.url, { clientId: uniqueName('gw-pub'), clean: false });
+    const base = gridBaseMs();
+    const publish = (n: number) =>
+      pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: base + n, value: n }), { qos: 1 });
+
+    const total = 600;
+    const sends: Promise<unknown>[] = [];
+    for (let n = 0; n < 300; n++) sends.push(publish(n));
+    await Promise.all(sends);
+    const restart = restartServer('mosquitto');
+    await waitFor(() => !pub.connected, { what: 'the broker to go down' });
+    const deliveredBeforeRestart = seen.size;
+    for (let n = 300; n < total; n++) sends.push(publish(n)); // queued by the publisher while the broker is down
+    await restart;
+    delayMs = 0;
+    await Promise.all(sends);
+    await waitFor(() => seen.size === total || undefined, {
+      what: `all ${total} readings`,
+      timeoutMs: 60_000,
+    });
+    // The restart really happened in the middle: part of the first 300 was still queued for the source.
+    expect(deliveredBeforeRestart).toBeLessThan(300);
+
+    // The source stops while messages stream in (slow pipeline again, so some are queued for it);
+    // what it did not acknowledge, and what is published while it is stopped, waits in its session.
+    delayMs = 5;
+    const late: Promise<unknown>[] = [];
+    for (let n = total; n < total + 50; n++) late.push(publish(n));
+    await waitFor(() => seen.size > total || undefined, { what: 'the stream to resume' });
+    const stopStartedMs = Date.now();
+    await first.source.stop();
+    expect(Date.now() - stopStartedMs).toBeLessThan(2500); // no hang on the unacknowledged backlog
+    for (let n = total + 50; n < total + 100; n++) late.push(publish(n));
+    await Promise.all(late);
+    delayMs = 0;
+    const second = startSource(config, onDelivery);
+    await second.started;
+    await waitFor(() => seen.size === total + 100 || undefined, {
+      what: 'the readings published while stopped',
+    });
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: total + 100 }, (_, n) => n));
+  });
+
+  it('gets a message again after the pipeline failed it, without acknowledging it first', async () => {
+    const prefix = uniqueName('plant');
+    const attempts = new Map<number, number>();
+    const { started } = startSource(
+      sourceConfig({ url: broker.url, topics: [`${prefix}/{asset}/{channel}`], sessionExpirySecs: 600 }),
+      async (d) => {
+        for (const r of d.readings) {
+          const n = (attempts.get(r.value) ?? 0) + 1;
+          attempts.set(r.value, n);
+          if (r.value === 3 && n === 1) throw new Error('sink unavailable');
+        }
+      },
+    );
+    await started;
+    const pub = await publisher(broker.url);
+    const base = gridBaseMs();
+    for (let n = 0; n < 10; n++) {
+      await pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: base + n, value: n }), { qos: 1 });
+    }
+    await waitFor(() => (attempts.get(3) ?? 0) >= 2 && attempts.size === 10, {
+      what: 'message 3 again and all ten messages',
+    });
+    expect([...attempts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, n) => n));
+  });
+
+  it('publishes the rebirth request a Sparkplug sequence gap calls for, and passes the unknown signal on', async () => {
+    const group = uniqueName('g');
+    const payloads = buildSparkplugPayloads({ assets: 1, channels: 2, ticks: 4 });
+    const toGroup = (topic: string) => topic.replace('spBv1.0/plant/', `spBv1.0/${group}/`);
+    const signals: AssetSignal[] = [];
+    const source = createMqttSource(
+      sourceConfig({ url: broker.url, topics: [`spBv1.0/${group}/#`], isSessionPersistent: false }),
+      {
+        decoder: createDecoder(decoderConfigSchema.parse({ type: 'sparkplug-b', isRebirthRequested: true })),
+        logger: createSilentLogger(),
+        clock: systemClock,
+      },
+    );
+    onTeardown(() => source.stop());
+    await source.start(async (d) => {
+      signals.push(...d.signals);
+    });
+    const watcher = await publisher(broker.url);
+    const commands: string[] = [];
+    watcher.on('message', (topic) => commands.push(topic));
+    await watcher.subscribeAsync(`spBv1.0/${group}/NCMD/#`, { qos: 0 });
+    for (const m of payloads.setup)
+      await watcher.publishAsync(toGroup(m.context.topic), Buffer.from(m.payload), { qos: 1 });
+    // messages[0] has seq 2 (right after the births); messages[2] has seq 4: two were lost
+    const gap = payloads.messages[2];
+    await watcher.publishAsync(toGroup(gap.context.topic), Buffer.from(gap.payload), { qos: 1 });
+    await waitFor(() => commands.length > 0, { what: 'the NCMD rebirth request' });
+    expect(commands[0]).toBe(`spBv1.0/${group}/NCMD/edge-0`);
+    await waitFor(() => signals.some((s) => s.kind === 'unknown'), { what: 'the unknown signal' });
+  });
+
+  it('splits the messages of a shared subscription between two instances (MQTT 5 $share)', async () => {
+    const prefix = uniqueName('plant');
+    const group = uniqueName('gw-share');
+    const got: number[][] = [[], []];
+    const sources = got.map((values) =>
+      startSource(
+        sourceConfig({
+          url: broker.url,
+          topics: [`${prefix}/{asset}/{channel}`],
+          sharedGroup: group,
+          isSessionPersistent: false,
+        }),
+        (d) => {
+          values.push(...d.readings.map((r) => r.value));
+        },
+      ),
+    );
+    await Promise.all(sources.map((s) => s.started));
+    const pub = await publisher(broker.url);
+    const base = gridBaseMs();
+    await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        pub.publishAsync(`${prefix}/pump-${n % 5}/flow`, JSON.stringify({ ts: base + n, value: n }), {
+          qos: 1,
+        }),
+      ),
+    );
+    await waitFor(() => got[0].length + got[1].length >= 200 || undefined, {
+      what: 'all 200 shared readings',
+    });
+    expect(got[0].length).toBeGreaterThan(0);
+    expect(got[1].length).toBeGreaterThan(0);
+    expect([...got[0], ...got[1]].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, n) => n));
+  });
+
+  it('keeps a persistent MQTT 3.1.1 session and announces itself on the retained status topic', async () => {
+    const prefix = uniqueName('plant');
+    const statusTopic = `${prefix}/status`;
+    const config = sourceConfig({
+      url: broker.url,
+      protocolVersion: 4,
+      topics: [`${prefix}/{asset}/{channel}`],
+      statusTopic,
+    });
+    const values: number[] = [];
+    const first = startSource(config, (d) => {
+      values.push(...d.readings.map((r) => r.value));
+    });
+    await first.started;
+    const watcher = await publisher(broker.url);
+    const statuses: string[] = [];
+    watcher.on('message', (topic, payload) => {
+      if (topic === statusTopic) statuses.push(payload.toString());
+    });
+    await watcher.subscribeAsync(statusTopic, { qos: 1 });
+    await waitFor(() => statuses.includes('online'), { what: 'the retained online status' });
+    await first.source.stop();
+    await waitFor(() => statuses.at(-1) === 'offline', { what: 'the offline status after stop' });
+
+    const pub = await publisher(broker.url);
+    const base = gridBaseMs();
+    for (let n = 0; n < 20; n++) {
+      await pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: base + n, value: n }), { qos: 1 });
+    }
+    const second = startSource(config, (d) => {
+      values.push(...d.readings.map((r) => r.value));
+    });
+    await second.started;
+    await waitFor(() => values.length >= 20 || undefined, { what: 'readings queued in the 3.1.1 session' });
+    expect(values).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    await waitFor(() => statuses.at(-1) === 'online', { what: 'online again' });
+  });
+
+  it('connects over TLS with a user name and password', async () => {
+    const prefix = uniqueName('plant');
+    const readings: number[] = [];
+    const { started } = startSource(
+      sourceConfig({
+        url: broker.tlsUrl,
+        topics: [`${prefix}/{asset}/{channel}`],
+        username: broker.username,
+        password: broker.password,
+        tls: { caFile: broker.caFile, isServerVerified: true },
+        isSessionPersistent: false,
+      }),
+      (d) => {
+        readings.push(...d.readings.map((r) => r.value));
+      },
+    );
+    await started;
+    const pub = await publisher(broker.url);
+    await pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: gridBaseMs(), value: 42 }), {
+      qos: 1,
+    });
+    await waitFor(() => readings.length > 0, { what: 'a reading over TLS' });
+    expect(readings).toEqual([42]);
+  });
+
+  it('rejects start() with a coded error when the broker refuses the credentials', async () => {
+    const { started } = startSource(
+      sourceConfig({
+        url: broker.authUrl,
+        topics: ['x/{asset}/{channel}'],
+        username: broker.username,
+        password: 'not-the-password',
+        isSessionPersistent: false,
+      }),
+      () => {},
+    );
+    await expect(started).rejects.toMatchObject({ code: 'INGEST_SOURCE_FAILED', retriable: false });
+  });
+
+  it('connects with a client certificate (mutual TLS)', async () => {
+    const env = { ...readServicesEnvFile(), ...testEnvOverrides() };
+    const prefix = uniqueName('plant');
+    const readings: number[] = [];
+    const { started } = startSource(
+      sourceConfig({
+        url: env.MOSQUITTO_MTLS_URL ?? 'mqtts://127.0.0.1:18834',
+        topics: [`${prefix}/{asset}/{channel}`],
+        tls: {
+          caFile: broker.caFile,
+          certFile: env.MOSQUITTO_CLIENT_CERT_FILE,
+          keyFile: env.MOSQUITTO_CLIENT_KEY_FILE,
+          isServerVerified: true,
+        },
+        isSessionPersistent: false,
+      }),
+      (d) => {
+        readings.push(...d.readings.map((r) => r.value));
+      },
+    );
+    await started;
+    const pub = await publisher(broker.url);
+    await pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: gridBaseMs(), value: 5 }), {
+      qos: 1,
+    });
+    await waitFor(() => readings.length > 0, { what: 'a reading over mutual TLS' });
+    expect(readings).toEqual([5]);
+  });
+
+  it('publishes dead letters to the configured MQTT topic', async () => {
+    const prefix = uniqueName('plant');
+    const deadTopic = `${prefix}/dead`;
+    const watcher = await publisher(broker.url);
+    const letters: Record<string, unknown>[] = [];
+    watcher.on('message', (topic, payload) => {
+      if (topic === deadTopic) letters.push(JSON.parse(payload.toString()));
+    });
+    await watcher.subscribeAsync(deadTopic, { qos: 1 });
+    const { started } = startSource(
+      {
+        ...sourceConfig({
+          url: broker.url,
+          topics: [`${prefix}/{asset}/{channel}`],
+          isSessionPersistent: false,
+        }),
+        deadLetter: { type: 'mqtt', topic: deadTopic },
+      },
+      () => {},
+    );
+    await started;
+    await watcher.publishAsync(`${prefix}/pump-1/flow`, '{"value": "high"}', { qos: 1 });
+    await waitFor(() => letters.length > 0, { what: 'the dead letter on the topic' });
+    expect(letters[0]).toMatchObject({ transport: 'mqtt', topic: `${prefix}/pump-1/flow` });
+    expect(Buffer.from(String(letters[0].payloadBase64), 'base64').toString()).toBe('{"value": "high"}');
+    expect(String(letters[0].message).length).toBeGreaterThan(0);
+  });
+
+  it('dead-letters an undecodable message to the file, counts it, and keeps the stream flowing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-dl-'));
+    onTeardown(() => rm(dir, { recursive: true, force: true }));
+    const prefix = uniqueName('plant');
+    const values: number[] = [];
+    const telemetry = new MemoryTelemetry();
+    const { started } = startSource(
+      {
+        ...sourceConfig({
+          url: broker.url,
+          topics: [`${prefix}/{asset}/{channel}`],
+          isSessionPersistent: false,
+        }),
+        deadLetter: { type: 'file', path: join(dir, 'dl.jsonl'), maxFileBytes: 1 << 20, maxFiles: 2 },
+      },
+      (d) => {
+        values.push(...d.readings.map((r) => r.value));
+      },
+      telemetry,
+    );
+    await started;
+    const pub = await publisher(broker.url);
+    await pub.publishAsync(`${prefix}/pump-1/flow`, '{"ts": 1, "value": ', { qos: 1 });
+    await pub.publishAsync(`${prefix}/pump-1/flow`, JSON.stringify({ ts: gridBaseMs(), value: 7 }), {
+      qos: 1,
+    });
+    await waitFor(() => values.length > 0, { what: 'the good reading after the bad one' });
+    expect(values).toEqual([7]);
+    expect(
+      telemetry.get('ingest_messages_rejected_total', { transport: 'mqtt', reason: 'invalid_json' }),
+    ).toBe(1);
+    const lines = (await readFile(join(dir, 'dl.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      transport: 'mqtt',
+      topic: `${prefix}/pump-1/flow`,
+      reason: 'invalid_json',
+    });
+    expect(Buffer.from(lines[0].payloadBase64, 'base64').toString()).toBe('{"ts": 1, "value": ');
+  });
+});
+
+describe('MQTT source config', () => {
+  it('requires a client id for a persistent session, naming both keys', () => {
+    const result = mqttConfigSchema.safeParse({ url: 'mqtt://127.0.0.1:1', topics: ['a/{asset}'] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toMatch(
+      '`mqtt.isSessionPersistent` requires a fixed `mqtt.clientId`',
+    );
+  });
+});
