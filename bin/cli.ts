@@ -6,6 +6,7 @@ import { createRootLogger, isPipelineError, type Logger, systemClock } from '../
 import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
 import { listEnvOverrideKeys } from './env-overrides.js';
+import { registerEvalCommand } from './eval-command.js';
 import { loadConfig } from './load-config.js';
 import { startService } from './service.js';
 import { registerSimulateCommand } from './simulate-command.js';
@@ -79,6 +80,7 @@ function buildProgram(io: CliIo): Command {
 
   registerSimulateCommand(program, io);
   registerTrainCommand(program, io);
+  registerEvalCommand(program, io);
 
   program
     .command('run')

@@ -143,7 +143,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         state: window.state,
         channels,
         T,
-        newestFrame: { channels, values: window.values.subarray((T - 1) * C, T * C) },
+        values: window.values,
       };
       const verdict = monitor.verdict(monitored);
       let residuals: Float32Array | null = null;

@@ -8,7 +8,7 @@ import { stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
 import type { DetectorConfig, Silence } from './config.js';
 import { createResidualScorer, type ResidualScorer } from './residual-scorer.js';
-import { evaluateMachineOff, type FrameValues, findMaintenance, findSilence } from './suppression.js';
+import { evaluateMachineOff, findMaintenance, findSilence } from './suppression.js';
 import { type AssetThresholds, createAssetThresholds } from './threshold/asset-thresholds.js';
 import type { Calibration } from './threshold/calibrate-threshold.js';
 
@@ -20,8 +20,12 @@ export interface MonitoredWindow {
   state: 'ok' | 'gap' | 'unknown';
   channels: readonly string[];
   T: number;
-  /** Raw values of the newest frame, for the machine-off rules. */
-  newestFrame: FrameValues;
+  /**
+   * Raw values of the window's frames (T, C), for the machine-off rules: a window with any frame
+   * of a stopped machine is not scored, so a start-up is judged only once the window has left
+   * the standstill behind (the model never learned windows that straddle a stop).
+   */
+  values: Float32Array;
 }
 
 export type ScoreVerdict = { shouldScore: true } | { shouldScore: false; reason: 'gap' | 'unknown' | 'off' };
@@ -120,8 +124,13 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
 
   const verdict = (window: MonitoredWindow): ScoreVerdict => {
     if (window.state !== 'ok') return { shouldScore: false, reason: window.state };
-    if (evaluateMachineOff(window.assetId, window.newestFrame, config.machineOff).off) {
-      return { shouldScore: false, reason: 'off' };
+    if (config.machineOff.length > 0) {
+      const C = window.channels.length;
+      for (let t = window.T - 1; t >= 0; t--) {
+        const frame = { channels: window.channels, values: window.values.subarray(t * C, (t + 1) * C) };
+        if (evaluateMachineOff(window.assetId, frame, config.machineOff).off)
+          return { shouldScore: false, reason: 'off' };
+      }
     }
     return { shouldScore: true };
   };

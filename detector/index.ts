@@ -41,6 +41,10 @@ export type {
   ThresholdOverride,
 } from './config.js';
 export { detectorConfigSchema, silenceSchema } from './config.js';
+export type { ConfusionCounts, OutlierMetrics } from './evaluation/confusion.js';
+export { countConfusion, outlierMetrics, sumConfusion } from './evaluation/confusion.js';
+export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-score.js';
+export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
 export type { FrameValues, MachineOffVerdict } from './suppression.js';

@@ -73,11 +73,14 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     config: InfluxdbSinkConfig,
     maxOutboxRows?: number,
   ): Promise<LocalStore> {
-    return createLocalStore(storeConfigSchema.parse({ path, maxOutboxRows }), {
-      clock: systemClock,
-      logger: createSilentLogger(),
-      routes: [createInfluxdbRoute(config)],
-    });
+    return createLocalStore(
+      { ...storeConfigSchema.parse({ maxOutboxRows }), path },
+      {
+        clock: systemClock,
+        logger: createSilentLogger(),
+        routes: [createInfluxdbRoute(config)],
+      },
+    );
   }
 
   async function tempPath(): Promise<string> {

@@ -110,11 +110,14 @@ function endpoint(url: string, overrides: Record<string, unknown> = {}): Webhook
 }
 
 function openStore(path: string, config: WebhookSinkConfig): LocalStore {
-  const store = createLocalStore(storeConfigSchema.parse({ path }), {
-    clock: systemClock,
-    logger: createSilentLogger(),
-    routes: [createWebhookRoute(config, { instance: 'plant-a' })],
-  });
+  const store = createLocalStore(
+    { ...storeConfigSchema.parse({}), path },
+    {
+      clock: systemClock,
+      logger: createSilentLogger(),
+      routes: [createWebhookRoute(config, { instance: 'plant-a' })],
+    },
+  );
   return store;
 }
 

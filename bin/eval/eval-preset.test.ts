@@ -1,0 +1,39 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evalPreset, loadEvalSettings, mergeSections } from './eval-preset.js';
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gruwatch-eval-preset-')), 'eval.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('eval settings', () => {
+  it('merges objects key by key and replaces a variant with another `type`', () => {
+    expect(mergeSections({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 4 } })).toEqual({ a: 1, b: { c: 2, d: 4 } });
+    expect(mergeSections({ type: 'quantile', q: 0.9 }, { type: 'dynamic' })).toEqual({ type: 'dynamic' });
+  });
+
+  it('takes the preset and lets a config file override single keys', () => {
+    const settings = loadEvalSettings(
+      configFile(
+        'model: { hiddenSize: 8 }\ndetector: { threshold: { type: quantile, q: 0.95 } }\nlogging: { level: info }\n',
+      ),
+    );
+    expect(settings.model.hiddenSize).toBe(8);
+    expect(settings.model.windowSteps).toBe(evalPreset.model.windowSteps);
+    expect(settings.detector.threshold).toEqual({ type: 'quantile', q: 0.95 });
+    expect(settings.detector.alerts.minAboveMs).toBe(evalPreset.detector.alerts.minAboveMs);
+    expect(settings.relativeScaleFloor).toBe(evalPreset.eval.relativeScaleFloor);
+  });
+
+  it('names the section and file of an invalid setting', () => {
+    const file = configFile('model: { hiddenSize: -1 }\n');
+    expect(() => loadEvalSettings(file)).toThrow(new RegExp(`${file}: section "model" is invalid`));
+    expect(() => loadEvalSettings(configFile('eval: { holdoutFraction: 2 }\n'))).toThrow(
+      /section "eval" is invalid/,
+    );
+  });
+});

@@ -1,0 +1,164 @@
+// The harness end to end on a small synthetic labelled set in the SKAB layout,
+// written to a temp dir by a seeded generator: training stays in-thread here
+// (the CLI trains in a worker thread; the worker needs the compiled build).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trainAutoencoder } from '../../model/index.js';
+import { loadEvalSettings } from './eval-preset.js';
+import type { TrainFn } from './evaluate-file.js';
+import { formatReport } from './format-report.js';
+import { formatUtcDatetime } from './predictions-csv.js';
+import { listCsvFiles, runEvaluation } from './run-evaluation.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gruwatch-eval-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** mulberry32: a tiny seeded generator, so the data set is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ROWS = 700;
+const FAULT_FROM = 520;
+const FAULT_TO = 620;
+
+/** Three coupled channels at 1 s; from FAULT_FROM to FAULT_TO `flow` stops following `speed`. */
+function writeSeries(file: string, seed: number, labelled: boolean): void {
+  const r = rng(seed);
+  const noise = () => (r() - 0.5) * 0.1;
+  const lines = [`datetime;speed;flow;temp${labelled ? ';anomaly;changepoint' : ''}`];
+  const t0 = Date.UTC(2024, 0, 1, 8, 0, 0);
+  for (let i = 0; i < ROWS; i++) {
+    const speed = Math.sin((2 * Math.PI * i) / 30) + noise();
+    const isFault = i >= FAULT_FROM && i < FAULT_TO;
+    const flow = (isFault ? 2.5 : 0.8 * speed) + noise();
+    const temp = 0.5 * Math.cos((2 * Math.PI * i) / 30) + noise();
+    const cells = [formatUtcDatetime(t0 + i * 1000), speed, flow, temp].map((v) =>
+      typeof v === 'number' ? v.toFixed(5) : v,
+    );
+    if (labelled) cells.push(isFault ? '1.0' : '0.0', i === FAULT_FROM || i === FAULT_TO ? '1.0' : '0.0');
+    lines.push(cells.join(';'));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+const dataDir = join(root, 'data');
+mkdirSync(join(dataDir, 'plant'), { recursive: true });
+mkdirSync(join(dataDir, 'free'), { recursive: true });
+writeSeries(join(dataDir, 'plant', '2.csv'), 2, true);
+writeSeries(join(dataDir, 'plant', '10.csv'), 10, true);
+writeSeries(join(dataDir, 'free', 'normal.csv'), 3, false);
+const configFile = join(root, 'eval.yaml');
+writeFileSync(
+  configFile,
+  'model: { windowSteps: 8, hiddenSize: 8, training: { epochs: 25, batchSize: 16, learningRate: 0.01, patience: 0 } }\n' +
+    // A near-perfect reconstruction makes the fault 1000× the normal score; a short EWMA memory
+    // lets the alert clear soon after the fault ends.
+    'detector: { scoring: { ewmaAlpha: 0.5 }, alerts: { clearBelowMs: 5000 } }\n',
+);
+
+const inThread: TrainFn = async (windows, options, onProgress) =>
+  trainAutoencoder(windows, options, onProgress);
+
+describe('gruwatch eval harness', () => {
+  it('lists CSV files recursively in natural order', () => {
+    expect(listCsvFiles(dataDir)).toEqual(['free/normal.csv', 'plant/2.csv', 'plant/10.csv']);
+  });
+
+  it('finds a planted anomaly, skips unlabelled files and writes predictions', async () => {
+    const logLines: string[] = [];
+    const predictionsDir = join(root, 'predictions');
+    const run = await runEvaluation({
+      dataDir,
+      trainRows: 400,
+      seed: 1,
+      settings: loadEvalSettings(configFile),
+      train: inThread,
+      concurrency: 2,
+      predictionsDir,
+      log: (line) => logLines.push(line),
+      nowMs: () => 0,
+    });
+    const { report } = run;
+    expect(run.skipped).toEqual(['free/normal.csv']);
+    expect(logLines.join('')).toMatch(/free\/normal\.csv: skipped/);
+    expect(logLines.join('')).toMatch(/plant\/2\.csv: epoch \d+\/25/);
+
+    // The documented JSON shape, nothing more.
+    const json = JSON.parse(JSON.stringify(report));
+    expect(Object.keys(json).sort()).toEqual(['f1', 'far', 'files', 'mar', 'nab']);
+    expect(Object.keys(json.nab).sort()).toEqual(['lowFN', 'lowFP', 'standard']);
+    expect(json.files.map((f: { file: string }) => f.file)).toEqual(['plant/2.csv', 'plant/10.csv']);
+    for (const f of json.files) {
+      expect(Object.keys(f).sort()).toEqual(['f1', 'far', 'file', 'fn', 'fp', 'mar', 'tn', 'tp']);
+      // Only the rows after the training rows are counted.
+      expect(f.tp + f.fp + f.tn + f.fn).toBe(ROWS - 400);
+    }
+
+    // The planted correlation break is found and normal rows stay mostly quiet.
+    const anomalous = 2 * (FAULT_TO - FAULT_FROM);
+    const tp = report.files.reduce((s, f) => s + f.tp, 0);
+    expect(tp).toBeGreaterThan(0.6 * anomalous);
+    expect(report.far).toBeLessThan(20);
+    expect(report.f1).toBeGreaterThan(0.6);
+    expect(report.nab.standard).toBeGreaterThan(0);
+
+    const csv = readFileSync(join(predictionsDir, 'plant', '2.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('datetime;score;threshold;predicted');
+    expect(csv).toHaveLength(1 + ROWS - 400);
+    expect(csv[1]).toMatch(/^2024-01-01 08:06:40;[0-9.e-]+;[0-9.e-]+;[01]$/);
+    const flagged = csv.slice(1).filter((l) => l.endsWith(';1')).length;
+    expect(flagged).toBe(report.files[0].tp + report.files[0].fp);
+
+    const table = formatReport(run);
+    expect(table).toMatch(/micro-averaged over 2 files: F1 /);
+    expect(table).toMatch(/skipped \(no label columns\): free\/normal\.csv/);
+  });
+
+  it('names the file and line of a bad value', async () => {
+    const badDir = join(root, 'bad');
+    mkdirSync(badDir);
+    writeFileSync(
+      join(badDir, 'x.csv'),
+      'datetime;a;anomaly;changepoint\n2024-01-01 00:00:00;1.5;0.0;0.0\n2024-01-01 00:00:01;oops;0.0;0.0\n',
+    );
+    await expect(
+      runEvaluation({
+        dataDir: badDir,
+        trainRows: 1,
+        seed: 1,
+        settings: loadEvalSettings(configFile),
+        train: inThread,
+        concurrency: 1,
+        log: () => {},
+        nowMs: () => 0,
+      }),
+    ).rejects.toThrow(/x\.csv: line 3: column "a" is not a number: "oops"/);
+  });
+
+  it('refuses a data directory that does not exist', async () => {
+    await expect(
+      runEvaluation({
+        dataDir: join(root, 'missing'),
+        trainRows: 400,
+        seed: 1,
+        settings: loadEvalSettings(),
+        train: inThread,
+        concurrency: 1,
+        log: () => {},
+        nowMs: () => 0,
+      }),
+    ).rejects.toThrow(/--data .*missing is not a readable directory/);
+  });
+});

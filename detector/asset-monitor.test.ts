@@ -1,0 +1,82 @@
+// The asset monitor composes scoring, thresholds, lifecycle and suppression per asset.
+import { describe, expect, it } from 'vitest';
+import { createAssetMonitor, type MonitoredWindow } from './asset-monitor.js';
+import { detectorConfigSchema } from './config.js';
+import type { Calibration } from './threshold/calibrate-threshold.js';
+
+const channels = ['speed', 'flow', 'temp'];
+const T = 4;
+const C = channels.length;
+const calibration: Calibration = {
+  type: 'quantile',
+  value: 0.1,
+  n: 100,
+  stats: { q: 0.99, min: 0, max: 0.1, mean: 0.05 },
+};
+const config = detectorConfigSchema.parse({
+  scoring: { aggregate: 'mse_window', hopSteps: 1 },
+  alerts: { minAboveMs: 2_000, clearBelowMs: 2_000, cooldownMs: 0 },
+  machineOff: [{ asset: '*', channel: 'speed', below: 100 }],
+});
+
+function windowAt(atMs: number, speeds: number[] = [1500, 1500, 1500, 1500]): MonitoredWindow {
+  const values = new Float32Array(T * C);
+  for (let t = 0; t < T; t++) values.set([speeds[t]!, 40, 60], t * C);
+  return { assetId: 'pump-1', atMs, state: 'ok', channels, T, values };
+}
+
+/** Residuals with `size` on one channel at every step. */
+function residuals(channel: number, size: number): Float32Array {
+  const r = new Float32Array(T * C).fill(0.01);
+  for (let t = 0; t < T; t++) r[t * C + channel] = size;
+  return r;
+}
+
+describe('asset monitor', () => {
+  it('opens an alert after minAboveMs above threshold and names the deviating channel first', () => {
+    const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
+    const events = [0, 1_000, 2_000, 3_000].flatMap(
+      (t) => monitor.observe(windowAt(t), residuals(1, 1)).events,
+    );
+    expect(events.map((e) => e.type)).toEqual(['opened']);
+    expect(events[0]!.topChannels[0]!.channel).toBe('flow');
+    expect(monitor.assets()[0]).toMatchObject({ assetId: 'pump-1', status: 'alerting' });
+  });
+
+  it('does not score a window holding any frame of a stopped machine', () => {
+    const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
+    expect(monitor.verdict(windowAt(0, [0, 50, 1500, 1500]))).toEqual({ shouldScore: false, reason: 'off' });
+    expect(monitor.verdict(windowAt(0))).toEqual({ shouldScore: true });
+    expect(monitor.verdict({ ...windowAt(0), state: 'gap' })).toEqual({ shouldScore: false, reason: 'gap' });
+  });
+
+  it('suppresses alerts on a silenced asset', () => {
+    const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
+    monitor.addSilence({ assetPattern: 'pump-*', untilMs: 10_000, reason: 'test', createdBy: 'test' });
+    const events = [0, 1_000, 2_000, 3_000].flatMap(
+      (t) => monitor.observe(windowAt(t), residuals(1, 1)).events,
+    );
+    expect(events).toEqual([]);
+    expect(monitor.assets()[0]!.status).toBe('silenced');
+  });
+
+  it('continues after a snapshot and restore exactly as without the restart', () => {
+    const straight = createAssetMonitor({ config, calibrationFor: () => calibration });
+    const first = createAssetMonitor({ config, calibrationFor: () => calibration });
+    const sizes = [1, 1, 1, 1, 0.01, 0.01, 0.01, 0.01, 1, 1];
+    const all = sizes.flatMap((size, i) => straight.observe(windowAt(i * 1_000), residuals(2, size)).events);
+    const before = sizes
+      .slice(0, 5)
+      .flatMap((size, i) => first.observe(windowAt(i * 1_000), residuals(2, size)).events);
+    const restored = createAssetMonitor({
+      config,
+      calibrationFor: () => calibration,
+      restore: JSON.parse(JSON.stringify(first.snapshot())),
+    });
+    const after = sizes
+      .slice(5)
+      .flatMap((size, i) => restored.observe(windowAt((i + 5) * 1_000), residuals(2, size)).events);
+    expect([...before, ...after]).toEqual(all);
+    expect(all.map((e) => e.type)).toContain('resolved');
+  });
+});
