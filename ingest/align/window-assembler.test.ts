@@ -31,16 +31,28 @@ function collect(T: number, hop: number) {
 }
 
 describe('window assembler', () => {
-  it('emits the first window after T frames, then one every hop frames, time-major across the ring wrap', () => {
+  it('emits windows every hop frames once T frames are in, ending on grid cells that are multiples of hop, time-major across the ring wrap', () => {
     const { assembler, windows } = collect(3, 2);
-    for (let k = 0; k < 7; k++) assembler.push(frame(k));
+    for (let k = 0; k < 8; k++) assembler.push(frame(k));
+    // Cells 3, 5 and 7 end windows ((cell + 1) % hop === 0); cell 1 has too few frames.
     expect(windows.map((w) => [w.startMs, w.endMs])).toEqual([
-      [0, 3000],
-      [2000, 5000],
-      [4000, 7000],
+      [1000, 4000],
+      [3000, 6000],
+      [5000, 8000],
     ]);
-    expect(windows[1].values).toEqual([2, 2.5, 3, 3.5, 4, 4.5]);
-    expect(windows[2].values).toEqual([4, 4.5, 5, 5.5, 6, 6.5]);
+    expect(windows[1].values).toEqual([3, 3.5, 4, 4.5, 5, 5.5]);
+    expect(windows[2].values).toEqual([5, 5.5, 6, 6.5, 7, 7.5]);
+  });
+
+  it('produces the same windows whichever frame a ring starts from (restart, handover)', () => {
+    const ends = (first: number) => {
+      const { assembler, windows } = collect(4, 3);
+      for (let k = first; k < 30; k++) assembler.push(frame(k));
+      return windows.map((w) => w.endMs).filter((endMs) => endMs >= 12_000);
+    };
+    expect(ends(0)).toEqual(ends(5));
+    expect(ends(0)).toEqual(ends(7));
+    expect(ends(0).length).toBeGreaterThan(0);
   });
 
   it('marks a window containing a gap frame as gap until the gap frame has left the ring', () => {

@@ -29,7 +29,6 @@ class Ring {
   readonly window: AlignedWindow;
   #write = 0; // slot the next frame goes into == oldest slot once full
   #filled = 0;
-  #sinceEmit = 0;
   #lastEndMs = Number.NaN;
   #gapFrames = 0;
   #unknownFrames = 0;
@@ -62,10 +61,12 @@ class Ring {
     this.#countState(code, 1);
     this.#write = (slot + 1) % this.#T;
     if (this.#filled < this.#T) this.#filled++;
-    this.#sinceEmit++;
     this.#lastEndMs = frame.endMs;
-    if (this.#filled < this.#T || this.#sinceEmit < hop) return false;
-    this.#sinceEmit = 0;
+    // Windows end on grid cells whose index since the epoch is a multiple of hop, not on
+    // frames counted since this ring started: a restart that rebuilds the ring from a journal,
+    // or another instance taking the asset over, produces exactly the same windows.
+    const cell = Math.round(frame.startMs / this.window.periodMs);
+    if (this.#filled < this.#T || (cell + 1) % hop !== 0) return false;
     this.#fillWindow(frame.endMs);
     return true;
   }
@@ -91,7 +92,6 @@ class Ring {
   #reset(): void {
     this.#write = 0;
     this.#filled = 0;
-    this.#sinceEmit = 0;
     this.#gapFrames = 0;
     this.#unknownFrames = 0;
   }
