@@ -23,4 +23,4 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(join(here, 'index.html'), join(outDir, 'index.html'));
-process.stdout.write(`live page built into ${outDir}\n`);
+process.stderr.write(`live page built into ${outDir}\n`);
