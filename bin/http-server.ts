@@ -29,8 +29,13 @@ export interface ServiceApi {
   scores(query: { assetId: string; fromMs?: number; toMs?: number; limit: number }): unknown[];
   alerts(query: { assetId?: string; limit: number }): unknown[];
   silences(): unknown[];
+  /** Keeps the silence (across restarts) and returns it with its stable `id`. */
   addSilence(input: SilenceInput): unknown;
-  removeSilence(id: string): boolean;
+  /**
+   * Removes the silence with this id; for pages written before silences had ids, a
+   * value that is no id removes every silence with exactly that asset pattern.
+   */
+  removeSilence(idOrPattern: string): boolean;
   /** The current model per asset group: version, training summary, threshold. */
   models(): unknown[];
   /**
@@ -211,7 +216,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     scope.delete<{ Params: { id: string } }>('/api/silences/:id', async (req, reply) => {
       return api.removeSilence(req.params.id)
         ? reply.code(204).send()
-        : reply.code(404).send({ error: 'not_found', message: `no silence with id ${req.params.id}` });
+        : reply
+            .code(404)
+            .send({ error: 'not_found', message: `no silence with id or asset pattern ${req.params.id}` });
     });
   });
 

@@ -3,7 +3,34 @@
 // prom-client. Counters are created on first use from the name and labels a
 // room reports; names follow `<room>_<what>_<unit>` and `_total` for counters.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AssetStatus } from '../detector/index.js';
 import type { SinkTelemetry } from '../detector/sinks/index.js';
+
+// Every status an asset can be in, so `detector_assets` shows a 0 rather than no
+// series for a status no asset is in (the check below fails to compile when
+// detector/alert.ts gains a status this list lacks).
+const assetStatuses = [
+  'normal',
+  'pending',
+  'alerting',
+  'clearing',
+  'cooldown',
+  'off',
+  'gap',
+  'unknown',
+  'silenced',
+  'maintenance',
+] as const satisfies readonly AssetStatus[];
+type MissingStatus = Exclude<AssetStatus, (typeof assetStatuses)[number]>;
+const allStatusesListed: MissingStatus extends never ? true : never = true;
+
+// The three reading counters of ingest, folded into one series per outcome and reason
+// so a dashboard shows where readings go with one query.
+const readingOutcomes: Readonly<Record<string, string>> = {
+  ingest_readings_total: 'decoded',
+  ingest_readings_rejected_total: 'rejected',
+  ingest_readings_dropped_total: 'dropped',
+};
 
 const help: Record<string, string> = {
   ingest_messages_total: 'Messages received from a transport.',
@@ -20,7 +47,10 @@ const help: Record<string, string> = {
   sink_dead_letters_total: 'Records moved to the dead-letter store, by sink.',
   sink_queue_depth_rows: 'Rows waiting in the outbox of a sink.',
   detector_model_info: 'The model serving an asset group (value 1), by model name and version.',
-  detector_asset_state: 'Assets by alert-lifecycle status.',
+  detector_assets:
+    'Assets by current status (normal, alerting, off, gap, ...); counts per status, not one series per asset, so it stays small with hundreds of assets (per-asset status: GET /api/assets).',
+  ingest_readings_outcome_total:
+    'Readings by outcome (decoded, rejected at decode, dropped by the aligner) and reason ("none" for decoded).',
 };
 
 export interface ServiceMetrics {
@@ -30,7 +60,11 @@ export interface ServiceMetrics {
   readonly scoringLatency: Histogram;
   /** The sinks' telemetry contract, backed by the counters and gauges above. */
   readonly sinkTelemetry: SinkTelemetry;
+  /** Makes `detector_assets{status}` count the statuses `read` returns at each scrape. */
+  trackAssetStatuses(read: () => Iterable<{ status: AssetStatus }>): void;
 }
+
+void allStatusesListed;
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
@@ -43,9 +77,30 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],
   });
+  let readStatuses: () => Iterable<{ status: AssetStatus }> = () => [];
+  new Gauge({
+    name: 'detector_assets',
+    help: help.detector_assets!,
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(assetStatuses.map((status) => [status, 0]));
+      for (const { status } of readStatuses()) counts.set(status, (counts.get(status) ?? 0) + 1);
+      for (const [status, n] of counts) this.set({ status }, n);
+    },
+  });
+  const outcomes = new Counter({
+    name: 'ingest_readings_outcome_total',
+    help: help.ingest_readings_outcome_total!,
+    labelNames: ['outcome', 'reason'],
+    registers: [registry],
+  });
   const metrics: ServiceMetrics = {
     registry,
     scoringLatency,
+    trackAssetStatuses(read) {
+      readStatuses = read;
+    },
     sinkTelemetry: {
       queueDepth: (sink, rows) => metrics.gauge('sink_queue_depth_rows', rows, { sink }),
       retried: (sink, rows) => metrics.count('sink_retries_total', { sink }, rows),
@@ -64,6 +119,8 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
         counters.set(name, counter);
       }
       counter.inc(labels, increment);
+      const outcome = readingOutcomes[name];
+      if (outcome !== undefined) outcomes.inc({ outcome, reason: labels.reason ?? 'none' }, increment);
     },
     gauge(name, value, labels = {}) {
       let gauge = gauges.get(name);

@@ -3,6 +3,7 @@
 // store, restore detector state and replay the reading journal (rebuilding
 // open cells and window rings exactly as they were at the last commit), start
 // the sink drainers, serve HTTP, and only then connect the sources.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import {
   calibrationSchema,
   createAssetMonitor,
   type MonitorState,
+  type Silence,
 } from '../detector/index.js';
 import {
   createLocalStore,
@@ -163,6 +165,37 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     },
     restore: restored,
   });
+  // Silences added through the API live in the store with a stable id and come back at start;
+  // silences from the configuration have no id and come back from the configuration itself.
+  const silenceIds = new Map<string, Silence>();
+  const idOfSilence = new WeakMap<Silence, string>();
+  const trackSilence = (stored: ReturnType<LocalStore['readSilences']>[number]) => {
+    const silence: Silence = {
+      assetPattern: stored.assetPattern,
+      untilMs: stored.untilMs,
+      reason: stored.reason,
+      createdBy: stored.createdBy,
+    };
+    silenceIds.set(stored.id, silence);
+    idOfSilence.set(silence, stored.id);
+    monitor.addSilence(silence);
+  };
+  for (const stored of store.readSilences(clock.nowMs())) trackSilence(stored);
+  if (silenceIds.size > 0) log.info({ silences: silenceIds.size }, 'Restored silences.');
+  const pruneSilences = (): void => {
+    const nowMs = clock.nowMs();
+    const live = new Set(store.readSilences(nowMs).map((s) => s.id));
+    for (const [id, silence] of silenceIds) if (!live.has(id)) monitor.removeSilence((s) => s === silence);
+    for (const id of silenceIds.keys()) if (!live.has(id)) silenceIds.delete(id);
+    monitor.removeSilence((s) => s.untilMs <= nowMs);
+  };
+  const silenceView = (silence: Silence) => {
+    const id = idOfSilence.get(silence);
+    return { id: id ?? null, source: id === undefined ? 'config' : 'api', ...silence };
+  };
+
+  metrics.trackAssetStatuses(() => monitor.assets());
+
   const pipeline = createPipeline({
     modelFor: (assetId) => groupOf(assetId)?.model,
     monitor,
@@ -174,6 +207,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   });
 
   let isIngestReady = false;
+  let ingestFailure: string | undefined;
   const ingest: Ingest = createIngest(config.ingest, {
     logger,
     clock,
@@ -207,7 +241,14 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       {
         name: 'ingest',
         ready: isIngestReady,
-        ...(isIngestReady ? {} : { detail: 'connecting to the sources' }),
+        ...(isIngestReady
+          ? {}
+          : {
+              detail:
+                ingestFailure === undefined
+                  ? 'connecting to the sources (retrying with back-off)'
+                  : `a source failed permanently: ${ingestFailure}; fix the configuration and restart`,
+            }),
       },
     ],
     assets: () => monitor.assets(),
@@ -219,13 +260,32 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         limit: q.limit,
       }),
     alerts: (q) => store.queryAlerts({ assetId: q.assetId, limit: q.limit, newestFirst: true }),
-    silences: () => [...monitor.silences()],
-    addSilence: (input) => {
-      const silence = { asset: input.assetPattern, ...input };
-      monitor.addSilence(silence);
-      return silence;
+    silences: () => {
+      pruneSilences();
+      return monitor.silences().map(silenceView);
     },
-    removeSilence: (id) => monitor.removeSilence((s) => s.assetPattern === id) > 0,
+    addSilence: (input) => {
+      pruneSilences();
+      const stored = { id: randomUUID(), ...input, createdAtMs: clock.nowMs() };
+      store.saveSilence(stored);
+      trackSilence(stored);
+      return { ...stored, source: 'api' };
+    },
+    removeSilence: (idOrPattern) => {
+      const byId = silenceIds.get(idOrPattern);
+      if (byId !== undefined) {
+        store.deleteSilence(idOrPattern);
+        silenceIds.delete(idOrPattern);
+        return monitor.removeSilence((s) => s === byId) > 0;
+      }
+      // Older pages remove by asset pattern: every silence with exactly that pattern goes.
+      for (const [id, silence] of silenceIds) {
+        if (silence.assetPattern !== idOrPattern) continue;
+        store.deleteSilence(id);
+        silenceIds.delete(id);
+      }
+      return monitor.removeSilence((s) => s.assetPattern === idOrPattern) > 0;
+    },
     models: () =>
       groups.map((g) => ({
         name: g.model.name,
@@ -251,7 +311,10 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       isIngestReady = true;
       log.info('Sources connected; gruwatch is ready.');
     },
-    (err: unknown) => log.error({ err }, 'A source failed permanently; fix the configuration and restart.'),
+    (err: unknown) => {
+      ingestFailure = err instanceof Error ? err.message : String(err);
+      log.error({ err }, 'A source failed permanently; fix the configuration and restart.');
+    },
   );
 
   let stopping: Promise<void> | undefined;

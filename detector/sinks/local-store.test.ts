@@ -229,4 +229,46 @@ describe('local store', () => {
   it('names the path when the database cannot be opened', () => {
     expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
   });
+  it('keeps silences across a reopen and prunes the expired ones when read', () => {
+    const clock = new ManualClock(1_000);
+    const store = open(clock);
+    const silence = (id: string, untilMs: number) => ({
+      id,
+      assetPattern: `pump-${id}*`,
+      untilMs,
+      reason: `maintenance ${id}`,
+      createdBy: 'ops',
+      createdAtMs: 1_000 + untilMs / 1_000,
+    });
+    store.saveSilence(silence('a', 5_000));
+    store.saveSilence(silence('b', 50_000));
+    store.saveSilence(silence('c', 9_000));
+    expect(store.deleteSilence('c')).toBe(true);
+    expect(store.deleteSilence('c')).toBe(false);
+    store.close();
+    const reopened = open(clock);
+    expect(reopened.readSilences(4_999)).toEqual([silence('a', 5_000), silence('b', 50_000)]);
+    // "until" is exclusive: at 5000 the first one has ended and is deleted for good.
+    expect(reopened.readSilences(5_000)).toEqual([silence('b', 50_000)]);
+    expect(reopened.readSilences(0)).toEqual([silence('b', 50_000)]);
+  });
+
+  it('follows outbox changes another process made (a dead-letter replay) before it counts room', () => {
+    const clock = new ManualClock(1_000);
+    const service = open(clock, { maxOutboxRows: 2 });
+    service.commit(batchOf({ scores: [scoreAt('a', 1), scoreAt('a', 2)] }));
+    const rows = service.outbox.peek('test:scores', 1_000, 10, 1 << 20);
+    service.outbox.deadLetter(
+      'test:scores',
+      rows.map((r) => r.id),
+      'gave up',
+      1_000,
+    );
+    expect(service.outbox.depth().rows).toBe(0);
+    const operator = open(clock, { maxOutboxRows: 2 });
+    expect(operator.replayDeadLetters({})).toBe(2);
+    // Two rows are queued again; the service must count them and refuse a third.
+    expect(() => service.commit(batchOf({ scores: [scoreAt('a', 3)] }))).toThrow(/outbox full/);
+    expect(service.outbox.depth().rows).toBe(2);
+  });
 });

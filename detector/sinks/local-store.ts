@@ -39,6 +39,16 @@ export interface PipelineCommit {
   assetState?: ReadonlyMap<string, string>;
 }
 
+/** A silence added through the API, as the store keeps it across restarts. */
+export interface StoredSilence {
+  id: string;
+  assetPattern: string;
+  untilMs: number;
+  reason: string;
+  createdBy: string;
+  createdAtMs: number;
+}
+
 export interface LocalStoreDeps {
   clock: Clock;
   logger: Logger;
@@ -60,6 +70,12 @@ export interface LocalStore extends RecordReader {
   readJournal(): JournalReading[];
   /** Detector state per asset, as committed last. */
   readAssetStates(): Map<string, string>;
+  /** Keeps a silence (replacing one with the same id). */
+  saveSilence(silence: StoredSilence): void;
+  /** Returns whether a silence with this id existed. */
+  deleteSilence(id: string): boolean;
+  /** Deletes silences that ended at or before `nowMs` and returns the others, oldest first. */
+  readSilences(nowMs: number): StoredSilence[];
   queryScores(query: ScoreQuery): ScoreRecord[];
   queryAlerts(query: AlertQuery): AlertEventRecord[];
   queryFrames(query: FrameQuery): FrameRecord[];
@@ -111,6 +127,16 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   const queries = createStoreQueries(db);
   const maxAge = retentionMs(options.retention);
   const listeners = new Set<() => void>();
+  // Another process (`gruwatch webhooks replay`) may change the outbox while we hold the
+  // database; the in-memory queue sizes are then re-read from the table. `data_version`
+  // changes only when another connection committed.
+  let dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const syncWithOtherWriters = (): void => {
+    const now = db.pragma('data_version', { simple: true }) as number;
+    if (now === dataVersion) return;
+    dataVersion = now;
+    outbox.recount();
+  };
   let lastPruneMs = deps.clock.nowMs();
   let isClosed = false;
 
@@ -245,6 +271,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   return {
     commit(batch, pipeline = {}) {
       if (isClosed) throw new PipelineError('SINK_WRITE_FAILED', 'commit after the local store was closed');
+      syncWithOtherWriters();
       const encoded = routes.map((route) => ({ sink: route.sink, entries: route.encode(batch) }));
       let rows = 0;
       let bytes = 0;
@@ -284,6 +311,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         bytes: 0.9 * (options.maxOutboxBytes ?? 512 * 1024 * 1024),
       };
       for (;;) {
+        if (!isClosed) syncWithOtherWriters();
         const depth = outbox.depth();
         if (isClosed || (depth.rows < limits.rows && depth.bytes < limits.bytes)) return;
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -313,12 +341,59 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       }[];
       return new Map(rows.map((r) => [r.asset_id, r.state]));
     },
+    saveSilence(silence) {
+      db.prepare(
+        `INSERT OR REPLACE INTO silences (id, asset_pattern, until_ms, reason, created_by, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        silence.id,
+        silence.assetPattern,
+        silence.untilMs,
+        silence.reason,
+        silence.createdBy,
+        silence.createdAtMs,
+      );
+    },
+    deleteSilence(id) {
+      return db.prepare('DELETE FROM silences WHERE id = ?').run(id).changes > 0;
+    },
+    readSilences(nowMs) {
+      db.prepare('DELETE FROM silences WHERE until_ms <= ?').run(nowMs);
+      const rows = db
+        .prepare(
+          'SELECT id, asset_pattern, until_ms, reason, created_by, created_at_ms FROM silences ORDER BY created_at_ms, id',
+        )
+        .all() as {
+        id: string;
+        asset_pattern: string;
+        until_ms: number;
+        reason: string;
+        created_by: string;
+        created_at_ms: number;
+      }[];
+      return rows.map((r) => ({
+        id: r.id,
+        assetPattern: r.asset_pattern,
+        untilMs: r.until_ms,
+        reason: r.reason,
+        createdBy: r.created_by,
+        createdAtMs: r.created_at_ms,
+      }));
+    },
     queryScores: queries.queryScores,
     queryAlerts: queries.queryAlerts,
     queryFrames: queries.queryFrames,
     listAssets: queries.listAssets,
     prune,
-    outbox,
+    // The drainers look at the queue through `peek`; re-reading the sizes first keeps the
+    // queue-depth gauge right when rows were replayed from another process.
+    outbox: {
+      ...outbox,
+      peek(sink, nowMs, maxRows, maxBytes) {
+        if (!isClosed) syncWithOtherWriters();
+        return outbox.peek(sink, nowMs, maxRows, maxBytes);
+      },
+    },
     listDeadLetters: (filter) => outbox.listDeadLetters(filter),
     replayDeadLetters: (filter = {}) => {
       const replayed = outbox.replayDeadLetters(filter, deps.clock.nowMs());

@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 2;
+export const storeSchemaVersion = 3;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_by_time ON journal (ts_ms);
 CREATE TABLE IF NOT EXISTS asset_state (
   asset_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Silences added at run time through the API (layout 3), restored at start; expired ones are pruned.
+CREATE TABLE IF NOT EXISTS silences (
+  id TEXT PRIMARY KEY, asset_pattern TEXT NOT NULL, until_ms INTEGER NOT NULL, reason TEXT NOT NULL,
+  created_by TEXT NOT NULL, created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
 
