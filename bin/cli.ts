@@ -5,14 +5,17 @@ import { z } from 'zod';
 import { createRootLogger, isPipelineError, type Logger, systemClock } from '../core/index.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
+import { registerDemoCommand } from './demo-command.js';
 import { listEnvOverrideKeys } from './env-overrides.js';
 import { registerEvalCommand } from './eval-command.js';
 import { loadConfig } from './load-config.js';
+import { registerModelsCommand } from './models-command.js';
 import { startService } from './service.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerTrainCommand } from './train-command.js';
 import { gruwatchVersion } from './version.js';
 import { defaultWebRoot } from './web-root.js';
+import { registerWebhooksCommand } from './webhooks-command.js';
 
 const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
@@ -81,6 +84,9 @@ function buildProgram(io: CliIo): Command {
   registerSimulateCommand(program, io);
   registerTrainCommand(program, io);
   registerEvalCommand(program, io);
+  registerModelsCommand(program, io);
+  registerWebhooksCommand(program, io);
+  registerDemoCommand(program, io);
 
   program
     .command('run')

@@ -4,7 +4,12 @@
 // metrics are not, so probes and scrapers need no secret.
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger, Secret } from '../core/index.js';
@@ -111,7 +116,8 @@ function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyInstance['log'],
-    disableRequestLogging: true,
+    // No log line per request: health probes and metric scrapes would drown the useful lines.
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   const { api } = options;
 

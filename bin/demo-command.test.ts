@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertEventRecord } from '../detector/sinks/index.js';
+import { createPlant } from '../ingest/index.js';
+import { runCli } from './cli.js';
+import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
+import { demoChannels, demoConfig, firstAnomalyAfterMs, planAnomalies } from './demo/demo-plan.js';
+
+const assetIds = ['pump-001', 'pump-002', 'pump-003', 'pump-004', 'pump-005'];
+const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const plan = (seed: number, everyMs = 90_000) =>
+  planAnomalies({
+    assetIds,
+    seed,
+    startMs: t0,
+    firstAfterMs: 32_000,
+    everyMs,
+    durationMs: 60_000,
+    horizonMs: 3_600_000,
+  });
+
+describe('gruwatch demo: the anomaly plan', () => {
+  it('plants one anomaly every interval from the first delay to the horizon, on the plant’s assets and channels', () => {
+    const items = plan(7);
+    expect(items.length).toBe(Math.ceil((3_600_000 - 32_000) / 90_000));
+    expect(items[0]!.startMs).toBe(t0 + 32_000);
+    for (const [i, item] of items.entries()) {
+      expect(item.startMs - items[0]!.startMs).toBe(i * 90_000);
+      expect(assetIds).toContain(item.asset);
+      expect(demoChannels).toContain(item.channel);
+    }
+    // The simulator refuses unknown assets and channels: the plan must be one it runs.
+    expect(() =>
+      createPlant({ assets: 5, kind: 'pump', seed: 7, startMs: t0, periodMs: 1_000, anomalies: items }),
+    ).not.toThrow();
+  });
+
+  it('never overlaps two anomalies on one asset, even when they come faster than they last', () => {
+    for (const everyMs of [90_000, 20_000, 5_000]) {
+      const items = plan(3, everyMs);
+      for (const a of items) {
+        for (const b of items) {
+          if (a === b || a.asset !== b.asset) continue;
+          const isApart = a.startMs + a.durationMs <= b.startMs || b.startMs + b.durationMs <= a.startMs;
+          expect(isApart, `${JSON.stringify(a)} and ${JSON.stringify(b)}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('repeats with the seed and varies across seeds', () => {
+    expect(plan(11)).toEqual(plan(11));
+    const firsts = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => JSON.stringify(plan(seed)[0])));
+    expect(firsts.size).toBeGreaterThan(1);
+  });
+
+  it('uses several kinds of anomaly', () => {
+    expect(new Set(plan(5).map((a) => a.kind)).size).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('gruwatch demo: the service configuration', () => {
+  it('is valid and speaks MQTT 3.1.1 to the embedded broker', () => {
+    const config = demoConfig({ dataDir: '/tmp/x', brokerUrl: 'mqtt://127.0.0.1:1883', httpPort: 8080 });
+    expect(config.ingest.mqtt?.protocolVersion).toBe(4);
+    expect(config.sinks).toEqual([]);
+    // The first anomaly must wait for a full window of live data.
+    expect(config.ingest.window.T * config.ingest.align.periodMs).toBeLessThanOrEqual(firstAnomalyAfterMs);
+  });
+});
+
+describe('gruwatch demo: the alert lines', () => {
+  const event = (id: string, atMs: number, type: AlertEventRecord['type'] = 'opened'): AlertEventRecord => ({
+    id,
+    assetId: 'pump-003',
+    type,
+    severity: 'critical',
+    ratio: 4.26,
+    peakRatio: 9.5,
+    topChannels: ['flow_m3h', 'motor_current_a'],
+    atMs,
+    openedAtMs: atMs,
+    modelVersion: 'v1',
+  });
+
+  /** The store's query contract: newest first, at most `limit`. */
+  function storeOf(events: AlertEventRecord[]) {
+    return {
+      queryAlerts: (q: { limit?: number; newestFirst?: boolean }) => {
+        const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
+        if (q.newestFirst) sorted.reverse();
+        return sorted.slice(0, q.limit ?? 100);
+      },
+    };
+  }
+
+  it('reports each new event once, oldest first, and not those stored before the feed began', () => {
+    const events = [event('old', t0)];
+    const feed = createAlertFeed(storeOf(events));
+    expect(feed.poll()).toEqual([]);
+    events.push(event('a', t0 + 2_000), event('b', t0 + 1_000));
+    expect(feed.poll().map((e) => e.id)).toEqual(['b', 'a']);
+    expect(feed.poll()).toEqual([]);
+    events.push(event('a', t0 + 9_000, 'resolved'));
+    expect(feed.poll().map((e) => `${e.id}:${e.type}`)).toEqual(['a:resolved']);
+  });
+
+  it('names the asset, the kind of event, the ratio and the top channels', () => {
+    const line = formatAlertLine(event('a', Date.UTC(2026, 10, 25, 12, 4, 31)));
+    expect(line).toBe(
+      '12:04:31 opened   pump-003 critical score 4.3× threshold  top: flow_m3h, motor_current_a',
+    );
+    const planted = formatPlantedLine(plan(7)[0]!);
+    expect(planted).toMatch(/^12:00:32 planted {2}pump-00\d \S+ on \S+ for 60 s$/);
+  });
+});
+
+describe('gruwatch demo: flags', () => {
+  async function run(args: string[]) {
+    let err = '';
+    const code = await runCli(args, { out: () => undefined, err: (t) => (err += t), env: {} });
+    return { code, err };
+  }
+
+  it('refuses a bad flag before starting anything, naming the flag', async () => {
+    for (const [flag, value] of [
+      ['--port', '70000'],
+      ['--assets', 'two'],
+      ['--anomaly-every-s', '0'],
+      ['--seed', '-1'],
+    ] as const) {
+      const { code, err } = await run(['demo', flag, value]);
+      expect(code, flag).toBe(1);
+      expect(err).toContain(`${flag} must be`);
+      expect(err).toContain(value);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+// The demo's first model: the plant's normal operation from its start up to
+// now, generated in simulated time (no broker, no waiting), aligned like live
+// readings and fitted like `gruwatch train` does, then made current in the
+// registry. The live plant is the same run continued, so the model has seen
+// these machines, warm, in these very conditions.
+import { join, resolve } from 'node:path';
+import { evaluateMachineOff } from '../../detector/index.js';
+import { createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
+import type { TrainProgress } from '../../model/index.js';
+import { createModelRegistry } from '../../model/node/index.js';
+import type { Config } from '../config.js';
+import { type FitModelResult, type FrameSegment, fitModel } from '../fit-model.js';
+import { alignReadings } from '../offline-frames.js';
+import { demoChannels, demoModelName, demoPeriodMs } from './demo-plan.js';
+
+export interface DemoModelOptions {
+  config: Config;
+  assets: number;
+  seed: number;
+  /** The plant's first tick (it starts from standstill); training covers `[startMs, endMs)`. */
+  startMs: number;
+  endMs: number;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+export interface DemoModel {
+  version: string;
+  /** The plant's asset ids, the same ones the live plant publishes with the same seed. */
+  assetIds: string[];
+  fitted: FitModelResult;
+}
+
+/** Coast-down before a stop and start-up after it, in steps: transients too rare in a few hours to learn. */
+const beforeOffSteps = 60;
+const afterOffSteps = 600;
+
+/**
+ * The rows where the machine is off become gaps, with the coast-down before and the start-up after:
+ * the detector never scores a window with an off row, and a handful of stops in a few hours is too
+ * little to learn their transients from, so neither training nor threshold calibration sees them.
+ * The plant's first start-up stays: it is hours before the end and teaches the warm-up.
+ */
+function withoutMachineOff(segment: FrameSegment, assetId: string, config: Config): FrameSegment {
+  const C = demoChannels.length;
+  const N = segment.frames.length / C;
+  const rules = config.detector.machineOff;
+  const isOff = (row: number) =>
+    evaluateMachineOff(
+      assetId,
+      { channels: demoChannels, values: segment.frames.subarray(row * C, (row + 1) * C) },
+      rules,
+    ).off;
+  const masked = new Uint8Array(N);
+  // The first rows are the plant's start from standstill, not a stop.
+  let row = 0;
+  while (row < N && isOff(row)) row++;
+  for (; row < N; row++) {
+    if (!isOff(row)) continue;
+    const from = Math.max(0, row - beforeOffSteps);
+    while (row < N && isOff(row)) row++;
+    masked.fill(1, from, Math.min(N, row + afterOffSteps));
+  }
+  masked.forEach((m, r) => {
+    if (m === 1) segment.frames.fill(Number.NaN, r * C, (r + 1) * C);
+  });
+  return segment;
+}
+
+export async function trainDemoModel(options: DemoModelOptions): Promise<DemoModel> {
+  const { config } = options;
+  const plant = createPlant({
+    assets: options.assets,
+    kind: 'pump',
+    seed: options.seed,
+    startMs: options.startMs,
+    periodMs: demoPeriodMs,
+  });
+  const assetIds = plant.assets.map((a) => a.assetId);
+  const byAsset = new Map<string, SensorReading[]>(assetIds.map((id) => [id, []]));
+  for (const tick of plant.generate(options.endMs)) {
+    for (const reading of tickReadings(tick, plant.assets)) byAsset.get(reading.assetId)!.push(reading);
+  }
+  const segments: FrameSegment[] = [];
+  for (const [assetId, readings] of byAsset) {
+    const segment = alignReadings(readings, demoChannels, config.ingest);
+    if (segment !== undefined) segments.push(withoutMachineOff(segment, assetId, config));
+  }
+  const fitted = await fitModel({
+    segments,
+    channels: demoChannels,
+    periodMs: demoPeriodMs,
+    model: config.model,
+    detector: config.detector,
+    strideSteps: config.model.hopSteps,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  const version = await registry.add(demoModelName, fitted.bytes);
+  await registry.promote(demoModelName, version);
+  return { version, assetIds, fitted };
+}

@@ -1,0 +1,138 @@
+// What the demo runs: the plant, the service configuration (built in code and
+// validated by the same schema as a user's file), and the anomalies planted
+// live. The settings are those of the end-to-end test, which finds its planted
+// anomalies with precision 1 and recall 1, with a shorter training stretch.
+import type { AnomalySpec } from '../../ingest/index.js';
+import { type Config, configSchema } from '../config.js';
+
+export const demoSite = 'demo';
+export const demoModelName = 'pumps';
+export const demoPeriodMs = 1_000;
+export const demoChannels = [
+  'speed_rpm',
+  'flow_m3h',
+  'discharge_pressure_bar',
+  'motor_current_a',
+  'bearing_temp_c',
+  'vibration_rms_mms',
+] as const;
+
+export interface DemoOptions {
+  dataDir: string;
+  brokerUrl: string;
+  httpPort: number;
+}
+
+/** The full service configuration of the demo, parsed like a configuration file. */
+export function demoConfig(options: DemoOptions): Config {
+  return configSchema.parse({
+    dataDir: options.dataDir,
+    instance: 'gruwatch-demo',
+    logging: { level: 'warn' },
+    http: { host: '127.0.0.1', port: options.httpPort },
+    ingest: {
+      mqtt: {
+        url: options.brokerUrl,
+        protocolVersion: 4,
+        clientId: 'gruwatch-demo',
+        // The broker lives and dies with this process: there is no session to keep.
+        isSessionPersistent: false,
+        topics: [`plants/${demoSite}/{asset}/telemetry`],
+      },
+      decoder: { type: 'json' },
+      align: {
+        periodMs: demoPeriodMs,
+        fill: 'last',
+        maxHoldMs: 5_000,
+        latenessMs: 2_000,
+        idleFlushMs: 10_000,
+      },
+      assets: [{ match: 'pump-*', model: demoModelName, channels: [...demoChannels] }],
+      // 32 steps of 1 s: the first window is complete half a minute after the plant starts.
+      window: { T: 32, hop: 8 },
+    },
+    model: {
+      windowSteps: 32,
+      hopSteps: 8,
+      hiddenSize: 24,
+      training: { epochs: 12, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
+    },
+    detector: {
+      scoring: { aggregate: 'mse_last_hop', hopSteps: 8, ewmaAlpha: 0.5 },
+      threshold: { type: 'quantile', q: 0.995 },
+      alerts: {
+        minAboveMs: 20_000,
+        clearBelowMs: 60_000,
+        hysteresis: 0.8,
+        cooldownMs: 120_000,
+        criticalRatio: 4,
+      },
+      machineOff: [{ asset: 'pump-*', channel: 'speed_rpm', below: 100 }],
+    },
+    store: { synchronous: 'normal' },
+    sinks: [],
+  });
+}
+
+/**
+ * Anomalies the model finds within a window or two: big, sustained departures from the machine's
+ * physics. The first is planted first: it is found fastest, so a newcomer sees an alert soonest.
+ */
+const plantable: readonly Pick<AnomalySpec, 'kind' | 'channel' | 'magnitude'>[] = [
+  { kind: 'correlation-break', channel: 'flow_m3h', magnitude: 0.5 },
+  { kind: 'drift', channel: 'discharge_pressure_bar', magnitude: 1 },
+  { kind: 'spike', channel: 'vibration_rms_mms', magnitude: 1 },
+  { kind: 'correlation-break', channel: 'discharge_pressure_bar', magnitude: 0.5 },
+  { kind: 'drift', channel: 'bearing_temp_c', magnitude: 0.3 },
+];
+
+/**
+ * Delay of the first anomaly after the service subscribes: the first complete window (T steps of
+ * 1 s) is normal, so the page shows healthy assets before the first alert.
+ */
+export const firstAnomalyAfterMs = 32_000;
+/** Long enough for the alert to open (20 s above the threshold) and to be seen on the page. */
+export const anomalyDurationMs = 60_000;
+
+export interface AnomalyPlanOptions {
+  assetIds: readonly string[];
+  seed: number;
+  /** When the live plant starts. */
+  startMs: number;
+  /** Delay of the first anomaly: the first windows must be complete and scored as normal before. */
+  firstAfterMs: number;
+  everyMs: number;
+  durationMs: number;
+  /** How far ahead the schedule reaches. */
+  horizonMs: number;
+}
+
+/** A deterministic hash of the seed into [0, n): the same seed plants the same anomalies. */
+function pick(seed: number, n: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return (h >>> 0) % n;
+}
+
+/**
+ * One anomaly every `everyMs`, kinds in turn, assets in turn from a seeded offset so that one asset's
+ * anomalies are `assets × everyMs` apart and never overlap when the duration is shorter than that.
+ */
+export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
+  const { assetIds, everyMs } = options;
+  const assetOffset = pick(options.seed, assetIds.length);
+  const durationMs = Math.min(options.durationMs, assetIds.length * everyMs - demoPeriodMs);
+  const items: AnomalySpec[] = [];
+  for (let i = 0; options.firstAfterMs + i * everyMs < options.horizonMs; i++) {
+    const planted = plantable[i % plantable.length]!;
+    items.push({
+      asset: assetIds[(assetOffset + i) % assetIds.length]!,
+      ...planted,
+      startMs: options.startMs + options.firstAfterMs + i * everyMs,
+      durationMs: Math.max(demoPeriodMs, durationMs),
+    });
+  }
+  return items;
+}
