@@ -9,7 +9,7 @@ export type {
   ResolveReason,
   Severity,
 } from './alert.js';
-export { alertEventSchema } from './alert.js';
+export { alertEventSchema, assetStatusSchema } from './alert.js';
 export type { AssetStep, LifecycleStep } from './alert-lifecycle.js';
 export { stepAlertLifecycle, stepAssetAlert } from './alert-lifecycle.js';
 export type { AlertLifecycleState, AssetAlertState } from './alert-state.js';

@@ -11,6 +11,7 @@ import {
   fieldAt,
   issue,
   maxNameLength,
+  neverThrowing,
   reject,
   rejectAll,
 } from './result.js';
@@ -269,17 +270,5 @@ export function createJsonDecoder(config: JsonDecoderConfig): Decoder {
     return issues.length === 0 ? { ok: true, readings } : { ok: true, readings, partialIssues: issues };
   }
 
-  return {
-    decode(payload, context) {
-      try {
-        return decodeUnsafe(payload, context);
-      } catch (err) {
-        // Defensive: decoding must never throw into the transport (issue 4 item 6).
-        return reject(
-          'invalid_json',
-          `payload could not be decoded: ${String((err as Error)?.message ?? err)}`,
-        );
-      }
-    },
-  };
+  return neverThrowing('invalid_json', decodeUnsafe);
 }

@@ -5,7 +5,7 @@
 import type { SensorReading } from '../reading.js';
 import type { InfluxLineDecoderConfig } from './config.js';
 import type { DecodeContext, DecodeIssue, DecodeRejectReason, DecodeResult, Decoder } from './decoder.js';
-import { checkPayloadSize, issue, maxNameLength, reject, rejectAll } from './result.js';
+import { checkPayloadSize, issue, maxNameLength, neverThrowing, reject, rejectAll } from './result.js';
 import { checkTimestampRange } from './timestamp.js';
 
 const BACKSLASH = 92;
@@ -308,19 +308,7 @@ export function createLineProtocolDecoder(config: InfluxLineDecoderConfig): Deco
     return issues.length === 0 ? { ok: true, readings } : { ok: true, readings, partialIssues: issues };
   }
 
-  return {
-    decode(payload, context) {
-      try {
-        return decodeUnsafe(payload, context);
-      } catch (err) {
-        // Defensive: decoding must never throw into the transport (issue 4 item 6).
-        return reject(
-          'invalid_line_protocol',
-          `payload could not be decoded: ${String((err as Error)?.message ?? err)}`,
-        );
-      }
-    },
-  };
+  return neverThrowing('invalid_line_protocol', decodeUnsafe);
 }
 
 /** Whether a decimal digit string is larger than `limit` (also a digit string); leading zeros count as digits. */

@@ -1,6 +1,6 @@
 // Building DecodeResult values: the small functions every decoder shares so
 // that issues read alike across formats ("<field> <what is wrong>").
-import type { DecodeIssue, DecodeRejectReason, DecodeResult } from './decoder.js';
+import type { DecodeContext, DecodeIssue, DecodeRejectReason, DecodeResult, Decoder } from './decoder.js';
 
 /** Longest asset id or channel name accepted; longer ones are payload garbage, not names. */
 export const maxNameLength = 256;
@@ -58,4 +58,23 @@ export function fieldAt(prefix: string, index: number, sub: string): string {
   const base = index >= 0 ? `${prefix}[${index}]` : prefix;
   if (sub === '') return base;
   return base === '' ? sub : `${base}.${sub}`;
+}
+
+/**
+ * A decoder around `decodeUnsafe` that never throws into the transport (issue 4 item 6): whatever
+ * escapes the decoder's own checks becomes a rejection with `reason`.
+ */
+export function neverThrowing(
+  reason: DecodeRejectReason,
+  decodeUnsafe: (payload: Uint8Array, context: DecodeContext) => DecodeResult,
+): Decoder {
+  return {
+    decode(payload, context) {
+      try {
+        return decodeUnsafe(payload, context);
+      } catch (err) {
+        return reject(reason, `payload could not be decoded: ${String((err as Error)?.message ?? err)}`);
+      }
+    },
+  };
 }

@@ -14,7 +14,7 @@ import type {
   Decoder,
   OutboundCommand,
 } from './decoder.js';
-import { checkPayloadSize, reject } from './result.js';
+import { checkPayloadSize, neverThrowing, reject } from './result.js';
 import { longToNumber, type ProtoMetric } from './sparkplug-metric.js';
 import { type MetricDefinition, own, readDefinitions, readMetrics } from './sparkplug-readings.js';
 import { parseSparkplugTopic, type SparkplugTopic } from './sparkplug-topic.js';
@@ -296,17 +296,5 @@ export function createSparkplugDecoder(config: SparkplugDecoderConfig, deps: Spa
     }
   }
 
-  return {
-    decode(payload, context) {
-      try {
-        return decodeUnsafe(payload, context);
-      } catch (err) {
-        // Defensive: decoding must never throw into the transport (issue 4 item 6).
-        return reject(
-          'invalid_sparkplug',
-          `payload could not be decoded: ${String((err as Error)?.message ?? err)}`,
-        );
-      }
-    },
-  };
+  return neverThrowing('invalid_sparkplug', decodeUnsafe);
 }
