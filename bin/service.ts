@@ -25,7 +25,7 @@ import {
   type OutboxDrainer,
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
-import { createScorer } from '../model/index.js';
+import { type ArtifactManifest, createScorer } from '../model/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import { createHttpServer, type ServiceApi } from './http-server.js';
@@ -58,6 +58,7 @@ interface AssetGroupModel {
   match: RegExp;
   model: ActiveModel;
   calibration: Calibration;
+  manifest: ArtifactManifest;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -100,6 +101,7 @@ async function loadModels(config: Config, logger: Logger): Promise<AssetGroupMod
     groups.push({
       match: globToRegExp(group.match),
       calibration: calibration.data,
+      manifest: loaded.manifest,
       model: {
         name: group.model,
         version: loaded.version,
@@ -113,6 +115,50 @@ async function loadModels(config: Config, logger: Logger): Promise<AssetGroupMod
     logger.info({ model: group.model, modelVersion: loaded.version, match: group.match }, 'Model loaded.');
   }
   return groups;
+}
+
+/**
+ * The stored frames of an asset with the model's reconstruction, for the asset view: the windows
+ * the live service scored (T frames ending on every hop-th cell) are reconstructed again, and each
+ * one's newest hop steps are shown, in sensor units.
+ */
+function reconstructFrames(
+  q: { assetId: string; fromMs?: number; toMs?: number; limit: number },
+  group: AssetGroupModel | undefined,
+  store: LocalStore,
+  hop: number,
+  nowMs: number,
+) {
+  const toMs = q.toMs ?? nowMs + 1;
+  const fromMs = q.fromMs ?? toMs - 3_600_000;
+  const frames = store.queryFrames({ assetId: q.assetId, fromMs, toMs }).slice(-q.limit);
+  const channels = group?.model.channels ?? frames[0]?.channels ?? [];
+  const points = frames.map((f) => ({
+    atMs: f.atMs,
+    values: channels.map((c) => {
+      const v = f.values[f.channels.indexOf(c)];
+      return v === undefined || !Number.isFinite(v) ? null : v;
+    }),
+    reconstruction: null as (number | null)[] | null,
+  }));
+  if (group === undefined || frames.length === 0) return { channels, points };
+  const { T, scorer } = group.model;
+  const { center, scale } = group.manifest.normalizer;
+  const C = channels.length;
+  const periodMs = frames.length > 1 ? frames[1]!.atMs - frames[0]!.atMs : 1_000;
+  const window = new Float32Array(T * C);
+  for (let i = T - 1; i < points.length; i++) {
+    if ((Math.round(points[i]!.atMs / periodMs) + 1) % hop !== 0) continue;
+    if (points[i]!.atMs - points[i - T + 1]!.atMs !== (T - 1) * periodMs) continue; // not contiguous
+    const rows = points.slice(i - T + 1, i + 1);
+    if (rows.some((r) => r.values.some((v) => v === null))) continue;
+    rows.forEach((r, t) => window.set(r.values as number[], t * C));
+    const reconstruction = scorer.score(window).reconstruction;
+    for (let t = Math.max(0, T - hop); t < T; t++) {
+      rows[t]!.reconstruction = channels.map((_, c) => reconstruction[t * C + c]! * scale[c]! + center[c]!);
+    }
+  }
+  return { channels, points };
 }
 
 export async function startService(config: Config, deps: ServiceDeps): Promise<RunningService> {
@@ -290,9 +336,15 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       groups.map((g) => ({
         name: g.model.name,
         version: g.model.version,
+        createdAt: g.manifest.createdAt,
         channels: g.model.channels,
+        dims: g.manifest.dims,
         threshold: g.calibration.value,
+        calibration: g.calibration,
+        training: g.manifest.training,
+        retrainHistory: [],
       })),
+    frames: (q) => reconstructFrames(q, groupOf(q.assetId), store, config.ingest.window.hop, clock.nowMs()),
     subscribe: (listener) => live.subscribe(listener),
   };
   const http: FastifyInstance = await createHttpServer({

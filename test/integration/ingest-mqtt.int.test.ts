@@ -75,9 +75,13 @@ async function publisher(url: string, options: mqtt.IClientOptions = {}): Promis
   return client;
 }
 
-/** A time on the period grid a minute ago, so the decoder's plausibility window accepts it. */
+/**
+ * A time on the period grid a minute ago, so the decoder's plausibility window accepts it. It falls
+ * on a multiple of 4 cells, so windows (which end on every hop-th cell of the grid) end at the same
+ * frames after it in every run.
+ */
 function gridBaseMs(): number {
-  return Math.floor(Date.now() / 1000) * 1000 - 60_000;
+  return Math.floor(Date.now() / 4000) * 4000 - 60_000;
 }
 
 describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {

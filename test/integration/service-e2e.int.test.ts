@@ -334,6 +334,39 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
         expect(alert.topChannels[0], `top channel of the alert on ${spec.asset}`).toBe(spec.channel);
       }
 
+      // The asset view's signals come with the model's reconstruction, which follows a normal signal.
+      const view = (await (
+        await fetch(
+          `http://127.0.0.1:${httpPort}/api/assets/pump-003/frames?from=${liveStartMs + 10 * 60_000}&to=${liveStartMs + 2 * hourMs}&limit=7200`,
+        )
+      ).json()) as {
+        channels: string[];
+        points: { values: (number | null)[]; reconstruction: (number | null)[] | null }[];
+      };
+      expect(view.channels).toEqual(channels);
+      const flow = channels.indexOf('flow_m3h');
+      const pairs = view.points
+        .filter((p) => p.reconstruction !== null && p.values[flow] !== null)
+        .map((p) => [p.values[flow]!, p.reconstruction![flow]!] as const);
+      expect(pairs.length).toBeGreaterThan(view.points.length * 0.8);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      // Within a few percent of the signal: the reconstruction tracks the sensor, not a constant.
+      const relativeError =
+        mean(pairs.map(([x, y]) => Math.abs(x - y))) / mean(pairs.map(([x]) => Math.abs(x)));
+      const flowMean = mean(pairs.map(([x]) => x));
+      const constantError =
+        mean(pairs.map(([x]) => Math.abs(x - flowMean))) / mean(pairs.map(([x]) => Math.abs(x)));
+      writeFileSync(
+        join(logs, 'reconstruction.json'),
+        `${JSON.stringify({ relativeError, constantError })}\n`,
+      );
+      expect(relativeError, 'mean absolute reconstruction error of flow, relative to flow').toBeLessThan(
+        0.05,
+      );
+      expect(relativeError, 'reconstruction error against predicting the mean').toBeLessThan(
+        constantError / 2,
+      );
+
       // 4. Outage: InfluxDB and the receiver go away, gruwatch is killed and restarted meanwhile.
       await stopServer('influxdb');
       onTeardown(() => startServer('influxdb'));
