@@ -152,7 +152,7 @@ function reconstructFrames(
     if (points[i]!.atMs - points[i - T + 1]!.atMs !== (T - 1) * periodMs) continue; // not contiguous
     const rows = points.slice(i - T + 1, i + 1);
     if (rows.some((r) => r.values.some((v) => v === null))) continue;
-    rows.forEach((r, t) => window.set(r.values as number[], t * C));
+    for (const [t, r] of rows.entries()) window.set(r.values as number[], t * C);
     const reconstruction = scorer.score(window).reconstruction;
     for (let t = Math.max(0, T - hop); t < T; t++) {
       rows[t]!.reconstruction = channels.map((_, c) => reconstruction[t * C + c]! * scale[c]! + center[c]!);
