@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createRootLogger, type Logger, PipelineError, systemClock } from '../core/index.js';
 import { runSimulation, type SimulationHandle, simulateOptionsSchema } from '../ingest/index.js';
-import type { TrainProgress } from '../model/index.js';
 import type { CliIo } from './cli-io.js';
 import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
 import { trainDemoModel } from './demo/demo-model.js';
@@ -22,6 +21,7 @@ import {
   planAnomalies,
 } from './demo/demo-plan.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './demo/embedded-broker.js';
+import { createTrainingProgressBar } from './progress-bar.js';
 import { type RunningService, startService } from './service.js';
 import { defaultWebRoot } from './web-root.js';
 
@@ -82,16 +82,6 @@ function portTaken(port: number, cause: unknown): PipelineError {
     `port ${port} on 127.0.0.1 is taken (or not allowed); choose another with --port N (--port 0 picks a free one)`,
     { cause, details: { field: 'port', port } },
   );
-}
-
-function progressBar(io: CliIo): (p: TrainProgress) => void {
-  const width = 24;
-  return (p) => {
-    const done = Math.round((p.epoch / p.epochs) * width);
-    io.err(
-      `\r  [${'#'.repeat(done)}${'.'.repeat(width - done)}] epoch ${p.epoch}/${p.epochs} loss ${p.trainLoss.toFixed(4)} ${Math.round(p.windowsPerSecond)} windows/s`,
-    );
-  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM, or when `failed` settles; a second signal exits at once. */
@@ -165,16 +155,18 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
       `gruwatch demo: training a first model on ${trainingMs / 3_600_000} h of simulated normal operation of ${assets} pump(s)\n`,
     );
     const trainedAtMs = performance.now();
+    const bar = createTrainingProgressBar(io);
     const model = await trainDemoModel({
       config,
       assets,
       seed,
       startMs: plantStartMs,
       endMs: systemClock.nowMs(),
-      onProgress: progressBar(io),
+      onProgress: (p) => bar.update(p),
     });
+    bar.finish();
     io.err(
-      `\n  model ${model.version}: ${model.fitted.windows.trained} windows, ${model.fitted.summary.epochsRun} epochs, threshold ${model.fitted.calibration.value.toPrecision(3)}, ${((performance.now() - trainedAtMs) / 1000).toFixed(1)} s\n`,
+      `  model ${model.version}: ${model.fitted.windows.trained} windows, ${model.fitted.summary.epochsRun} epochs, threshold ${model.fitted.calibration.value.toPrecision(3)}, ${((performance.now() - trainedAtMs) / 1000).toFixed(1)} s\n`,
     );
 
     // Anomalies start once the service has had a full window of live data.

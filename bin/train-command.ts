@@ -12,6 +12,7 @@ import { configSchema } from './config.js';
 import { type FrameSegment, fitModel } from './fit-model.js';
 import { loadConfig } from './load-config.js';
 import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
+import { createTrainingProgressBar } from './progress-bar.js';
 
 interface TrainFlags {
   config: string;
@@ -21,22 +22,6 @@ interface TrainFlags {
   fromStore?: boolean;
   lookbackHours: string;
   promote: boolean;
-}
-
-function progressBar(io: CliIo, epochs: number) {
-  return (p: {
-    epoch: number;
-    trainLoss: number;
-    validationLoss: number | null;
-    windowsPerSecond: number;
-  }) => {
-    const width = 24;
-    const done = Math.round((p.epoch / epochs) * width);
-    const val = p.validationLoss === null ? '' : ` val ${p.validationLoss.toFixed(4)}`;
-    io.err(
-      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] epoch ${p.epoch}/${epochs} loss ${p.trainLoss.toFixed(4)}${val} ${Math.round(p.windowsPerSecond)} windows/s`,
-    );
-  };
 }
 
 export function registerTrainCommand(program: Command, io: CliIo): void {
@@ -107,15 +92,16 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         throw new PipelineError('CLI_USAGE', 'give the training data: --csv FILE… or --from-store');
       }
       const started = performance.now();
+      const bar = createTrainingProgressBar(io);
       const result = await fitModel({
         segments,
         channels: group.channels,
         periodMs: config.ingest.align.periodMs,
         model: config.model,
         detector: config.detector,
-        onProgress: progressBar(io, config.model.training.epochs),
+        onProgress: (p) => bar.update(p),
       });
-      io.err('\n');
+      bar.finish();
       const registry = createModelRegistry(
         resolve(config.model.registryDir ?? join(config.dataDir, 'models')),
       );
