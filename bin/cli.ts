@@ -102,6 +102,11 @@ function buildProgram(io: CliIo): Command {
         logger,
         clock: systemClock,
         webRoot: defaultWebRoot(),
+        // Crash-only on a failed commit: exit unacknowledged; the restart replays the journal.
+        onCommitFailure: () => {
+          logger.flush();
+          process.exit(75); // EX_TEMPFAIL
+        },
       });
       await waitForSignal(logger);
       await service.stop();

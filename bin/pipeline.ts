@@ -210,8 +210,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const committing = batch;
       batch = emptyBatch();
       touched = new Set();
-      // On failure the records are gone from memory but the delivery is not acknowledged:
-      // the broker redelivers and the journal-less replay is the redelivery itself.
+      // When this throws, the aligner and the detector have already moved past the delivery, so a
+      // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
+      // resumes from the last commit, where the broker's redelivery fits again.
       deps.store.commit(committing, { journal, assetState });
     },
   };

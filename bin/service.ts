@@ -44,6 +44,12 @@ export interface ServiceDeps {
   clock: Clock;
   /** Directory of the built live page; omitted = no page. */
   webRoot?: string;
+  /**
+   * Called when a delivery cannot be committed to the local store. The in-memory state has then
+   * moved past what is durable, so the process must restart from the last commit: `gruwatch run`
+   * exits; tests observe it. The delivery is not acknowledged either way.
+   */
+  onCommitFailure?: (err: unknown) => void;
 }
 
 export interface RunningService {
@@ -261,7 +267,18 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
     beforeDelivery: () => store.waitForCapacity(),
-    afterDelivery: (delivery) => pipeline.commitDelivery(delivery),
+    afterDelivery: (delivery) => {
+      try {
+        pipeline.commitDelivery(delivery);
+      } catch (err) {
+        log.error(
+          { err },
+          'Could not commit to the local store; stopping so a restart resumes from the last commit.',
+        );
+        deps.onCommitFailure?.(err);
+        throw err;
+      }
+    },
   });
 
   // Rebuild open cells and window rings from the journal; outputs already committed are skipped.
