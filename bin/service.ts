@@ -15,6 +15,7 @@ import {
   calibrationSchema,
   createAssetMonitor,
   type MonitorState,
+  matchesAssetPattern,
   type Silence,
 } from '../detector/index.js';
 import {
@@ -61,18 +62,11 @@ export interface RunningService {
 }
 
 interface AssetGroupModel {
-  match: RegExp;
+  /** The asset group's `match` glob. */
+  match: string;
   model: ActiveModel;
   calibration: Calibration;
   manifest: ArtifactManifest;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }
 
 async function loadModels(config: Config, logger: Logger): Promise<AssetGroupModel[]> {
@@ -105,7 +99,7 @@ async function loadModels(config: Config, logger: Logger): Promise<AssetGroupMod
     }
     const normalizer = loaded.manifest.normalizer;
     groups.push({
-      match: globToRegExp(group.match),
+      match: group.match,
       calibration: calibration.data,
       manifest: loaded.manifest,
       model: {
@@ -180,7 +174,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     if (!groupFor.has(assetId))
       groupFor.set(
         assetId,
-        groups.find((g) => g.match.test(assetId)),
+        groups.find((g) => matchesAssetPattern(g.match, assetId)),
       );
     return groupFor.get(assetId);
   };

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
+import { matchesAssetPattern } from '../detector/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import type { CliIo } from './cli-io.js';
@@ -69,13 +70,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
           // Everything from the lookback on, including frames stamped ahead of this host's clock.
           const toMs = Number.MAX_SAFE_INTEGER;
           const fromMs = systemClock.nowMs() - Number(flags.lookbackHours) * 3_600_000;
-          const pattern = new RegExp(
-            `^${group.match
-              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-              .replace(/\*/g, '.*')
-              .replace(/\?/g, '.')}$`,
-          );
-          for (const assetId of store.listAssets().filter((a) => pattern.test(a))) {
+          for (const assetId of store.listAssets().filter((a) => matchesAssetPattern(group.match, a))) {
             const segment = storedFrames(
               store,
               assetId,
