@@ -2,7 +2,7 @@
 // public surface; only commands that really work are listed here.
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { createRootLogger, isPipelineError, type Logger, systemClock } from '../core/index.js';
+import { createRootLogger, isPipelineError, systemClock } from '../core/index.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -12,6 +12,7 @@ import { loadConfig } from './load-config.js';
 import { registerModelsCommand } from './models-command.js';
 import { startService } from './service.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { waitForStopSignal } from './stop-signal.js';
 import { registerTrainCommand } from './train-command.js';
 import { gruwatchVersion } from './version.js';
 import { defaultWebRoot } from './web-root.js';
@@ -108,26 +109,14 @@ function buildProgram(io: CliIo): Command {
           process.exit(75); // EX_TEMPFAIL
         },
       });
-      await waitForSignal(logger);
+      await waitForStopSignal((signal) =>
+        logger.info({ signal }, 'Shutting down; a second signal exits at once.'),
+      );
       await service.stop();
       logger.flush();
     });
 
   return program;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function waitForSignal(logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'Shutting down; a second signal exits at once.');
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
 }
 
 /** Runs the CLI and returns the exit code (the caller exits). */

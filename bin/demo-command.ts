@@ -23,6 +23,7 @@ import {
 import { type EmbeddedBroker, startEmbeddedBroker } from './demo/embedded-broker.js';
 import { createTrainingProgressBar } from './progress-bar.js';
 import { type RunningService, startService } from './service.js';
+import { waitForStopSignal } from './stop-signal.js';
 import { defaultWebRoot } from './web-root.js';
 
 interface DemoFlags {
@@ -82,26 +83,6 @@ function portTaken(port: number, cause: unknown): PipelineError {
     `port ${port} on 127.0.0.1 is taken (or not allowed); choose another with --port N (--port 0 picks a free one)`,
     { cause, details: { field: 'port', port } },
   );
-}
-
-/** Resolves on the first SIGINT or SIGTERM, or when `failed` settles; a second signal exits at once. */
-function waitForStop(failed: Promise<unknown>): Promise<void> {
-  return new Promise((done) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      done();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    void failed.finally(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    });
-  });
 }
 
 /** Resolves when the plant's ticks have reached the wall clock. */
@@ -226,7 +207,10 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
       for (const event of feed.poll()) io.out(`${formatAlertLine(event)}\n`);
     }, feedIntervalMs);
     let plantFailure: unknown;
-    await waitForStop(plant.done.catch((err: unknown) => (plantFailure = err ?? new Error('unknown'))));
+    await waitForStopSignal(
+      undefined,
+      plant.done.catch((err: unknown) => (plantFailure = err ?? new Error('unknown'))),
+    );
     clearInterval(timer);
     io.err('gruwatch demo: stopping\n');
     // A plant that died (the embedded broker failed) is an error exit, reported by the CLI.

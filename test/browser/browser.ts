@@ -7,28 +7,22 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { describe, it } from 'vitest';
-import { isCi } from '../helpers/integration.js';
+import { describeWithRequirement } from '../helpers/integration.js';
 
 export const chromiumPath = process.env.GRUWATCH_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export function describeWithBrowser(title: string, body: () => void): void {
-  if (existsSync(chromiumPath)) {
-    describe(title, body);
-    return;
-  }
-  const hint = 'install it with: deploy/local/services install-browser';
-  if (isCi()) {
-    describe(title, () => {
-      it('needs headless Chromium', () => {
-        throw new Error(`Chromium not found at ${chromiumPath}; CI=true forbids skipping; ${hint}`);
-      });
-    });
-    return;
-  }
-  process.stderr.write(`\n!!! SKIPPED "${title}": Chromium not found at ${chromiumPath}; ${hint}\n\n`);
-  describe.skip(title, body);
+  describeWithRequirement(
+    {
+      title,
+      isMet: existsSync(chromiumPath),
+      need: 'headless Chromium',
+      problem: `Chromium not found at ${chromiumPath}`,
+      hint: 'install it with: deploy/local/services install-browser',
+    },
+    body,
+  );
 }
 
 export function launchBrowser(): Promise<Browser> {

@@ -17,9 +17,33 @@ export function isCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
-/** Defines a suite that needs a real server. If the server is not reachable: under CI=true the suite FAILS
- *  (a test that throws a clear error naming `deploy/local/services up <server>`); locally it is skipped with
- *  one loud line on stderr naming that command. */
+/**
+ * Defines a suite that needs something outside the test (a server, a browser). When it is missing:
+ * under CI=true the suite FAILS (a test that throws a clear error naming `hint`); locally it is
+ * skipped with one loud line on stderr naming `hint`. The one place a suite is ever skipped.
+ */
+export function describeWithRequirement(
+  requirement: { title: string; isMet: boolean; need: string; problem: string; hint: string },
+  body: () => void,
+): void {
+  const { title, isMet, need, problem, hint } = requirement;
+  if (isMet) {
+    describe(title, body);
+    return;
+  }
+  if (isCi()) {
+    describe(title, () => {
+      it(`needs ${need}`, () => {
+        throw new Error(`${problem}; CI=true forbids skipping; ${hint}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`\n!!! SKIPPED "${title}": ${problem}; ${hint}\n\n`);
+  describe.skip(title, body);
+}
+
+/** Defines a suite that needs a real server (see describeWithRequirement for what happens without it). */
 export function describeWithServer<S extends ServerName>(
   server: S,
   title: string,
@@ -27,25 +51,16 @@ export function describeWithServer<S extends ServerName>(
 ): void {
   const endpoints = loadEndpoints();
   const reachability = probeServerSync(server, endpoints);
-  if (reachability.isReachable) {
-    describe(title, () => body(endpoints[server]));
-    return;
-  }
-  const hint = `start it with: deploy/local/services up ${server}`;
-  if (isCi()) {
-    describe(title, () => {
-      it(`needs a reachable ${server}`, () => {
-        throw new Error(
-          `${server} is not reachable (${reachability.detail}); CI=true forbids skipping; ${hint}`,
-        );
-      });
-    });
-    return;
-  }
-  process.stderr.write(
-    `\n!!! SKIPPED "${title}": ${server} is not reachable (${reachability.detail}); ${hint}\n\n`,
+  describeWithRequirement(
+    {
+      title,
+      isMet: reachability.isReachable,
+      need: `a reachable ${server}`,
+      problem: `${server} is not reachable (${reachability.detail})`,
+      hint: `start it with: deploy/local/services up ${server}`,
+    },
+    () => body(endpoints[server]),
   );
-  describe.skip(title, () => body(endpoints[server]));
 }
 
 function describeValue(value: unknown): string {
