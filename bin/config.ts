@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { secretSchema } from '../core/index.js';
 import { detectorConfigSchema } from '../detector/index.js';
+import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
 import { ingestConfigSchema } from '../ingest/index.js';
 import { modelConfigSchema } from '../model/index.js';
@@ -64,6 +65,7 @@ export const configSchema = z
     detector: detectorConfigSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     sinks: sinksConfigSchema.default([]),
+    retraining: retrainingConfigSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     // The window shape is read by ingest (windower), model (training) and detector (scoring);
@@ -90,6 +92,26 @@ export const configSchema = z
         code: 'custom',
         path: ['detector', 'scoring', 'hopSteps'],
         message: `detector.scoring.hopSteps (${c.detector.scoring.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}) so that every step is scored exactly once`,
+      });
+    }
+    const groupModels = new Set(c.ingest.assets.map((g) => g.model));
+    for (const name of Object.keys(c.retraining.models)) {
+      if (!groupModels.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retraining', 'models', name],
+          message: `no asset group in ingest.assets uses model "${name}"; use one of: ${[...groupModels].join(', ')}`,
+        });
+    }
+    const readsInflux =
+      c.retraining.source === 'influxdb' ||
+      Object.values(c.retraining.models).some((m) => m.source === 'influxdb');
+    if (readsInflux && !c.sinks.some((s) => s.type === 'influxdb')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retraining', 'source'],
+        message:
+          'retraining.source is influxdb but no sink of type influxdb is configured; add one or use source: store',
       });
     }
   })

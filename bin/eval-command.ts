@@ -2,7 +2,6 @@
 // SKAB layout, with one model per file trained on its first rows (bin/eval/).
 import type { Command } from 'commander';
 import { PipelineError } from '../core/index.js';
-import { trainInWorker } from '../model/node/index.js';
 import type { CliIo } from './cli.js';
 import { loadEvalSettings } from './eval/eval-preset.js';
 import { formatReport } from './eval/format-report.js';
@@ -67,7 +66,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         ...(opts.periodMs !== undefined ? { periodMs: positiveInt('period-ms', opts.periodMs) } : {}),
         seed,
         settings,
-        train: (windows, options, onProgress) => trainInWorker(windows, options, onProgress),
+        isInWorker: true,
         concurrency: positiveInt('concurrency', opts.concurrency),
         ...(opts.predictions !== undefined ? { predictionsDir: opts.predictions } : {}),
         log: io.err,

@@ -6,7 +6,7 @@
 
 import { PipelineError } from '../core/index.js';
 import type { Calibration, DetectorConfig } from '../detector/index.js';
-import { calibrateThreshold, createResidualScorer } from '../detector/index.js';
+import { calibrateScoring, evaluateMachineOff } from '../detector/index.js';
 import {
   type ArtifactBytes,
   createScorer,
@@ -24,6 +24,8 @@ import { gruwatchVersion } from './version.js';
 /** A stretch of aligned frames of one asset: (N, C) rows on the period grid, oldest first, NaN where missing. */
 export interface FrameSegment {
   frames: Float32Array;
+  /** The asset the frames are of; with it, the detector's machine-off rules drop windows with the machine off. */
+  assetId?: string;
   /** Time of row 0. */
   startMs: number;
 }
@@ -42,13 +44,17 @@ export interface FitModelInput {
   /** Train in a worker thread (default true); false trains on this thread (tests, tiny data). */
   isInWorker?: boolean;
   onProgress?: (progress: TrainProgress) => void;
+  /** Warm start: these parameters (same dims) instead of a fresh initialisation, and the version they came from. */
+  warmStart?: { params: Float32Array; fromVersion: string };
+  /** What the data selection left out before these segments, recorded in the artifact's training summary. */
+  excluded?: { windows: number; rows: Record<string, number> };
 }
 
 export interface FitModelResult {
   bytes: ArtifactBytes;
   summary: TrainSummary;
   calibration: Calibration;
-  windows: { trained: number; calibration: number; skippedIncomplete: number };
+  windows: { trained: number; calibration: number; skippedIncomplete: number; skippedMachineOff: number };
 }
 
 /** Start rows of the windows of T rows, `stride` apart, that contain no missing value. */
@@ -80,7 +86,26 @@ export function completeWindowStarts(
   return { starts, skipped };
 }
 
+/** Prefix counts of machine-off rows: row i is off when count[i + 1] > count[i]. */
+function machineOffRows(
+  frames: Float32Array,
+  channels: readonly string[],
+  assetId: string,
+  detector: DetectorConfig,
+): Uint32Array {
+  const C = channels.length;
+  const N = frames.length / C;
+  const counts = new Uint32Array(N + 1);
+  for (let i = 0; i < N; i++) {
+    const values = frames.subarray(i * C, (i + 1) * C);
+    counts[i + 1] =
+      counts[i]! + (evaluateMachineOff(assetId, { channels, values }, detector.machineOff).off ? 1 : 0);
+  }
+  return counts;
+}
+
 export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
+  const startedMs = performance.now();
   const { channels, model: modelConfig, detector } = input;
   const C = channels.length;
   const T = modelConfig.windowSteps;
@@ -93,11 +118,21 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
   const calibrationSegment: number[] = [];
   const trainRows: Float32Array[] = [];
   let skipped = 0;
+  let skippedMachineOff = 0;
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
   for (const [segmentIndex, segment] of input.segments.entries()) {
     const found = completeWindowStarts(segment.frames, C, T, stride);
     skipped += found.skipped;
+    if (segment.assetId !== undefined && detector.machineOff.length > 0) {
+      // The live service never scores a window in which the machine is off (or stopping, or
+      // starting), so neither training nor the threshold may see one: a stop's transient would
+      // raise the calibrated threshold far above normal operation.
+      const isOff = machineOffRows(segment.frames, channels, segment.assetId, detector);
+      const before = found.starts.length;
+      found.starts = found.starts.filter((s) => isOff[s + T] === isOff[s]);
+      skippedMachineOff += before - found.starts.length;
+    }
     if (found.starts.length === 0) continue;
     const nCalibration =
       found.starts.length >= 5 ? Math.max(1, Math.floor(found.starts.length * fraction)) : 0;
@@ -129,7 +164,7 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
     rows.set(r, offset);
     offset += r.length;
   }
-  const normalizer = fitNormalizer(rows, C);
+  const normalizer = fitNormalizer(rows, C, modelConfig.normalizer);
   const stack = (views: Float32Array[]): Float32Array => {
     const out = new Float32Array(views.length * TC);
     for (const [i, v] of views.entries()) out.set(v, i * TC);
@@ -149,6 +184,7 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
     patience: training.patience,
     seed: training.seed,
     truncatedBpttSteps: training.truncatedBpttSteps,
+    ...(input.warmStart === undefined ? {} : { initialParams: input.warmStart.params }),
   };
   const trained =
     input.isInWorker === false
@@ -157,23 +193,15 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
 
   // Calibrate on the held-out, newest windows with the live scoring path.
   const scorer = createScorer(trained.model, { normalizer });
-  const residualScorer = createResidualScorer({
-    scoring: detector.scoring,
-    topChannels: detector.topChannels,
-  });
-  const scores = new Float64Array(calibrationViews.length);
-  calibrationViews.forEach((view, w) => {
-    const result = scorer.score(view);
-    scores[w] = residualScorer.score({
-      // One scorer state per segment, so smoothing never runs across two assets or files.
-      assetId: `calibration-${calibrationSegment[w]}`,
-      residuals: result.residuals.subarray(0, TC),
-      T,
-      C,
-      channels,
-    }).score;
-  });
-  const calibration = calibrateThreshold(scores, detector.threshold);
+  const heldOut = calibrationViews.map((view, w) => ({
+    // One scorer state per segment, so smoothing never runs across two assets or files.
+    assetId: `calibration-${calibrationSegment[w]}`,
+    residuals: scorer.score(view).residuals.slice(0, TC),
+    T,
+    C,
+    channels,
+  }));
+  const { calibration } = calibrateScoring(heldOut, detector);
   const bytes = encodeArtifact(trained.model, {
     channels: [...channels],
     hopSteps: modelConfig.hopSteps,
@@ -186,6 +214,13 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
       bestEpoch: trained.summary.bestEpoch,
       lossCurve: trained.summary.lossCurve,
       seed: training.seed,
+      calibrationWindows: calibrationViews.length,
+      excluded: {
+        windows: skipped + skippedMachineOff + (input.excluded?.windows ?? 0),
+        rows: { ...(input.excluded?.rows ?? {}) },
+      },
+      durationMs: Math.round(performance.now() - startedMs),
+      warmStartFrom: input.warmStart?.fromVersion ?? null,
     },
     gruwatchVersion: gruwatchVersion(),
     createdAt: new Date().toISOString(),
@@ -194,6 +229,11 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
     bytes,
     summary: trained.summary,
     calibration,
-    windows: { trained: trainViews.length, calibration: calibrationViews.length, skippedIncomplete: skipped },
+    windows: {
+      trained: trainViews.length,
+      calibration: calibrationViews.length,
+      skippedIncomplete: skipped,
+      skippedMachineOff,
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger, Secret } from '../core/index.js';
-import { createHttpServer, type ServiceApi, type SilenceInput } from './http-server.js';
+import { createSilentLogger, PipelineError, Secret } from '../core/index.js';
+import { createHttpServer, type LabelInput, type ServiceApi, type SilenceInput } from './http-server.js';
 
 function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean } {
   const added: SilenceInput[] = [];
@@ -92,5 +92,189 @@ describe('HTTP server', () => {
     expect(both.statusCode).toBe(400);
     expect((await app.inject({ method: 'DELETE', url: '/api/silences/nope' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'DELETE', url: '/api/silences/s1' })).statusCode).toBe(204);
+  });
+});
+
+/** A service with retraining: labels kept in memory, one model `pumps` with versions v1 and v2. */
+function retrainingApi(): ServiceApi & { labelsAdded: LabelInput[]; calls: string[] } {
+  const labelsAdded: LabelInput[] = [];
+  const calls: string[] = [];
+  const knownModel = (name: string) => {
+    if (name !== 'pumps') throw new PipelineError('CLI_USAGE', `no model named ${name}`);
+  };
+  return {
+    ...fakeApi(),
+    labelsAdded,
+    calls,
+    labels: (q) => labelsAdded.filter((l) => q.assetId === undefined || l.assetPattern === q.assetId),
+    addLabel(input) {
+      labelsAdded.push(input);
+      return { id: `l${labelsAdded.length}`, ...input, createdAtMs: 7 };
+    },
+    removeLabel: (id) => id === 'l1',
+    modelEvents: (q) => [{ model: q.model ?? null, limit: q.limit }],
+    async retrainNow(model) {
+      knownModel(model);
+      calls.push(`retrain ${model}`);
+      return { started: true, model };
+    },
+    async promoteModel(model, version) {
+      knownModel(model);
+      if (version !== 'v2') throw new PipelineError('MODEL_ARTIFACT_INVALID', `no candidate ${version}`);
+      calls.push(`promote ${model} ${version}`);
+      return { model, version };
+    },
+    async rollbackModel(model) {
+      knownModel(model);
+      calls.push(`rollback ${model}`);
+      return { model, version: 'v1' };
+    },
+  };
+}
+
+async function retrainingServer(apiToken?: string) {
+  const api = retrainingApi();
+  const app = await createHttpServer({
+    api,
+    registry: new Registry(),
+    logger: createSilentLogger(),
+    now: () => 1_000_000,
+    ...(apiToken ? { apiToken: new Secret(apiToken) } : {}),
+  });
+  return { app, api };
+}
+
+describe('HTTP server: operator labels and model actions', () => {
+  it('answers 404 "not available" on every retraining route of a service without retraining', async () => {
+    const { app } = await server();
+    const routes: [string, string, unknown?][] = [
+      ['GET', '/api/labels'],
+      ['POST', '/api/labels', { assetPattern: 'a', fromMs: 1, toMs: 2, kind: 'normal', reason: 'r' }],
+      ['DELETE', '/api/labels/l1'],
+      ['GET', '/api/models/events'],
+      ['POST', '/api/models/pumps/retrain'],
+      ['POST', '/api/models/pumps/promote', { version: 'v2' }],
+      ['POST', '/api/models/pumps/rollback'],
+    ];
+    for (const [method, url, payload] of routes) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+      expect([method, url, res.statusCode, res.json()]).toEqual([
+        method,
+        url,
+        404,
+        { error: 'not available' },
+      ]);
+    }
+  });
+
+  it('creates a label from a valid body and answers 201 with the stored label', async () => {
+    const { app, api } = await retrainingServer();
+    const body = {
+      assetPattern: 'pump-7',
+      fromMs: 1_000,
+      toMs: 5_000,
+      kind: 'normal',
+      reason: 'new normal, marked from alert pump-7-1000',
+    };
+    const created = await app.inject({ method: 'POST', url: '/api/labels', payload: body });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ label: { id: 'l1', ...body, createdBy: 'api', createdAtMs: 7 } });
+    expect(api.labelsAdded).toEqual([{ ...body, createdBy: 'api' }]);
+    const listed = await app.inject('/api/labels?asset=pump-7&from=0&to=10000');
+    expect(listed.json()).toEqual({ labels: [{ ...body, createdBy: 'api' }] });
+    expect((await app.inject('/api/labels?asset=fan-1')).json()).toEqual({ labels: [] });
+  });
+
+  it.each([
+    ['an empty period', { toMs: 1_000 }, 'toMs'],
+    ['an unknown kind', { kind: 'odd' }, 'kind'],
+    ['a blank reason', { reason: '  ' }, 'reason'],
+    ['a missing asset pattern', { assetPattern: undefined }, 'assetPattern'],
+    ['an unknown key', { severity: 'high' }, '(body)'],
+  ])('refuses a label with %s, naming the field', async (_name, change, field) => {
+    const { app, api } = await retrainingServer();
+    const payload = {
+      assetPattern: 'pump-7',
+      fromMs: 1_000,
+      toMs: 5_000,
+      kind: 'not_normal',
+      reason: 'bearing damage',
+      ...change,
+    };
+    const res = await app.inject({ method: 'POST', url: '/api/labels', payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().problems.join('\n')).toMatch(new RegExp(`^${field.replace(/[()]/g, '\\$&')}:`, 'm'));
+    expect(api.labelsAdded).toEqual([]);
+  });
+
+  it('deletes a label by id: 204, and 404 for an unknown one', async () => {
+    const { app } = await retrainingServer();
+    expect((await app.inject({ method: 'DELETE', url: '/api/labels/l1' })).statusCode).toBe(204);
+    const missing = await app.inject({ method: 'DELETE', url: '/api/labels/l9' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().message).toContain('l9');
+  });
+
+  it('passes the model and limit of a model-event query, and names a bad limit', async () => {
+    const { app } = await retrainingServer();
+    expect((await app.inject('/api/models/events?model=pumps&limit=5')).json()).toEqual({
+      events: [{ model: 'pumps', limit: 5 }],
+    });
+    expect((await app.inject('/api/models/events')).json()).toEqual({
+      events: [{ model: null, limit: 100 }],
+    });
+    const bad = await app.inject('/api/models/events?limit=-1');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().problems[0]).toMatch(/^limit:/);
+  });
+
+  it('starts a retraining run with 202, promotes with 200 and rolls back with 200', async () => {
+    const { app, api } = await retrainingServer();
+    const retrain = await app.inject({ method: 'POST', url: '/api/models/pumps/retrain' });
+    expect([retrain.statusCode, retrain.json()]).toEqual([202, { started: true, model: 'pumps' }]);
+    const promote = await app.inject({
+      method: 'POST',
+      url: '/api/models/pumps/promote',
+      payload: { version: 'v2' },
+    });
+    expect([promote.statusCode, promote.json()]).toEqual([200, { model: 'pumps', version: 'v2' }]);
+    const rollback = await app.inject({ method: 'POST', url: '/api/models/pumps/rollback' });
+    expect([rollback.statusCode, rollback.json()]).toEqual([200, { model: 'pumps', version: 'v1' }]);
+    expect(api.calls).toEqual(['retrain pumps', 'promote pumps v2', 'rollback pumps']);
+  });
+
+  it('maps an unknown model to 404, a version that cannot be promoted to 409, and a missing version to 400', async () => {
+    const { app, api } = await retrainingServer();
+    const unknown = await app.inject({ method: 'POST', url: '/api/models/fans/retrain' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'not_found', message: 'no model named fans' });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/models/pumps/promote',
+      payload: { version: 'v9' },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().message).toContain('v9');
+    const noVersion = await app.inject({ method: 'POST', url: '/api/models/pumps/promote', payload: {} });
+    expect(noVersion.statusCode).toBe(400);
+    expect(noVersion.json().problems[0]).toMatch(/^version:/);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('guards the label and model routes with the bearer token', async () => {
+    const { app, api } = await retrainingServer('s3cret');
+    expect((await app.inject('/api/labels')).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/models/pumps/rollback' })).statusCode).toBe(401);
+    expect(api.calls).toEqual([]);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/models/pumps/rollback',
+      headers: { authorization: 'Bearer s3cret' },
+    });
+    expect(ok.statusCode).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 // The HTTP server of `gruwatch run`: liveness and readiness for orchestrators,
-// Prometheus metrics, and the JSON API (assets, scores, alerts, silences).
+// Prometheus metrics, and the JSON API (assets, scores, alerts, silences,
+// operator labels, models and their retraining).
 // The API is guarded by a bearer token when one is configured; health and
 // metrics are not, so probes and scrapers need no secret.
 import { timingSafeEqual } from 'node:crypto';
@@ -12,7 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Logger, Secret } from '../core/index.js';
+import { isPipelineError, type Logger, type Secret } from '../core/index.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -27,7 +28,22 @@ export interface SilenceInput {
   createdBy: string;
 }
 
-/** What the running service exposes through the API; implemented by the service. */
+/** A period an operator marks as normal (learn it) or not normal (never learn it). */
+export interface LabelInput {
+  assetPattern: string;
+  fromMs: number;
+  /** Exclusive, after `fromMs`. */
+  toMs: number;
+  kind: 'not_normal' | 'normal';
+  reason: string;
+  createdBy: string;
+}
+
+/**
+ * What the running service exposes through the API; implemented by the service.
+ * Optional methods belong to features a service may lack (retraining); their routes
+ * answer 404 `{ error: 'not available' }` without them.
+ */
 export interface ServiceApi {
   readiness(): ReadinessCheck[];
   assets(): unknown[];
@@ -49,6 +65,22 @@ export interface ServiceApi {
    * Optional: without it the endpoint answers `{ available: false }`.
    */
   frames?(query: { assetId: string; fromMs?: number; toMs?: number; limit: number }): unknown;
+  /** Operator labels overlapping the range whose asset pattern matches `assetId`, by start. */
+  labels?(query: { assetId?: string; fromMs?: number; toMs?: number }): unknown[];
+  /** Keeps the label and returns it with its `id`. */
+  addLabel?(input: LabelInput): unknown;
+  /** Returns whether a label with this id existed. */
+  removeLabel?(id: string): boolean;
+  /** Model events (retraining, promotion, rollback), newest first. */
+  modelEvents?(query: { model?: string; limit: number }): unknown[];
+  /**
+   * Starts a retraining run of the model now; resolves once it is started (not finished).
+   * Unknown model: PipelineError CLI_USAGE. The methods below likewise; a version that
+   * cannot be promoted or nothing to roll back to: MODEL_ARTIFACT_INVALID.
+   */
+  retrainNow?(model: string): Promise<unknown>;
+  promoteModel?(model: string, version: string): Promise<unknown>;
+  rollbackModel?(model: string): Promise<unknown>;
   /** Live updates for the page; returns the unsubscribe function. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -98,6 +130,60 @@ const silenceBodySchema = z
   .refine((b) => (b.durationMs === undefined) !== (b.untilMs === undefined), {
     message: 'give exactly one of durationMs and untilMs',
   });
+
+const labelsQuerySchema = z.strictObject({
+  ...accessToken,
+  asset: z.string().min(1).optional(),
+  from: z.coerce.number().int().optional(),
+  to: z.coerce.number().int().optional(),
+});
+const labelBodySchema = z
+  .strictObject({
+    assetPattern: z.string().min(1).max(200).describe('Asset id or glob pattern (e.g. "pump-*").'),
+    fromMs: z.number().int(),
+    toMs: z.number().int(),
+    kind: z.enum(['not_normal', 'normal']),
+    reason: z.string().trim().min(1).max(500),
+    createdBy: z.string().min(1).max(200).default('api'),
+  })
+  .refine((b) => b.toMs > b.fromMs, { message: 'must be after fromMs', path: ['toMs'] });
+const modelEventsQuerySchema = z.strictObject({
+  ...accessToken,
+  model: z.string().min(1).optional(),
+  limit: limitSchema.default(100),
+});
+const promoteBodySchema = z.strictObject({ version: z.string().min(1) });
+
+/** The answer of a route whose ServiceApi method this service does not implement. */
+function notAvailable(reply: FastifyReply): FastifyReply {
+  return reply.code(404).send({ error: 'not available' });
+}
+
+/**
+ * Runs a model action and maps the service's coded errors: an unknown model or version
+ * (CLI_USAGE) is 404, a version that cannot be used or a model in the wrong state is 409.
+ */
+async function modelAction(
+  reply: FastifyReply,
+  status: number,
+  action: () => Promise<unknown>,
+): Promise<FastifyReply> {
+  try {
+    return reply.code(status).send(await action());
+  } catch (err) {
+    if (isPipelineError(err, 'CLI_USAGE')) {
+      return reply.code(404).send({ error: 'not_found', message: err.message });
+    }
+    if (
+      isPipelineError(err, 'MODEL_ARTIFACT_INVALID') ||
+      isPipelineError(err, 'MODEL_ARTIFACT_INCOMPATIBLE') ||
+      isPipelineError(err, 'MODEL_TRAINING_FAILED')
+    ) {
+      return reply.code(409).send({ error: 'conflict', message: err.message });
+    }
+    throw err;
+  }
+}
 
 function tokenMatches(expected: Secret, header: string | undefined): boolean {
   if (header === undefined || !header.startsWith('Bearer ')) return false;
@@ -225,6 +311,58 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         : reply
             .code(404)
             .send({ error: 'not_found', message: `no silence with id or asset pattern ${req.params.id}` });
+    });
+    scope.get('/api/labels', async (req, reply) => {
+      const query = labelsQuerySchema.safeParse(req.query);
+      if (!query.success) return badRequest(reply, query.error);
+      if (api.labels === undefined) return notAvailable(reply);
+      return {
+        labels: api.labels({
+          ...(query.data.asset !== undefined ? { assetId: query.data.asset } : {}),
+          ...(query.data.from !== undefined ? { fromMs: query.data.from } : {}),
+          ...(query.data.to !== undefined ? { toMs: query.data.to } : {}),
+        }),
+      };
+    });
+    scope.post('/api/labels', async (req, reply) => {
+      if (api.addLabel === undefined) return notAvailable(reply);
+      const body = labelBodySchema.safeParse(req.body);
+      if (!body.success) return badRequest(reply, body.error);
+      return reply.code(201).send({ label: api.addLabel(body.data) });
+    });
+    scope.delete<{ Params: { id: string } }>('/api/labels/:id', async (req, reply) => {
+      if (api.removeLabel === undefined) return notAvailable(reply);
+      return api.removeLabel(req.params.id)
+        ? reply.code(204).send()
+        : reply.code(404).send({ error: 'not_found', message: `no label with id ${req.params.id}` });
+    });
+    scope.get('/api/models/events', async (req, reply) => {
+      const query = modelEventsQuerySchema.safeParse(req.query);
+      if (!query.success) return badRequest(reply, query.error);
+      if (api.modelEvents === undefined) return notAvailable(reply);
+      return {
+        events: api.modelEvents({
+          limit: query.data.limit,
+          ...(query.data.model !== undefined ? { model: query.data.model } : {}),
+        }),
+      };
+    });
+    scope.post<{ Params: { name: string } }>('/api/models/:name/retrain', async (req, reply) => {
+      const { retrainNow } = api;
+      if (retrainNow === undefined) return notAvailable(reply);
+      return modelAction(reply, 202, () => retrainNow.call(api, req.params.name));
+    });
+    scope.post<{ Params: { name: string } }>('/api/models/:name/promote', async (req, reply) => {
+      const { promoteModel } = api;
+      if (promoteModel === undefined) return notAvailable(reply);
+      const body = promoteBodySchema.safeParse(req.body ?? {});
+      if (!body.success) return badRequest(reply, body.error);
+      return modelAction(reply, 200, () => promoteModel.call(api, req.params.name, body.data.version));
+    });
+    scope.post<{ Params: { name: string } }>('/api/models/:name/rollback', async (req, reply) => {
+      const { rollbackModel } = api;
+      if (rollbackModel === undefined) return notAvailable(reply);
+      return modelAction(reply, 200, () => rollbackModel.call(api, req.params.name));
     });
   });
 

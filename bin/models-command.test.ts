@@ -100,20 +100,19 @@ describe('gruwatch models', () => {
     await expect(run('models', 'show', 'valves')).rejects.toThrow(/no model "valves"/);
   });
 
-  it('promotes a version and rolls back to the one before, refusing when there is none', async () => {
+  it('promotes a version and rolls back to the one that served before, refusing when there is none', async () => {
     await addVersion('pumps', 'v1', 0.5);
-    await addVersion('pumps', 'v2', 0.6);
+    await addVersion('pumps', 'v2', 0.6); // a candidate that never served
     await addVersion('pumps', 'v3', 0.7);
     await expect(run('models', 'rollback', 'pumps')).rejects.toThrow(/no current version to roll back from/);
 
-    expect(await run('models', 'promote', 'pumps', 'v3')).toContain('(none) -> v3');
+    expect(await run('models', 'promote', 'pumps', 'v1')).toContain('(none) -> v1');
+    expect(await run('models', 'promote', 'pumps', 'v3')).toContain('v1 -> v3');
     expect(await registry.current('pumps')).toBe('v3');
-    expect(await run('models', 'rollback', 'pumps')).toContain('rolled back from v3 to v2');
-    expect(await registry.current('pumps')).toBe('v2');
-    await run('models', 'rollback', 'pumps');
+    expect(await run('models', 'rollback', 'pumps')).toContain('rolled back from v3 to v1');
     expect(await registry.current('pumps')).toBe('v1');
     await expect(run('models', 'rollback', 'pumps')).rejects.toThrow(
-      /no version before the current one \(v1\); nothing to roll back to/,
+      /no version that served before the current one \(v1\); nothing to roll back to/,
     );
     expect(await registry.current('pumps')).toBe('v1');
     await expect(run('models', 'promote', 'pumps', 'v7')).rejects.toThrow(/no version "v7"/);

@@ -1,7 +1,7 @@
 // `gruwatch models list|show|promote|rollback`: the model registry from the
 // command line. Promotion and rollback move the registry's `current` pointer
-// atomically; a running service picks the new current version up at its next
-// start.
+// atomically; a running service notices the move within
+// `retraining.checkIntervalMs` and swaps models between two windows.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PipelineError } from '../core/index.js';
@@ -214,32 +214,33 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     const before = await registry.current(name);
     await registry.promote(name, version);
     io.out(
-      `${name}: current version ${before ?? '(none)'} -> ${version}; restart \`gruwatch run\` to serve it\n`,
+      `${name}: current version ${before ?? '(none)'} -> ${version}; a running gruwatch run serves it within retraining.checkIntervalMs\n`,
     );
   });
 
   withRegistryOptions(
     models
       .command('rollback')
-      .description('make the version before the current one current again (versions in time order)')
+      .description('make the version that served before the current one current again')
       .argument('<name>', 'model name'),
     io,
   ).action(async (name: string, opts: RegistryOptions) => {
     const registry = openRegistry(opts, io);
-    const versions = await requireVersions(registry, name);
+    await requireVersions(registry, name);
     const current = await registry.current(name);
-    const at = current === undefined ? -1 : versions.indexOf(current);
-    if (at <= 0) {
+    const previous = await registry.previous(name);
+    if (current === undefined || previous === undefined) {
       throw new PipelineError(
         'CLI_USAGE',
         current === undefined
           ? `model "${name}" has no current version to roll back from; promote one with \`gruwatch models promote ${name} <version>\``
-          : `model "${name}" has no version before the current one (${current}); nothing to roll back to`,
+          : `model "${name}" has no version that served before the current one (${current}); nothing to roll back to`,
         { details: { field: 'name', name, current: current ?? null } },
       );
     }
-    const previous = versions[at - 1]!;
-    await registry.promote(name, previous);
-    io.out(`${name}: rolled back from ${current} to ${previous}; restart \`gruwatch run\` to serve it\n`);
+    await registry.promote(name, previous, 'rollback');
+    io.out(
+      `${name}: rolled back from ${current} to ${previous}; a running gruwatch run serves it within retraining.checkIntervalMs\n`,
+    );
   });
 }

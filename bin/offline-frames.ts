@@ -35,7 +35,8 @@ export function alignReadings(
   );
   for (const reading of readings) aligner.push(reading, reading.timestampMs);
   if (startMs === undefined) return undefined;
-  return { frames: Float32Array.from(rows), startMs };
+  const assetId = readings[0]?.assetId;
+  return { frames: Float32Array.from(rows), startMs, ...(assetId === undefined ? {} : { assetId }) };
 }
 
 /** Reads a CSV file in the SKAB layout (label columns, if any, ignored) as readings of `assetId`. */
@@ -78,5 +79,5 @@ export function storedFrames(
       if (index >= 0 && frame.state === 'ok') out[row * C + c] = frame.values[index]!;
     });
   }
-  return { frames: out, startMs };
+  return { frames: out, startMs, assetId };
 }

@@ -7,7 +7,7 @@
 // loses nothing the broker would not redeliver, and a restart resumes exactly
 // where the last commit ended (see replay in service.ts).
 import type { Logger } from '../core/index.js';
-import type { AssetMonitor, MonitorResult } from '../detector/index.js';
+import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../detector/index.js';
 import type {
   AlertEventRecord,
   FrameRecord,
@@ -55,6 +55,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Progress restored from the store; frames and windows at or before it are not produced again. */
   progress?: ReadonlyMap<string, AssetProgress>;
+  /** After the detector judged a live window (not during replay): the shadow comparison listens here. */
+  onJudged?(window: MonitoredWindow, result: MonitorResult, modelName: string | undefined): void;
 }
 
 export interface Pipeline {
@@ -155,6 +157,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       const result = monitor.observe(monitored, residuals);
       if (isReplaying) return;
+      deps.onJudged?.(monitored, result, model?.name);
       if (result.scored && result.scored.ratio !== null && result.scored.threshold !== undefined) {
         metrics.count('detector_windows_scored_total');
         const score: ScoreRecord = {

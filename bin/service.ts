@@ -9,35 +9,25 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
-import {
-  type AssetMonitor,
-  type Calibration,
-  calibrationSchema,
-  createAssetMonitor,
-  type MonitorState,
-  matchesAssetPattern,
-  type Silence,
-} from '../detector/index.js';
+import { type AssetMonitor, createAssetMonitor, type MonitorState, type Silence } from '../detector/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
   createSinkRoutes,
   type LocalStore,
+  type ModelEventRecord,
   type OutboxDrainer,
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
-import { type ArtifactManifest, createScorer } from '../model/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import {
-  type ActiveModel,
-  type AssetProgress,
-  createPipeline,
-  type PersistedAssetState,
-} from './pipeline.js';
+import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
+import { createRetrainer, type Retrainer } from './retrainer.js';
+import { runRetrainInWorker } from './run-retrain-in-worker.js';
+import { createServedModels, type ServedModel } from './served-models.js';
 import { gruwatchVersion } from './version.js';
 
 export interface ServiceDeps {
@@ -61,62 +51,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-interface AssetGroupModel {
-  /** The asset group's `match` glob. */
-  match: string;
-  model: ActiveModel;
-  calibration: Calibration;
-  manifest: ArtifactManifest;
-}
-
-async function loadModels(config: Config, logger: Logger): Promise<AssetGroupModel[]> {
-  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
-  const groups: AssetGroupModel[] = [];
-  for (const group of config.ingest.assets) {
-    if ((await registry.current(group.model)) === undefined) {
-      // A new plant starts without a model: frames are stored, windows are not scored yet.
-      logger.warn(
-        { model: group.model, match: group.match },
-        'No model yet for this asset group; storing frames only. Train one with `gruwatch train --from-store`.',
-      );
-      continue;
-    }
-    const loaded = await registry.load(group.model, undefined, { channels: [...group.channels] });
-    const calibration = calibrationSchema.safeParse(loaded.manifest.calibration);
-    if (!calibration.success) {
-      throw new PipelineError(
-        'MODEL_ARTIFACT_INCOMPATIBLE',
-        `model "${group.model}" version ${loaded.version} carries no threshold calibration; retrain it with \`gruwatch train\``,
-        { details: { model: group.model, version: loaded.version } },
-      );
-    }
-    if (loaded.manifest.window.lengthSteps !== config.ingest.window.T) {
-      throw new PipelineError(
-        'MODEL_ARTIFACT_INCOMPATIBLE',
-        `model "${group.model}" reconstructs windows of ${loaded.manifest.window.lengthSteps} steps but ingest.window.T is ${config.ingest.window.T}; set ingest.window.T to ${loaded.manifest.window.lengthSteps} or retrain`,
-        { details: { model: group.model } },
-      );
-    }
-    const normalizer = loaded.manifest.normalizer;
-    groups.push({
-      match: group.match,
-      calibration: calibration.data,
-      manifest: loaded.manifest,
-      model: {
-        name: group.model,
-        version: loaded.version,
-        channels: loaded.manifest.channels,
-        T: loaded.manifest.dims.T,
-        scorer: createScorer(loaded.model, {
-          normalizer: { center: normalizer.center, scale: normalizer.scale },
-        }),
-      },
-    });
-    logger.info({ model: group.model, modelVersion: loaded.version, match: group.match }, 'Model loaded.');
-  }
-  return groups;
-}
-
 /**
  * The stored frames of an asset with the model's reconstruction, for the asset view: the windows
  * the live service scored (T frames ending on every hop-th cell) are reconstructed again, and each
@@ -124,7 +58,7 @@ async function loadModels(config: Config, logger: Logger): Promise<AssetGroupMod
  */
 function reconstructFrames(
   q: { assetId: string; fromMs?: number; toMs?: number; limit: number },
-  group: AssetGroupModel | undefined,
+  group: ServedModel | undefined,
   store: LocalStore,
   hop: number,
   nowMs: number,
@@ -132,7 +66,7 @@ function reconstructFrames(
   const toMs = q.toMs ?? nowMs + 1;
   const fromMs = q.fromMs ?? toMs - 3_600_000;
   const frames = store.queryFrames({ assetId: q.assetId, fromMs, toMs }).slice(-q.limit);
-  const channels = group?.model.channels ?? frames[0]?.channels ?? [];
+  const channels = group?.channels ?? frames[0]?.channels ?? [];
   const points = frames.map((f) => ({
     atMs: f.atMs,
     values: channels.map((c) => {
@@ -142,8 +76,8 @@ function reconstructFrames(
     reconstruction: null as (number | null)[] | null,
   }));
   if (group === undefined || frames.length === 0) return { channels, points };
-  const { T, scorer } = group.model;
-  const { center, scale } = group.manifest.normalizer;
+  const { T, scorer } = group;
+  const { center, scale } = group.normalizer;
   const C = channels.length;
   const periodMs = frames.length > 1 ? frames[1]!.atMs - frames[0]!.atMs : 1_000;
   const window = new Float32Array(T * C);
@@ -168,18 +102,42 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const live = createLiveHub();
   mkdirSync(resolve(config.dataDir), { recursive: true });
 
-  const groups = await loadModels(config, log);
-  const groupFor = new Map<string, AssetGroupModel | undefined>();
-  const groupOf = (assetId: string): AssetGroupModel | undefined => {
-    if (!groupFor.has(assetId))
-      groupFor.set(
-        assetId,
-        groups.find((g) => matchesAssetPattern(g.match, assetId)),
+  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  const startupFailures: unknown[] = [];
+  let recordModelEvent: (event: ModelEventRecord) => void = () => {};
+  const models = createServedModels(config, {
+    registry,
+    logger: log,
+    onLoadFailed: (name, version, err) => {
+      startupFailures.push(err);
+      recordModelEvent({
+        atMs: clock.nowMs(),
+        model: name,
+        event: 'load_failed',
+        version,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    },
+  });
+  // At start a model that cannot be served stops start-up with the reason; later, the
+  // previous model keeps serving and the failure is an event.
+  for (const change of await models.refresh())
+    log.info({ model: change.name, modelVersion: change.toVersion }, 'Model loaded.');
+  if (startupFailures.length > 0) throw startupFailures[0];
+  for (const slot of models.slots) {
+    if (slot.served === undefined)
+      log.warn(
+        { model: slot.name, match: slot.match },
+        'No model yet for this asset group; storing frames only. Train one with `gruwatch train --from-store` or enable retraining.',
       );
-    return groupFor.get(assetId);
+  }
+  const servedOf = (assetId: string): ServedModel | undefined => models.slotOf(assetId)?.served;
+  const modelVersionGauge = () => {
+    for (const slot of models.slots)
+      if (slot.served !== undefined)
+        metrics.gauge('detector_model_info', 1, { model: slot.name, version: slot.served.version });
   };
-  for (const g of groups)
-    metrics.gauge('detector_model_info', 1, { model: g.model.name, version: g.model.version });
+  modelVersionGauge();
 
   const store = createLocalStore(
     { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
@@ -204,10 +162,10 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const monitor: AssetMonitor = createAssetMonitor({
     config: config.detector,
     calibrationFor: (assetId) => {
-      const group = groupOf(assetId);
-      if (group === undefined)
+      const served = servedOf(assetId);
+      if (served === undefined)
         throw new PipelineError('DETECTOR_INPUT_INVALID', `no model serves asset ${assetId}`);
-      return group.calibration;
+      return served.calibration;
     },
     restore: restored,
   });
@@ -242,14 +200,76 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
 
   metrics.trackAssetStatuses(() => monitor.assets());
 
+  // Model changes: every one is logged, counted, stored (and sent to InfluxDB) as an event and
+  // pushed to the page.
+  let retrainer: Retrainer | undefined;
+  const modelNames = [...new Set(models.slots.map((s) => s.name))];
+  const modelView = (name: string) => {
+    const served = models.slots.find((s) => s.name === name)?.served;
+    return {
+      name,
+      version: served?.version ?? null,
+      createdAt: served?.manifest.createdAt ?? null,
+      channels: served?.channels ?? models.slots.find((s) => s.name === name)?.channels ?? [],
+      dims: served?.manifest.dims ?? null,
+      threshold: served?.calibration.value ?? null,
+      calibration: served?.calibration ?? null,
+      training: served?.manifest.training ?? null,
+      retraining: retrainer?.status(name) ?? null,
+      retrainHistory: store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
+    };
+  };
+  const publishModel = (name: string) => live.publish({ type: 'model', data: modelView(name) });
+  recordModelEvent = (event) => {
+    metrics.count('model_events_total', { model: event.model, event: event.event });
+    log.info(
+      {
+        model: event.model,
+        event: event.event,
+        modelVersion: event.version,
+        previousVersion: event.previousVersion,
+        reason: event.reason,
+      },
+      'Model event.',
+    );
+    try {
+      store.commit({ scores: [], alerts: [], frames: [], modelEvents: [event] });
+    } catch (err) {
+      // The event is logged and counted; a full outbox must not stop a model change.
+      log.error({ err, model: event.model, event: event.event }, 'Could not store a model event.');
+    }
+    publishModel(event.model);
+  };
+  const refreshModels = async (): Promise<void> => {
+    for (const change of await models.refresh()) {
+      metrics.count('model_changes_total', {
+        model: change.name,
+        kind: change.isRollback ? 'rollback' : 'promotion',
+      });
+      metrics.gauge('detector_model_info', 0, {
+        model: change.name,
+        version: change.fromVersion ?? 'none',
+      });
+      modelVersionGauge();
+      recordModelEvent({
+        atMs: clock.nowMs(),
+        model: change.name,
+        event: change.isRollback ? 'rolled_back' : 'promoted',
+        version: change.toVersion,
+        ...(change.fromVersion === undefined ? {} : { previousVersion: change.fromVersion }),
+      });
+    }
+  };
+
   const pipeline = createPipeline({
-    modelFor: (assetId) => groupOf(assetId)?.model,
+    modelFor: servedOf,
     monitor,
     store,
     metrics,
     live,
     logger,
     progress,
+    onJudged: (window, result, modelName) => retrainer?.observe(window, result, modelName),
   });
 
   let isIngestReady = false;
@@ -343,19 +363,35 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       }
       return monitor.removeSilence((s) => s.assetPattern === idOrPattern) > 0;
     },
-    models: () =>
-      groups.map((g) => ({
-        name: g.model.name,
-        version: g.model.version,
-        createdAt: g.manifest.createdAt,
-        channels: g.model.channels,
-        dims: g.manifest.dims,
-        threshold: g.calibration.value,
-        calibration: g.calibration,
-        training: g.manifest.training,
-        retrainHistory: [],
-      })),
-    frames: (q) => reconstructFrames(q, groupOf(q.assetId), store, config.ingest.window.hop, clock.nowMs()),
+    models: () => modelNames.map(modelView),
+    modelEvents: (q) =>
+      store.queryModelEvents({ limit: q.limit, newestFirst: true, ...(q.model ? { model: q.model } : {}) }),
+    labels: (q) => store.listLabels(q),
+    addLabel: (input) => {
+      const label = {
+        id: randomUUID(),
+        ...input,
+        createdBy: input.createdBy ?? 'api',
+        createdAtMs: clock.nowMs(),
+      };
+      store.saveLabel(label);
+      log.info({ label }, 'Operator label added.');
+      return label;
+    },
+    removeLabel: (id) => store.deleteLabel(id),
+    retrainNow: async (name) => {
+      if (retrainer === undefined) throw new PipelineError('CLI_USAGE', 'retraining is not running');
+      return retrainer.retrainNow(name);
+    },
+    promoteModel: async (name, version) => {
+      await retrainer!.promote(name, version);
+      return modelView(name);
+    },
+    rollbackModel: async (name) => {
+      const moved = await retrainer!.rollback(name);
+      return { ...moved, model: modelView(name) };
+    },
+    frames: (q) => reconstructFrames(q, servedOf(q.assetId), store, config.ingest.window.hop, clock.nowMs()),
     subscribe: (listener) => live.subscribe(listener),
   };
   const http: FastifyInstance = await createHttpServer({
@@ -368,6 +404,36 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });
   log.info({ url: address }, 'HTTP server listening.');
+
+  retrainer = createRetrainer({
+    config,
+    models,
+    registry,
+    storePath: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')),
+    clock,
+    logger,
+    metrics,
+    listAssets: () => store.listAssets(),
+    labels: () => store.listLabels(),
+    silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
+    recordEvent: (event) => recordModelEvent(event),
+    refreshModels,
+    onStatus: publishModel,
+    runJob: runRetrainInWorker,
+  });
+  retrainer.start();
+  // Promotions and rollbacks from outside (the CLI) move the registry pointer; look for them.
+  let refreshing = false;
+  const refreshTimer = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    refreshModels()
+      .catch((err: unknown) => log.error({ err }, 'Could not check the model registry.'))
+      .finally(() => {
+        refreshing = false;
+      });
+  }, config.retraining.checkIntervalMs);
+  refreshTimer.unref();
 
   const started = ingest.start().then(
     () => {
@@ -388,6 +454,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     stop() {
       stopping ??= (async () => {
         log.info('Stopping: intake first, then sinks.');
+        clearInterval(refreshTimer);
+        await retrainer?.stop();
         await ingest.stop();
         await started;
         await Promise.allSettled(drainers.map((d) => d.close({ timeoutMs: 5_000 })));

@@ -109,6 +109,8 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
           scoring: config.scoring,
           topChannels: config.topChannels,
           ewma: restoredEwma,
+          // Scores are in the units the threshold was calibrated in.
+          ...(calibration.channelSpread !== undefined ? { channelSpread: calibration.channelSpread } : {}),
         }),
         thresholds: createAssetThresholds({
           threshold: config.threshold,

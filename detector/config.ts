@@ -33,6 +33,26 @@ export const scoringSchema = z
       .describe(
         'Weight of the newest score in an exponentially weighted moving average kept per asset. Leave it out to use raw scores; 1 is the same as no smoothing.',
       ),
+    channelNormalization: z
+      .enum(['none', 'calibrated'])
+      .optional()
+      .describe(
+        "Whether each channel's squared residual is divided by that channel's mean squared residual on the held-out calibration windows before channels are combined: `calibrated` measures these spreads when a model is fitted and stores them with its threshold calibration, so a fault on a quiet channel counts as much as one on a noisy channel; `none` combines raw squared residuals. Live scoring follows what the model's calibration holds, so the threshold is always in the units it was calibrated in. Leave it out for `none`.",
+      ),
+    channelSpreadFloor: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .optional()
+      .describe(
+        "With `channelNormalization: calibrated`, each channel's measured spread is raised to at least this fraction of the mean spread over channels, so no channel weighs more than 1/channelSpreadFloor times an average one: a channel that is quiet on the short held-out stretch but wanders in normal operation is not amplified without bound. Leave it out for 0.01.",
+      ),
+    channelAggregate: z
+      .enum(['mean', 'max'])
+      .optional()
+      .describe(
+        'How the channels of the scored region become one score: `mean` averages the per-channel squared errors, `max` takes the largest, so one deviating channel is not diluted by the others. Leave it out for `mean`.',
+      ),
   })
   .describe('How residuals are turned into one score per window.');
 
@@ -60,6 +80,13 @@ const meanKSigmaThresholdSchema = z.strictObject({
     .default(false)
     .describe(
       'Use the median and 1.4826 times the median absolute deviation instead of the mean and the standard deviation, so a few outliers in the held-out data do not inflate the threshold.',
+    ),
+  minCenterRatio: z
+    .number()
+    .min(1)
+    .optional()
+    .describe(
+      'Raise the threshold to at least this multiple of the centre: held-out scores are few and autocorrelated, so their spread understates how far the normal score level moves over hours, and an anomaly should at least multiply the typical error by this factor. Leave it out for no such floor.',
     ),
 });
 

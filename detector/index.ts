@@ -51,6 +51,8 @@ export type { FrameValues, MachineOffVerdict } from './suppression.js';
 export { evaluateMachineOff, findMaintenance, findSilence, pruneSilences } from './suppression.js';
 export type { AssetThresholds, JudgedScore } from './threshold/asset-thresholds.js';
 export { createAssetThresholds } from './threshold/asset-thresholds.js';
+export type { ScoringCalibration } from './threshold/calibrate-scoring.js';
+export { calibrateScoring } from './threshold/calibrate-scoring.js';
 export type { Calibration } from './threshold/calibrate-threshold.js';
 export { calibrateThreshold, calibrationSchema } from './threshold/calibrate-threshold.js';
 export { DynamicThreshold } from './threshold/dynamic-threshold.js';

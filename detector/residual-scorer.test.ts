@@ -134,4 +134,42 @@ describe('createResidualScorer', () => {
       }
     }
   });
+
+  it('divides each channel by its spread before combining, and takes the max over channels when asked', () => {
+    // T=2, C=2: rows [1, 2], [3, 4]; spreads 1 and 4 → squared errors [1, 1], [9, 4].
+    const residuals = Float32Array.from([1, 2, 3, 4]);
+    const window = windowOf(residuals, 2, 2);
+    const score = (channelAggregate: 'mean' | 'max', channelSpread?: number[]) =>
+      createResidualScorer({
+        scoring: { aggregate: 'mse_window', hopSteps: 1, channelAggregate },
+        topChannels: 2,
+        ...(channelSpread !== undefined ? { channelSpread } : {}),
+      }).score(window);
+    // Raw: channel means (1 + 9)/2 = 5 and (4 + 16)/2 = 10.
+    expect(score('mean').score).toBeCloseTo(7.5, 12);
+    expect(score('max').score).toBeCloseTo(10, 12);
+    // Normalized: 5 and 10/4 = 2.5.
+    const normalized = score('mean', [1, 4]);
+    expect(normalized.score).toBeCloseTo(3.75, 12);
+    expect(Array.from(normalized.channelSquaredError)).toEqual([5, 2.5]);
+    expect(Array.from(normalized.stepSquaredError)).toEqual([1, 6.5]);
+    expect(normalized.topChannels[0]!.channel).toBe('temp');
+    expect(normalized.contributions[0]).toBeCloseTo(5 / 7.5, 12);
+    expect(score('max', [1, 4]).score).toBeCloseTo(5, 12);
+  });
+
+  it('rejects channel spreads that are not positive or do not match the window', () => {
+    const scoring = { aggregate: 'mse_window' as const, hopSteps: 1 };
+    expect(() => createResidualScorer({ scoring, topChannels: 1, channelSpread: [1, 0] })).toThrow(
+      /channelSpread .* entry 1 is 0/,
+    );
+    const scorer = createResidualScorer({ scoring, topChannels: 1, channelSpread: [1, 2, 3] });
+    try {
+      scorer.score(windowOf(new Float32Array(8), 2, 4));
+      expect.unreachable('accepted spreads for 3 channels on a window of 4');
+    } catch (err) {
+      expect(isPipelineError(err, 'DETECTOR_INPUT_INVALID')).toBe(true);
+      expect((err as Error).message).toMatch(/channelSpread holds 3 values .* C = 4/);
+    }
+  });
 });

@@ -1,6 +1,8 @@
 // Residuals of one window → per-step and per-channel squared error, one score,
 // and each channel's share of that score, so an alert can say which sensor
 // deviates. Scratch buffers are sized once per (T, C) and reused across calls.
+// With channel spreads (from the calibration) each channel's squared residual is
+// divided by its normal level first, so quiet and noisy channels weigh alike.
 import { PipelineError } from '../core/index.js';
 import type { ScoringConfig } from './config.js';
 
@@ -32,15 +34,24 @@ export interface WindowScore {
   contributions: Float64Array; // (C)
   /** The `topChannels` largest shares, largest first (ties: column order). */
   topChannels: ChannelShare[];
-  /** Mean squared error per step over all channels. Reused: overwritten by the next call. */
+  /** Mean squared error per step over all channels (spread-normalized when spreads are set). Reused: overwritten by the next call. */
   stepSquaredError: Float64Array; // (T)
-  /** Mean squared error per channel over the scored region. Reused: overwritten by the next call. */
+  /** Mean squared error per channel over the scored region (spread-normalized when spreads are set). Reused: overwritten by the next call. */
   channelSquaredError: Float64Array; // (C)
 }
 
+/** The scoring settings the scorer reads; the channel-spread settings only matter when a model is fitted. */
+export type ResidualScoring = Omit<ScoringConfig, 'channelNormalization' | 'channelSpreadFloor'>;
+
 export interface ResidualScorerOptions {
-  scoring: ScoringConfig;
+  scoring: ResidualScoring;
   topChannels: number;
+  /**
+   * Each channel's mean squared residual on held-out normal windows (the calibration's
+   * `channelSpread`): squared residuals are divided by it before channels are combined. Absent,
+   * raw squared residuals are combined.
+   */
+  channelSpread?: readonly number[]; // (C)
   /** EWMA value per asset to resume from (see `ewmaSnapshot`). */
   ewma?: Record<string, number>;
 }
@@ -62,7 +73,20 @@ export function updateEwma(previous: number | undefined, score: number, alpha: n
 
 export function createResidualScorer(options: ResidualScorerOptions): ResidualScorer {
   const { aggregate, hopSteps, ewmaAlpha } = options.scoring;
+  const isMaxOverChannels = options.scoring.channelAggregate === 'max';
   const topN = options.topChannels;
+  const spread = options.channelSpread;
+  if (spread !== undefined) {
+    const bad = spread.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+    if (bad >= 0) {
+      throw invalid(
+        `channelSpread must hold one positive finite number per channel; entry ${bad} is ${spread[bad]}`,
+        { field: 'channelSpread', index: bad },
+      );
+    }
+  }
+  // 1 / spread per channel, so the per-element work is one multiplication.
+  const weight = spread === undefined ? undefined : Float64Array.from(spread, (v) => 1 / v);
   const ewma = new Map<string, number>(Object.entries(options.ewma ?? {}));
   let stepSe = new Float64Array(0);
   let channelSe = new Float64Array(0);
@@ -101,6 +125,12 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
         C,
       });
     }
+    if (weight !== undefined && weight.length !== C) {
+      throw invalid(
+        `channelSpread holds ${weight.length} values but the window of asset "${assetId}" has C = ${C} channels; the calibration belongs to another model`,
+        { field: 'channelSpread', assetId, length: weight.length, C },
+      );
+    }
     if (aggregate === 'mse_last_hop' && hopSteps > T) {
       throw invalid(
         `scoring.hopSteps (${hopSteps}) exceeds the window length T = ${T} of asset "${assetId}"; lower hopSteps`,
@@ -132,7 +162,8 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
     for (let t = 0; t < T; t++) {
       let sum = 0;
       const row = t * C;
-      for (let c = 0; c < C; c++) sum += residuals[row + c] * residuals[row + c];
+      if (weight === undefined) for (let c = 0; c < C; c++) sum += residuals[row + c] * residuals[row + c];
+      else for (let c = 0; c < C; c++) sum += residuals[row + c] * residuals[row + c] * weight[c];
       stepSe[t] = sum / C;
       if (stepSe[t] > stepSe[maxStep]) maxStep = t;
     }
@@ -146,18 +177,23 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
     const steps = toStep - fromStep;
 
     // Per-channel mean squared error over the region; the score is their mean,
-    // which equals the mean of the region's step errors for all three aggregates.
+    // which equals the mean of the region's step errors for all three aggregates,
+    // or their largest with the `max` channel aggregate.
     channelSe.fill(0);
     for (let t = fromStep; t < toStep; t++) {
       const row = t * C;
       for (let c = 0; c < C; c++) channelSe[c] += residuals[row + c] * residuals[row + c];
     }
     let total = 0;
+    let largest = 0;
     for (let c = 0; c < C; c++) {
       channelSe[c] /= steps;
+      if (weight !== undefined) channelSe[c] *= weight[c];
       total += channelSe[c];
+      if (channelSe[c] > largest) largest = channelSe[c];
     }
-    const rawScore = total / C;
+    const rawScore = isMaxOverChannels ? largest : total / C;
+    if (isMaxOverChannels && !Number.isFinite(total)) throw findNonFinite(window);
     if (!Number.isFinite(rawScore)) throw findNonFinite(window);
 
     // Shares of the region's error; a perfect reconstruction splits evenly so

@@ -40,6 +40,16 @@ export const manifestSchema = z.strictObject({
       bestEpoch: z.number().int().min(0),
       lossCurve: z.array(lossPointSchema),
       seed: z.number().int(),
+      // Added with retraining; artifacts written before them still load.
+      calibrationWindows: z.number().int().min(0).optional(),
+      excluded: z
+        .strictObject({
+          windows: z.number().int().min(0),
+          rows: z.record(z.string(), z.number().int().min(0)),
+        })
+        .optional(),
+      durationMs: z.number().min(0).optional(),
+      warmStartFrom: z.string().nullable().optional(),
     })
     .nullable(),
   weights: z.strictObject({

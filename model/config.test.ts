@@ -9,6 +9,8 @@ describe('modelConfigSchema', () => {
     expect(c.decoderFeeding).toBe('latent-only');
     expect(c.training.batchSize).toBe(64);
     expect(c.training.truncatedBpttSteps).toBe(0);
+    // No normalizer floor unless asked for: models fitted before the option behave the same.
+    expect(c.normalizer).toEqual({ stdFloor: false, relativeScaleFloor: 0 });
   });
 
   it('rejects a misspelled key and a hop longer than the window, naming the option and the fix', () => {

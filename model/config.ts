@@ -56,6 +56,27 @@ export const trainingConfigSchema = z
   })
   .describe('How the retraining job fits the autoencoder.');
 
+export const normalizerConfigSchema = z
+  .strictObject({
+    stdFloor: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Raise each channel's scale to at least its standard deviation over the training rows, so a quantized channel that sits on one level most of the time (robust scale near 0) does not turn each step into hundreds of units.",
+      ),
+    relativeScaleFloor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe(
+        "Raise each channel's scale to at least this fraction of the channel's median magnitude: changes smaller than a sensor's accuracy class (a few percent) are not evidence, and a short training stretch underestimates how far slow channels wander; 0 disables it.",
+      ),
+  })
+  .describe(
+    "How each channel's scaling is fitted on the training rows (median and IQR/1.349, with optional floors).",
+  );
+
 export const modelConfigSchema = z
   .strictObject({
     windowSteps: z
@@ -93,6 +114,7 @@ export const modelConfigSchema = z
         'Directory of the model registry (versioned artifacts per model name); defaults to the models folder inside dataDir.',
       ),
     training: trainingConfigSchema.prefault({}),
+    normalizer: normalizerConfigSchema.prefault({}),
   })
   .refine((c) => c.hopSteps <= c.windowSteps, {
     message: 'model.hopSteps must not exceed model.windowSteps; lower hopSteps or raise windowSteps',
@@ -102,3 +124,4 @@ export const modelConfigSchema = z
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+export type NormalizerConfig = z.infer<typeof normalizerConfigSchema>;

@@ -46,4 +46,49 @@ describe('fitNormalizer', () => {
     expect(isPipelineError(err, 'MODEL_SHAPE_MISMATCH')).toBe(true);
     expect((err as Error).message).toMatch(/frames has 3 values/);
   });
+
+  describe('scale floors', () => {
+    // Channel 0 sits on 32.0/32.004 with two steps to 31 and 33 (IQR 0.004, so the robust scale is
+    // tiny); channel 1 is ordinary spread around 100.
+    const rows = [32, 32, 32, 32, 31, 32.004, 32.004, 32.004, 33, 32].map((flow, i) => [
+      flow,
+      100 + (i % 5) - 2,
+    ]);
+    const frames = rows.flat();
+
+    it('keeps the robust scale when no floor is asked for', () => {
+      const n = fitNormalizer(frames, 2);
+      expect(n.scale[0]).toBeLessThan(0.01);
+      expect(n.scale[1]).toBeCloseTo(2 / 1.349, 12);
+    });
+
+    it('raises a collapsed robust scale to the standard deviation', () => {
+      const n = fitNormalizer(frames, 2, { stdFloor: true });
+      // Hand-computed population standard deviation of channel 0: mean 32.0012, Σ(x − mean)² = 2.0000336.
+      expect(n.scale[0]).toBeCloseTo(Math.sqrt(2.0000336 / 10), 9);
+      // Channel 1: values 98..102, IQR 2 → 2/1.349 ≈ 1.4826 > std √2 ≈ 1.414: unchanged.
+      expect(n.scale[1]).toBeCloseTo(2 / 1.349, 12);
+      expect(n.center).toEqual(fitNormalizer(frames, 2).center);
+    });
+
+    it('raises the scale to a fraction of the median magnitude', () => {
+      const n = fitNormalizer(frames, 2, { stdFloor: true, relativeScaleFloor: 0.03 });
+      expect(n.scale[0]).toBeCloseTo(0.03 * 32, 9);
+      expect(n.scale[1]).toBeCloseTo(0.03 * 100, 9);
+      // A negative level counts by its magnitude.
+      const negative = fitNormalizer(
+        rows.map(([flow]) => -flow),
+        1,
+        { relativeScaleFloor: 0.03 },
+      );
+      expect(negative.scale[0]).toBeCloseTo(0.03 * 32, 9);
+    });
+
+    it('ignores missing values when measuring the standard deviation', () => {
+      const withGaps = [...frames, Number.NaN, Number.NaN];
+      expect(fitNormalizer(withGaps, 2, { stdFloor: true }).scale).toEqual(
+        fitNormalizer(frames, 2, { stdFloor: true }).scale,
+      );
+    });
+  });
 });

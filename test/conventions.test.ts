@@ -15,6 +15,7 @@ const publicSurfaces = new Set([
   ...rooms.map((room) => `${room}/index.js`),
   'model/node/index.js',
   'detector/sinks/index.js',
+  'detector/retraining/index.js',
 ]);
 
 function sourceFiles(dir: string): string[] {

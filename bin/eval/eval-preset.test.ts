@@ -26,7 +26,8 @@ describe('eval settings', () => {
     expect(settings.model.windowSteps).toBe(evalPreset.model.windowSteps);
     expect(settings.detector.threshold).toEqual({ type: 'quantile', q: 0.95 });
     expect(settings.detector.alerts.minAboveMs).toBe(evalPreset.detector.alerts.minAboveMs);
-    expect(settings.relativeScaleFloor).toBe(evalPreset.eval.relativeScaleFloor);
+    expect(settings.model.normalizer).toEqual(evalPreset.model.normalizer);
+    expect(settings.holdoutFraction).toBe(evalPreset.eval.holdoutFraction);
   });
 
   it('names the section and file of an invalid setting', () => {

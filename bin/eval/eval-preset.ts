@@ -14,12 +14,8 @@ export const evalSectionSchema = z.strictObject({
     .number()
     .gt(0)
     .lt(1)
-    .describe('Share of the training rows, at their end, held out from fitting to calibrate the threshold.'),
-  relativeScaleFloor: z
-    .number()
-    .min(0)
     .describe(
-      "Lower bound on each channel's normalizer scale as a fraction of the channel's median magnitude: changes smaller than a sensor's accuracy class are not evidence; 0 disables it.",
+      "Share of the training rows' complete windows, the newest, held out from fitting to calibrate the threshold (`fitModel`'s calibration fraction).",
     ),
 });
 
@@ -39,19 +35,27 @@ export const evalPreset = {
     hiddenSize: 32,
     decoderFeeding: 'teacher-forcing',
     training: { epochs: 100, batchSize: 32, learningRate: 0.005, validationFraction: 0.2, patience: 10 },
+    normalizer: { stdFloor: true, relativeScaleFloor: 0.03 },
   },
   detector: {
-    scoring: { aggregate: 'mse_last_hop', hopSteps: 1, ewmaAlpha: 0.1 },
-    threshold: { type: 'mean_k_sigma', k: 3.5, robust: true },
+    scoring: {
+      aggregate: 'mse_last_hop',
+      hopSteps: 1,
+      ewmaAlpha: 0.1,
+      channelNormalization: 'calibrated',
+      channelSpreadFloor: 0.25,
+      channelAggregate: 'max',
+    },
+    threshold: { type: 'mean_k_sigma', k: 4.5, robust: true },
     alerts: {
       minAboveMs: 10_000,
-      clearBelowMs: 10_000,
+      clearBelowMs: 20_000,
       hysteresis: 0.95,
       cooldownMs: 0,
       flapping: { enabled: false },
     },
   },
-  eval: { holdoutFraction: 0.4, relativeScaleFloor: 0.03 },
+  eval: { holdoutFraction: 0.4 },
 } as const;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

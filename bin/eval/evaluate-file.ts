@@ -1,23 +1,17 @@
 // One labelled file, end to end, through the live service's own parts: rows →
-// readings → aligner → window assembler → autoencoder residuals → asset
-// monitor (scoring, threshold, alert lifecycle). Trains on the first rows,
-// calibrates on the tail of those rows, and predicts every later row.
+// readings → aligner → `fitModel` on the first rows (the fitting path of
+// `gruwatch train`) → the artifact read back → window assembler → autoencoder
+// residuals → asset monitor (scoring, threshold, alert lifecycle) on every later row.
 
-import { PipelineError } from '../../core/index.js';
+import { isPipelineError, PipelineError } from '../../core/index.js';
 import type { Calibration } from '../../detector/index.js';
-import { calibrateThreshold, createAssetMonitor, createResidualScorer } from '../../detector/index.js';
+import { calibrationSchema, createAssetMonitor, createResidualScorer } from '../../detector/index.js';
 import { createAligner, createWindowAssembler } from '../../ingest/index.js';
-import type { TrainOptions, TrainProgress, TrainResult, TrainSummary } from '../../model/index.js';
-import { createScorer, fitNormalizer, normalizeInto } from '../../model/index.js';
+import type { TrainProgress, TrainSummary } from '../../model/index.js';
+import { createScorer, decodeArtifact } from '../../model/index.js';
+import { type FrameSegment, fitModel } from '../fit-model.js';
 import type { EvalSettings } from './eval-preset.js';
 import { type LabeledSeries, medianPeriodMs } from './labeled-csv.js';
-import { withScaleFloor } from './scale-floor.js';
-
-export type TrainFn = (
-  windows: Float32Array,
-  options: Omit<TrainOptions, 'nowMs'>,
-  onProgress?: (progress: TrainProgress) => void,
-) => Promise<TrainResult>;
 
 export interface FileEvaluationOptions {
   /** Names the file in messages; also the asset id. */
@@ -28,7 +22,8 @@ export interface FileEvaluationOptions {
   /** Grid period; the median spacing of the timestamps when absent. */
   periodMs?: number;
   seed: number;
-  train: TrainFn;
+  /** Train in a worker thread (the CLI; needs the compiled build); false trains on this thread. */
+  isInWorker: boolean;
   onTrainProgress?: (progress: TrainProgress) => void;
 }
 
@@ -50,10 +45,37 @@ export interface FileEvaluation {
   training: TrainSummary;
 }
 
+interface AlignedFrame {
+  endMs: number;
+  state: 'ok' | 'gap' | 'unknown';
+  values: Float32Array; // (C)
+}
+
 interface CapturedWindow {
   endMs: number;
   state: 'ok' | 'gap' | 'unknown';
   values: Float32Array; // (T, C)
+}
+
+/**
+ * The aligned frames ending by `trainEndMs` as one segment on the period grid: rows of frames that
+ * were not complete ('gap', 'unknown') and rows the aligner skipped are NaN, so no window spans them.
+ */
+function trainingSegment(
+  frames: readonly AlignedFrame[],
+  trainEndMs: number,
+  periodMs: number,
+  C: number,
+): FrameSegment | undefined {
+  const kept = frames.filter((f) => f.endMs <= trainEndMs);
+  if (kept.length === 0) return undefined;
+  const firstEndMs = kept[0]!.endMs;
+  const N = Math.round((kept.at(-1)!.endMs - firstEndMs) / periodMs) + 1;
+  const out = new Float32Array(N * C).fill(Number.NaN);
+  for (const f of kept) {
+    if (f.state === 'ok') out.set(f.values, Math.round((f.endMs - firstEndMs) / periodMs) * C);
+  }
+  return { frames: out, startMs: firstEndMs - periodMs };
 }
 
 function fail(file: string, message: string, details: Record<string, unknown> = {}): never {
@@ -75,7 +97,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
 
   // Align and window every row, as the live ingest path would receive them.
   const windows: CapturedWindow[] = [];
-  const frames: { endMs: number; values: Float32Array }[] = [];
+  const frames: AlignedFrame[] = [];
   const assembler = createWindowAssembler({ T, hop: modelConfig.hopSteps }, (w) => {
     windows.push({ endMs: w.endMs, state: w.state, values: w.values.slice() });
   });
@@ -93,7 +115,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
     },
     {
       onFrame(frame) {
-        if (frame.state === 'ok') frames.push({ endMs: frame.endMs, values: frame.values.slice() });
+        frames.push({ endMs: frame.endMs, state: frame.state, values: frame.values.slice() });
         assembler.push(frame);
       },
     },
@@ -109,63 +131,52 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   }
   aligner.tick(timestampsMs[N - 1] + periodMs);
 
-  // Time split of the training rows: fit on the head, calibrate on the tail (never shuffled).
+  // The live fitting path on the training rows: the newest `holdoutFraction` of their complete
+  // windows calibrate (never trained on), the older ones fit the normalizer and the model.
   const trainEndMs = cellEnd(timestampsMs[trainRows - 1]);
-  const fitRows = Math.max(1, Math.floor(trainRows * (1 - settings.holdoutFraction)));
-  const fitEndMs = cellEnd(timestampsMs[fitRows - 1]);
-  const fitWindows = windows.filter((w) => w.state === 'ok' && w.endMs <= fitEndMs);
-  const heldOut = windows.filter((w) => w.state === 'ok' && w.endMs > fitEndMs && w.endMs <= trainEndMs);
-  if (fitWindows.length < 2 || heldOut.length < 1) {
-    fail(
-      file,
-      `its first ${trainRows} rows give ${fitWindows.length} fit and ${heldOut.length} held-out windows of ${T} steps; raise --train-rows or lower model.windowSteps`,
-      { fitWindows: fitWindows.length, heldOutWindows: heldOut.length },
-    );
-  }
-  const fitFrames = frames.filter((f) => f.endMs <= fitEndMs);
-  const flatFrames = new Float64Array(fitFrames.length * C);
-  for (let i = 0; i < fitFrames.length; i++) flatFrames.set(fitFrames[i].values, i * C);
-  const normalizer = withScaleFloor(fitNormalizer(flatFrames, C), flatFrames, C, settings.relativeScaleFloor);
+  const segment = trainingSegment(frames, trainEndMs, periodMs, C);
+  const fitted = await fitModel({
+    segments: segment === undefined ? [] : [segment],
+    channels,
+    periodMs,
+    model: { ...modelConfig, training: { ...modelConfig.training, seed } },
+    detector,
+    calibrationFraction: settings.holdoutFraction,
+    isInWorker: options.isInWorker,
+    ...(options.onTrainProgress !== undefined ? { onProgress: options.onTrainProgress } : {}),
+  }).catch((err: unknown) => {
+    if (isPipelineError(err, 'MODEL_TRAINING_FAILED'))
+      fail(
+        file,
+        `no model could be fitted on its first ${trainRows} rows (--train-rows): ${(err as Error).message}`,
+        {
+          trainRows,
+        },
+      );
+    throw err;
+  });
 
-  const trainBuffer = new Float32Array(fitWindows.length * T * C);
-  for (let i = 0; i < fitWindows.length; i++) trainBuffer.set(fitWindows[i].values, i * T * C);
-  normalizeInto(trainBuffer, trainBuffer, normalizer);
-  const { training } = modelConfig;
-  const trained = await options.train(
-    trainBuffer,
-    {
-      dims: { C, T, H: modelConfig.hiddenSize },
-      feeding: modelConfig.decoderFeeding,
-      epochs: training.epochs,
-      batchSize: training.batchSize,
-      learningRate: training.learningRate,
-      clipNorm: training.clipNorm,
-      validationFraction: training.validationFraction,
-      patience: training.patience,
-      seed,
-      truncatedBpttSteps: training.truncatedBpttSteps,
-    },
-    options.onTrainProgress,
-  );
-  const scorer = createScorer(trained.model, { normalizer });
+  // Read the model back as the live service loads it: weights, normalizer and calibration.
+  const decoded = decodeArtifact(fitted.bytes, { channels: [...channels] });
+  const calibration = calibrationSchema.parse(decoded.manifest.calibration);
+  const scorer = createScorer(decoded.model, { normalizer: decoded.manifest.normalizer });
 
-  // Calibrate on the held-out tail with the detector's own scoring (aggregate and EWMA).
-  const calibrationScorer = createResidualScorer({
+  // The EWMA carries on from the calibration windows, the immediate past of the scored rows.
+  const warmScorer = createResidualScorer({
     scoring: detector.scoring,
     topChannels: detector.topChannels,
+    ...(calibration.channelSpread !== undefined ? { channelSpread: calibration.channelSpread } : {}),
   });
-  const heldOutScores = heldOut.map(
-    (w) =>
-      calibrationScorer.score({ assetId: file, residuals: scorer.score(w.values).residuals, T, C, channels })
-        .score,
-  );
-  const calibration = calibrateThreshold(heldOutScores, detector.threshold);
+  const trainWindows = windows.filter((w) => w.state === 'ok' && w.endMs <= trainEndMs);
+  for (const w of trainWindows.slice(-fitted.windows.calibration)) {
+    warmScorer.score({ assetId: file, residuals: scorer.score(w.values).residuals, T, C, channels });
+  }
 
-  // Stream the scored part. The EWMA carries on from the held-out tail, the immediate past.
+  // Stream the scored part.
   const monitor = createAssetMonitor({
     config: detector,
     calibrationFor: () => calibration,
-    restore: { version: 1, alerts: {}, ewma: calibrationScorer.ewmaSnapshot(), thresholdHistory: {} },
+    restore: { version: 1, alerts: {}, ewma: warmScorer.ewmaSnapshot(), thresholdHistory: {} },
   });
   const outcomes: { endMs: number; score: number; threshold: number; isOpen: boolean }[] = [];
   let isOpen = false;
@@ -217,5 +228,5 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
     }
     rows.predicted[i] = wasOpen ? 1 : 0;
   }
-  return { file, periodMs, rows, calibration, training: trained.summary };
+  return { file, periodMs, rows, calibration, training: fitted.summary };
 }

@@ -5,9 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainAutoencoder } from '../../model/index.js';
 import { loadEvalSettings } from './eval-preset.js';
-import type { TrainFn } from './evaluate-file.js';
 import { formatReport } from './format-report.js';
 import { formatUtcDatetime } from './predictions-csv.js';
 import { listCsvFiles, runEvaluation } from './run-evaluation.js';
@@ -66,9 +64,6 @@ writeFileSync(
     'detector: { scoring: { ewmaAlpha: 0.5 }, alerts: { clearBelowMs: 5000 } }\n',
 );
 
-const inThread: TrainFn = async (windows, options, onProgress) =>
-  trainAutoencoder(windows, options, onProgress);
-
 describe('gruwatch eval harness', () => {
   it('lists CSV files recursively in natural order', () => {
     expect(listCsvFiles(dataDir)).toEqual(['free/normal.csv', 'plant/2.csv', 'plant/10.csv']);
@@ -82,7 +77,7 @@ describe('gruwatch eval harness', () => {
       trainRows: 400,
       seed: 1,
       settings: loadEvalSettings(configFile),
-      train: inThread,
+      isInWorker: false,
       concurrency: 2,
       predictionsDir,
       log: (line) => logLines.push(line),
@@ -139,12 +134,37 @@ describe('gruwatch eval harness', () => {
         trainRows: 1,
         seed: 1,
         settings: loadEvalSettings(configFile),
-        train: inThread,
+        isInWorker: false,
         concurrency: 1,
         log: () => {},
         nowMs: () => 0,
       }),
     ).rejects.toThrow(/x\.csv: line 3: column "a" is not a number: "oops"/);
+  });
+
+  it('names the file when its training rows are too few to fit a model', async () => {
+    const shortDir = join(root, 'short');
+    mkdirSync(shortDir);
+    const t0 = Date.UTC(2024, 0, 1);
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => `${formatUtcDatetime(t0 + i * 1000)};${(i % 3).toFixed(1)};0.0;0.0`,
+    );
+    writeFileSync(join(shortDir, 'tiny.csv'), `datetime;a;anomaly;changepoint\n${rows.join('\n')}\n`);
+    await expect(
+      runEvaluation({
+        dataDir: shortDir,
+        trainRows: 10,
+        seed: 1,
+        settings: loadEvalSettings(configFile),
+        isInWorker: false,
+        concurrency: 1,
+        log: () => {},
+        nowMs: () => 0,
+      }),
+    ).rejects.toThrow(
+      /tiny\.csv: no model could be fitted on its first 10 rows \(--train-rows\): too little complete data/,
+    );
   });
 
   it('refuses a data directory that does not exist', async () => {
@@ -154,7 +174,7 @@ describe('gruwatch eval harness', () => {
         trainRows: 400,
         seed: 1,
         settings: loadEvalSettings(),
-        train: inThread,
+        isInWorker: false,
         concurrency: 1,
         log: () => {},
         nowMs: () => 0,

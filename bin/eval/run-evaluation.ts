@@ -16,7 +16,7 @@ import {
   sumConfusion,
 } from '../../detector/index.js';
 import type { EvalSettings } from './eval-preset.js';
-import { evaluateFile, type TrainFn } from './evaluate-file.js';
+import { evaluateFile } from './evaluate-file.js';
 import { parseLabeledCsv } from './labeled-csv.js';
 import { formatPredictionsCsv } from './predictions-csv.js';
 
@@ -29,7 +29,8 @@ export interface EvaluationOptions {
   periodMs?: number;
   seed: number;
   settings: EvalSettings;
-  train: TrainFn;
+  /** Train each file's model in a worker thread (the CLI; needs the compiled build); false trains on this thread. */
+  isInWorker: boolean;
   /** Files evaluated at the same time. */
   concurrency: number;
   /** Where to write one predictions CSV per input file (same relative path). */
@@ -114,7 +115,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
         trainRows: options.trainRows,
         ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
         seed: options.seed,
-        train: options.train,
+        isInWorker: options.isInWorker,
         onTrainProgress(p) {
           // One line every few epochs keeps two files' progress readable.
           if (p.epoch - lastEpochLine >= 5 || p.epoch === p.epochs) {

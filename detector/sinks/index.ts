@@ -31,14 +31,27 @@ export type {
   PipelineCommit,
 } from './local-store.js';
 export { createLocalStore } from './local-store.js';
+export type { ModelEventQuery } from './model-events.js';
+export type { LabelQuery } from './operator-labels.js';
 export type { DeadLetter, Outbox } from './outbox.js';
 export type { DrainStep, OutboxDrainer, OutboxDrainerDeps, Sleep } from './outbox-drainer.js';
 export { createOutboxDrainer } from './outbox-drainer.js';
 export type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
-export type { AlertEventRecord, FrameRecord, RecordBatch, ScoreRecord } from './records.js';
+export type {
+  AlertEventRecord,
+  FrameRecord,
+  ModelEventKind,
+  ModelEventRecord,
+  RecordBatch,
+  ScoreRecord,
+  StoredOperatorLabel,
+} from './records.js';
 export type { RetryPolicy } from './retry-policy.js';
 export { retryPolicySchema } from './retry-policy.js';
+export type { SilencePeriod, StoredSilence } from './silence-history.js';
 export type { OutboxEntry, OutboxRoute, OutboxRow, Sink } from './sink.js';
+export type { StoreReader } from './store-reader.js';
+export { openStoreReader } from './store-reader.js';
 export type { SinkTelemetry } from './telemetry.js';
 export { noopSinkTelemetry } from './telemetry.js';
 export type { WebhookVerification } from './webhook-signature.js';

@@ -58,4 +58,25 @@ describe('InfluxDB route', () => {
       'gruwatch_alert,asset=a,event=opened,severity=warning 6',
     ]);
   });
+
+  it('writes model events on every InfluxDB route, whatever measurements are selected', () => {
+    const config = influxdbSinkConfigSchema.parse({
+      type: 'influxdb',
+      url: 'http://127.0.0.1:8086',
+      token: 't',
+      bucket: 'b',
+      database: 'd',
+      measurements: { scores: false, alerts: false, frames: false },
+    });
+    const entries = createInfluxdbRoute(config).encode({
+      ...batchOf({ scores: [scoreAt('a', 5)] }),
+      modelEvents: [{ atMs: 8, model: 'pumps', event: 'rolled_back', version: 'v1', previousVersion: 'v2' }],
+    });
+    expect(entries).toEqual([
+      {
+        key: 'gruwatch_model_event,event=rolled_back,model=pumps 8',
+        payload: 'gruwatch_model_event,event=rolled_back,model=pumps version="v1",previous_version="v2" 8',
+      },
+    ]);
+  });
 });

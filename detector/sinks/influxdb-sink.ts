@@ -6,7 +6,13 @@
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import { type Clock, type Logger, PipelineError, SinkThrottledError } from '../../core/index.js';
 import { type InfluxdbSinkConfig, sinkQueueName } from './config.js';
-import { type EncodedPoint, encodeAlertPoint, encodeFramePoint, encodeScorePoint } from './line-protocol.js';
+import {
+  type EncodedPoint,
+  encodeAlertPoint,
+  encodeFramePoint,
+  encodeModelEventPoint,
+  encodeScorePoint,
+} from './line-protocol.js';
 import type { RecordBatch } from './records.js';
 import { parseRetryAfterMs } from './retry-policy.js';
 import type { OutboxEntry, OutboxRoute, Sink } from './sink.js';
@@ -20,6 +26,7 @@ export function createInfluxdbRoute(config: InfluxdbSinkConfig): OutboxRoute {
       if (config.measurements.scores) for (const s of batch.scores) points.push(encodeScorePoint(s));
       if (config.measurements.alerts) for (const a of batch.alerts) points.push(encodeAlertPoint(a));
       if (config.measurements.frames) for (const f of batch.frames) points.push(encodeFramePoint(f));
+      for (const e of batch.modelEvents ?? []) points.push(encodeModelEventPoint(e));
       const entries: OutboxEntry[] = [];
       for (const p of points) if (p !== undefined) entries.push({ key: p.seriesTimeKey, payload: p.line });
       return entries;

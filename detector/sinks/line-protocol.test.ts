@@ -1,7 +1,12 @@
-// Line-protocol encoding of the three measurements, escaping included.
+// Line-protocol encoding of the four measurements, escaping included.
 import { describe, expect, it } from 'vitest';
 import { alertAt, frameAt, scoreAt } from '../../test/fixtures/sink-records.js';
-import { encodeAlertPoint, encodeFramePoint, encodeScorePoint } from './line-protocol.js';
+import {
+  encodeAlertPoint,
+  encodeFramePoint,
+  encodeModelEventPoint,
+  encodeScorePoint,
+} from './line-protocol.js';
 
 describe('line protocol', () => {
   it('encodes a score with tags, fields, one contribution field per channel and a ms timestamp', () => {
@@ -37,6 +42,37 @@ describe('line protocol', () => {
       'gruwatch_frame,asset=fan-2,state=ok temp=20.5 42',
     );
     expect(encodeFramePoint(frameAt('fan-2', 42, [Number.NaN, Number.NaN]))).toBeUndefined();
+  });
+
+  it('encodes a model event with model and event tags, the fields present and details as JSON text', () => {
+    const promoted = encodeModelEventPoint({
+      atMs: 1_700_000_000_000,
+      model: 'pumps a',
+      event: 'promoted',
+      version: 'v2',
+      previousVersion: 'v1',
+      reason: 'passed "shadow"',
+      details: { candidateAlerts: 1, note: 'a,b' },
+    });
+    expect(promoted).toEqual({
+      seriesTimeKey: 'gruwatch_model_event,event=promoted,model=pumps\\ a 1700000000000',
+      line: 'gruwatch_model_event,event=promoted,model=pumps\\ a version="v2",previous_version="v1",reason="passed \\"shadow\\"",details="{\\"candidateAlerts\\":1,\\"note\\":\\"a,b\\"}" 1700000000000',
+    });
+    const failed = encodeModelEventPoint({
+      atMs: 7,
+      model: 'fans',
+      event: 'retrain_failed',
+      reason: 'too few frames',
+    });
+    expect(failed?.line).toBe(
+      'gruwatch_model_event,event=retrain_failed,model=fans reason="too few frames" 7',
+    );
+  });
+
+  it('gives a model event without any field an empty reason, since a point needs one field', () => {
+    expect(encodeModelEventPoint({ atMs: 9, model: 'fans', event: 'retrain_started' })?.line).toBe(
+      'gruwatch_model_event,event=retrain_started,model=fans reason="" 9',
+    );
   });
 
   it('leaves out an empty tag, which line protocol cannot carry', () => {

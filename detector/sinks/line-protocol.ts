@@ -1,15 +1,16 @@
-// InfluxDB line protocol for gruwatch's three measurements (the schema is
+// InfluxDB line protocol for gruwatch's four measurements (the schema is
 // documented in README.md). Escaping follows the line-protocol reference:
 // measurement `,` and space; tag keys/values and field keys `,` `=` and
 // space; string field values `"` and `\`. Empty tags and non-finite fields
 // are left out, since line protocol cannot carry them.
 import { escape as lineProtocolEscape } from '@influxdata/influxdb-client';
-import type { AlertEventRecord, FrameRecord, ScoreRecord } from './records.js';
+import type { AlertEventRecord, FrameRecord, ModelEventRecord, ScoreRecord } from './records.js';
 
 export const measurements = {
   score: 'gruwatch_score',
   alert: 'gruwatch_alert',
   frame: 'gruwatch_frame',
+  modelEvent: 'gruwatch_model_event',
 } as const;
 
 /** A point as text plus its identity (measurement, tags, time): the same identity overwrites itself in InfluxDB. */
@@ -105,5 +106,24 @@ export function encodeFramePoint(f: FrameRecord): EncodedPoint | undefined {
     ],
     f.channels.map((channel, i) => [channel, float(f.values[i])] as const),
     f.atMs,
+  );
+}
+
+export function encodeModelEventPoint(e: ModelEventRecord): EncodedPoint | undefined {
+  const fields: [string, FieldValue][] = [];
+  if (e.version !== undefined) fields.push(['version', str(e.version)]);
+  if (e.previousVersion !== undefined) fields.push(['previous_version', str(e.previousVersion)]);
+  if (e.reason !== undefined) fields.push(['reason', str(e.reason)]);
+  if (e.details !== undefined) fields.push(['details', str(JSON.stringify(e.details))]);
+  // A point needs one field; an event with nothing but its kind still counts.
+  if (fields.length === 0) fields.push(['reason', str('')]);
+  return encodePoint(
+    measurements.modelEvent,
+    [
+      ['model', e.model],
+      ['event', e.event],
+    ],
+    fields,
+    e.atMs,
   );
 }

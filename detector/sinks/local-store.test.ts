@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger, isPipelineError, ManualClock } from '../../core/index.js';
 import { alertAt, batchOf, frameAt, scoreAt } from '../../test/fixtures/sink-records.js';
@@ -229,7 +230,7 @@ describe('local store', () => {
   it('names the path when the database cannot be opened', () => {
     expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
   });
-  it('keeps silences across a reopen and prunes the expired ones when read', () => {
+  it('keeps silences across a reopen and returns only those still in force', () => {
     const clock = new ManualClock(1_000);
     const store = open(clock);
     const silence = (id: string, untilMs: number) => ({
@@ -243,14 +244,239 @@ describe('local store', () => {
     store.saveSilence(silence('a', 5_000));
     store.saveSilence(silence('b', 50_000));
     store.saveSilence(silence('c', 9_000));
+    clock.advance(500);
     expect(store.deleteSilence('c')).toBe(true);
     expect(store.deleteSilence('c')).toBe(false);
     store.close();
     const reopened = open(clock);
+    expect(reopened.readSilences(1_499)).toEqual([
+      silence('a', 5_000),
+      { ...silence('c', 9_000), untilMs: 1_500 },
+      silence('b', 50_000),
+    ]);
     expect(reopened.readSilences(4_999)).toEqual([silence('a', 5_000), silence('b', 50_000)]);
-    // "until" is exclusive: at 5000 the first one has ended and is deleted for good.
+    // "until" is exclusive: at 5000 the first one has ended.
     expect(reopened.readSilences(5_000)).toEqual([silence('b', 50_000)]);
-    expect(reopened.readSilences(0)).toEqual([silence('b', 50_000)]);
+  });
+
+  it('keeps ended and deleted silences as periods for retraining, from creation to their end', () => {
+    const clock = new ManualClock(10_000);
+    const store = open(clock);
+    const silence = (id: string, createdAtMs: number, untilMs: number) => ({
+      id,
+      assetPattern: `pump-${id}`,
+      untilMs,
+      reason: '',
+      createdBy: 'ops',
+      createdAtMs,
+    });
+    store.saveSilence(silence('ended', 1_000, 3_000));
+    store.saveSilence(silence('early', 4_000, 90_000));
+    store.saveSilence(silence('later', 20_000, 30_000));
+    clock.set(6_000);
+    expect(store.deleteSilence('early')).toBe(true);
+    expect(store.readSilences(10_000)).toEqual([silence('later', 20_000, 30_000)]);
+    expect(store.listSilencePeriods({ fromMs: 0, toMs: 100_000 })).toEqual([
+      { assetPattern: 'pump-ended', fromMs: 1_000, untilMs: 3_000 },
+      { assetPattern: 'pump-early', fromMs: 4_000, untilMs: 6_000 },
+      { assetPattern: 'pump-later', fromMs: 20_000, untilMs: 30_000 },
+    ]);
+    // Half-open ranges: a period ending at `fromMs` or starting at `toMs` does not overlap.
+    expect(store.listSilencePeriods({ fromMs: 3_000, toMs: 20_000 })).toEqual([
+      { assetPattern: 'pump-early', fromMs: 4_000, untilMs: 6_000 },
+    ]);
+  });
+
+  it('keeps operator labels and lists those overlapping a range whose pattern matches the asset', () => {
+    const clock = new ManualClock(10 * dayMs);
+    const store = open(clock);
+    const label = (id: string, assetPattern: string, fromMs: number, toMs: number) => ({
+      id,
+      assetPattern,
+      fromMs,
+      toMs,
+      kind: id.startsWith('n') ? ('normal' as const) : ('not_normal' as const),
+      reason: `reason ${id}`,
+      createdBy: 'ops',
+      createdAtMs: 10 * dayMs,
+    });
+    store.saveLabel(label('x1', 'pump-*', 5_000, 9_000));
+    store.saveLabel(label('n1', 'pump-7', 1_000, 2_000));
+    store.saveLabel(label('n2', 'fan-?', 3_000, 4_000));
+    store.close();
+    const reopened = open(clock);
+    expect(reopened.listLabels().map((l) => l.id)).toEqual(['n1', 'n2', 'x1']);
+    expect(reopened.listLabels({ assetId: 'pump-7' })).toEqual([
+      label('n1', 'pump-7', 1_000, 2_000),
+      label('x1', 'pump-*', 5_000, 9_000),
+    ]);
+    expect(reopened.listLabels({ assetId: 'fan-2', fromMs: 0, toMs: 10_000 }).map((l) => l.id)).toEqual([
+      'n2',
+    ]);
+    expect(reopened.listLabels({ fromMs: 2_000, toMs: 5_000 }).map((l) => l.id)).toEqual(['n2']);
+    expect(reopened.listLabels({ fromMs: 8_999 }).map((l) => l.id)).toEqual(['x1']);
+    expect(reopened.deleteLabel('x1')).toBe(true);
+    expect(reopened.deleteLabel('x1')).toBe(false);
+    expect(reopened.listLabels({ assetId: 'pump-9' })).toEqual([]);
+  });
+
+  it('refuses a label whose end is not after its start, naming toMs', () => {
+    const store = open(new ManualClock(0));
+    expect(() =>
+      store.saveLabel({
+        id: 'l',
+        assetPattern: 'a',
+        fromMs: 5,
+        toMs: 5,
+        kind: 'normal',
+        reason: 'r',
+        createdBy: 'ops',
+        createdAtMs: 0,
+      }),
+    ).toThrow(/toMs/);
+  });
+
+  it('commits model events with the batch and reads them back per model, in either order', () => {
+    const store = open(new ManualClock(10 * dayMs));
+    store.commit({
+      ...batchOf({ scores: [scoreAt('pump-7', 1_000)] }),
+      modelEvents: [
+        { atMs: 1_000, model: 'pumps', event: 'retrain_started' },
+        {
+          atMs: 2_000,
+          model: 'pumps',
+          event: 'candidate_accepted',
+          version: 'v2',
+          previousVersion: 'v1',
+          reason: 'lower error',
+          details: { errorRatio: 0.8, windows: [1, 2] },
+        },
+        { atMs: 1_500, model: 'fans', event: 'retrain_failed', reason: 'too few frames' },
+      ],
+    });
+    expect(store.queryModelEvents({ model: 'pumps', limit: 10 })).toEqual([
+      { atMs: 1_000, model: 'pumps', event: 'retrain_started' },
+      {
+        atMs: 2_000,
+        model: 'pumps',
+        event: 'candidate_accepted',
+        version: 'v2',
+        previousVersion: 'v1',
+        reason: 'lower error',
+        details: { errorRatio: 0.8, windows: [1, 2] },
+      },
+    ]);
+    expect(store.queryModelEvents({ limit: 2, newestFirst: true }).map((e) => e.event)).toEqual([
+      'candidate_accepted',
+      'retrain_failed',
+    ]);
+  });
+
+  it('writes neither model events nor records when one model event is malformed', () => {
+    const store = open(new ManualClock(0));
+    expect(() =>
+      store.commit({
+        ...batchOf({ scores: [scoreAt('pump-7', 1_000)] }),
+        modelEvents: [
+          { atMs: 1, model: 'pumps', event: 'promoted' },
+          { atMs: Number.NaN, model: 'pumps', event: 'promoted' },
+        ],
+      }),
+    ).toThrow(/modelEvents\[1\]/);
+    expect(store.queryModelEvents({ limit: 10 })).toEqual([]);
+    expect(store.queryScores({ assetId: 'pump-7', fromMs: 0, toMs: 10_000 })).toEqual([]);
+    expect(store.outbox.depth()).toEqual({ rows: 0, bytes: 0 });
+  });
+
+  it('prunes silences, labels and model events that ended before the alerts retention', () => {
+    const clock = new ManualClock(100 * dayMs);
+    const store = open(clock, { retention: { alertsMaxAgeDays: 10 } }, []);
+    const old = 100 * dayMs - 11 * dayMs;
+    const recent = 100 * dayMs - 9 * dayMs;
+    const silence = (id: string, untilMs: number) => ({
+      id,
+      assetPattern: id,
+      untilMs,
+      reason: '',
+      createdBy: 'ops',
+      createdAtMs: untilMs - 1_000,
+    });
+    const label = (id: string, toMs: number) => ({
+      id,
+      assetPattern: id,
+      fromMs: toMs - 1_000,
+      toMs,
+      kind: 'normal' as const,
+      reason: 'r',
+      createdBy: 'ops',
+      createdAtMs: toMs,
+    });
+    store.saveSilence(silence('old', old));
+    store.saveSilence(silence('recent', recent));
+    store.saveLabel(label('old', old));
+    store.saveLabel(label('recent', recent));
+    store.commit({
+      ...batchOf({}),
+      modelEvents: [
+        { atMs: old, model: 'm', event: 'promoted' },
+        { atMs: recent, model: 'm', event: 'rolled_back' },
+      ],
+    });
+    store.prune();
+    expect(store.listSilencePeriods({ fromMs: 0, toMs: 100 * dayMs }).map((p) => p.assetPattern)).toEqual([
+      'recent',
+    ]);
+    expect(store.listLabels().map((l) => l.id)).toEqual(['recent']);
+    expect(store.queryModelEvents({ limit: 10 }).map((e) => e.event)).toEqual(['rolled_back']);
+  });
+
+  it('migrates a layout-3 database to layout 4, keeping its records and silences', () => {
+    const path = join(dir, 'v3.db');
+    const v3 = new Database(path);
+    v3.exec(`
+      CREATE TABLE scores (
+        asset_id TEXT NOT NULL, at_ms INTEGER NOT NULL, score REAL NOT NULL, threshold REAL NOT NULL,
+        ratio REAL NOT NULL, model_version TEXT NOT NULL, state TEXT NOT NULL,
+        channels TEXT NOT NULL, contributions TEXT NOT NULL, top_channels TEXT NOT NULL,
+        PRIMARY KEY (asset_id, at_ms)
+      ) WITHOUT ROWID;
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY, asset_pattern TEXT NOT NULL, until_ms INTEGER NOT NULL, reason TEXT NOT NULL,
+        created_by TEXT NOT NULL, created_at_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO scores VALUES ('pump-7', 1000, 0.5, 1, 0.5, 'm-1', 'ok', '["temp","vib"]', '[0.25,0.75]', '["vib"]');
+      INSERT INTO silences VALUES ('s1', 'pump-*', 9000, 'works', 'ops', 500);
+      PRAGMA user_version = 3;
+    `);
+    v3.close();
+    const store = open(new ManualClock(1_000), { path });
+    expect(store.queryScores({ assetId: 'pump-7', fromMs: 0, toMs: 10_000 })).toEqual([
+      scoreAt('pump-7', 1_000),
+    ]);
+    expect(store.readSilences(1_000).map((s) => s.id)).toEqual(['s1']);
+    store.saveLabel({
+      id: 'l1',
+      assetPattern: 'pump-7',
+      fromMs: 0,
+      toMs: 1,
+      kind: 'not_normal',
+      reason: 'r',
+      createdBy: 'ops',
+      createdAtMs: 1,
+    });
+    expect(store.listLabels().map((l) => l.id)).toEqual(['l1']);
+    store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    check.close();
+  });
+
+  it('refuses a database of a newer layout, naming both versions', () => {
+    const path = join(dir, 'future.db');
+    const future = new Database(path);
+    future.pragma('user_version = 99');
+    future.close();
+    expect(() => open(new ManualClock(0), { path })).toThrow(/layout version 99.*\(4\)/);
   });
 
   it('follows outbox changes another process made (a dead-letter replay) before it counts room', () => {

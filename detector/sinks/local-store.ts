@@ -5,9 +5,19 @@
 import Database from 'better-sqlite3';
 import { type Clock, type Logger, PipelineError } from '../../core/index.js';
 import { type RetentionConfig, retentionMs } from './config.js';
+import { createModelEvents, type ModelEventQuery } from './model-events.js';
+import { createOperatorLabels, type LabelQuery } from './operator-labels.js';
 import { createOutbox, type DeadLetter, type Outbox } from './outbox.js';
 import type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
-import type { AlertEventRecord, FrameRecord, RecordBatch, ScoreRecord } from './records.js';
+import type {
+  AlertEventRecord,
+  FrameRecord,
+  ModelEventRecord,
+  RecordBatch,
+  ScoreRecord,
+  StoredOperatorLabel,
+} from './records.js';
+import { createSilenceHistory, type SilencePeriod, type StoredSilence } from './silence-history.js';
 import type { OutboxEntry, OutboxRoute } from './sink.js';
 import { createStoreQueries } from './store-queries.js';
 import { migrateStore } from './store-schema.js';
@@ -39,16 +49,6 @@ export interface PipelineCommit {
   assetState?: ReadonlyMap<string, string>;
 }
 
-/** A silence added through the API, as the store keeps it across restarts. */
-export interface StoredSilence {
-  id: string;
-  assetPattern: string;
-  untilMs: number;
-  reason: string;
-  createdBy: string;
-  createdAtMs: number;
-}
-
 export interface LocalStoreDeps {
   clock: Clock;
   logger: Logger;
@@ -72,15 +72,30 @@ export interface LocalStore extends RecordReader {
   readAssetStates(): Map<string, string>;
   /** Keeps a silence (replacing one with the same id). */
   saveSilence(silence: StoredSilence): void;
-  /** Returns whether a silence with this id existed. */
+  /**
+   * Ends the silence now (`deps.clock`): its `untilMs` becomes the deletion time and
+   * the period stays in the history. Returns whether a silence with this id was in force.
+   */
   deleteSilence(id: string): boolean;
-  /** Deletes silences that ended at or before `nowMs` and returns the others, oldest first. */
+  /** The silences still in force at `nowMs` (ending after it), oldest first. */
   readSilences(nowMs: number): StoredSilence[];
+  /** Every silence period, ended or not, overlapping `[fromMs, toMs)`, oldest first. */
+  listSilencePeriods(query: { fromMs: number; toMs: number }): SilencePeriod[];
+  /** Keeps an operator label (replacing one with the same id). */
+  saveLabel(label: StoredOperatorLabel): void;
+  /** Returns whether a label with this id existed. */
+  deleteLabel(id: string): boolean;
+  /** Labels overlapping the range and matching the asset, ordered by start. */
+  listLabels(query?: LabelQuery): StoredOperatorLabel[];
+  queryModelEvents(query: ModelEventQuery): ModelEventRecord[];
   queryScores(query: ScoreQuery): ScoreRecord[];
   queryAlerts(query: AlertQuery): AlertEventRecord[];
   queryFrames(query: FrameQuery): FrameRecord[];
   listAssets(): string[];
-  /** Deletes up to one chunk per table of records past retention; returns the rows deleted. */
+  /**
+   * Deletes up to one chunk per table of records past retention; returns the rows deleted.
+   * Silences, labels and model events that ended before the alerts retention go too.
+   */
   prune(): { scores: number; alerts: number; frames: number };
   readonly outbox: Outbox;
   listDeadLetters(filter?: { sink?: string; limit?: number }): DeadLetter[];
@@ -125,6 +140,9 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     telemetry,
   );
   const queries = createStoreQueries(db);
+  const silences = createSilenceHistory(db);
+  const labels = createOperatorLabels(db);
+  const modelEvents = createModelEvents(db);
   const maxAge = retentionMs(options.retention);
   const listeners = new Set<() => void>();
   // Another process (`gruwatch webhooks replay`) may change the outbox while we hold the
@@ -253,6 +271,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         const values = Float64Array.from(f.values);
         insertFrame.run(f.assetId, f.atMs, f.state, JSON.stringify(f.channels), Buffer.from(values.buffer));
       });
+      if (batch.modelEvents !== undefined) modelEvents.insert(batch.modelEvents);
       const nowMs = deps.clock.nowMs();
       for (const { sink, entries } of encoded) outbox.enqueue(sink, entries, nowMs);
     },
@@ -265,6 +284,10 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     for (const { table, statement } of pruneStatements) {
       deleted[table] = statement.run(nowMs - maxAge[table], options.retention.pruneChunkRows).changes;
     }
+    // Few rows (operator actions, retraining steps): no chunking needed.
+    silences.prune(nowMs - maxAge.alerts);
+    labels.prune(nowMs - maxAge.alerts);
+    modelEvents.prune(nowMs - maxAge.alerts);
     return deleted;
   };
 
@@ -341,45 +364,14 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       }[];
       return new Map(rows.map((r) => [r.asset_id, r.state]));
     },
-    saveSilence(silence) {
-      db.prepare(
-        `INSERT OR REPLACE INTO silences (id, asset_pattern, until_ms, reason, created_by, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        silence.id,
-        silence.assetPattern,
-        silence.untilMs,
-        silence.reason,
-        silence.createdBy,
-        silence.createdAtMs,
-      );
-    },
-    deleteSilence(id) {
-      return db.prepare('DELETE FROM silences WHERE id = ?').run(id).changes > 0;
-    },
-    readSilences(nowMs) {
-      db.prepare('DELETE FROM silences WHERE until_ms <= ?').run(nowMs);
-      const rows = db
-        .prepare(
-          'SELECT id, asset_pattern, until_ms, reason, created_by, created_at_ms FROM silences ORDER BY created_at_ms, id',
-        )
-        .all() as {
-        id: string;
-        asset_pattern: string;
-        until_ms: number;
-        reason: string;
-        created_by: string;
-        created_at_ms: number;
-      }[];
-      return rows.map((r) => ({
-        id: r.id,
-        assetPattern: r.asset_pattern,
-        untilMs: r.until_ms,
-        reason: r.reason,
-        createdBy: r.created_by,
-        createdAtMs: r.created_at_ms,
-      }));
-    },
+    saveSilence: silences.save,
+    deleteSilence: (id) => silences.end(id, deps.clock.nowMs()),
+    readSilences: silences.readInForce,
+    listSilencePeriods: silences.listPeriods,
+    saveLabel: labels.save,
+    deleteLabel: labels.delete,
+    listLabels: labels.list,
+    queryModelEvents: modelEvents.query,
     queryScores: queries.queryScores,
     queryAlerts: queries.queryAlerts,
     queryFrames: queries.queryFrames,

@@ -46,10 +46,55 @@ export interface FrameRecord {
   state: FrameState;
 }
 
+export type ModelEventKind =
+  | 'retrain_started'
+  | 'retrain_skipped'
+  | 'retrain_failed'
+  | 'candidate_refused'
+  | 'candidate_accepted'
+  | 'awaiting_approval'
+  | 'shadow_started'
+  | 'shadow_ended'
+  | 'promoted'
+  | 'rolled_back'
+  | 'load_failed';
+
+/** A step in the life of a model group's versions (retraining, promotion, rollback). */
+export interface ModelEventRecord {
+  atMs: number;
+  /** The model (asset group) name. */
+  model: string;
+  event: ModelEventKind;
+  version?: string;
+  previousVersion?: string;
+  reason?: string;
+  /** JSON-serialisable facts of the event (metrics of a candidate, counts of a shadow run). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A period an operator marked as normal (learn it despite alerts) or not normal
+ * (never learn it). Same fields as the retraining's `OperatorLabel`.
+ */
+export interface StoredOperatorLabel {
+  id: string;
+  /** Asset id or glob, as for silences (`matchesAssetPattern`). */
+  assetPattern: string;
+  fromMs: number;
+  /** Exclusive, greater than `fromMs`. */
+  toMs: number;
+  kind: 'not_normal' | 'normal';
+  reason: string;
+  createdBy: string;
+  createdAtMs: number;
+}
+
 export interface RecordBatch {
   scores: ScoreRecord[];
   alerts: AlertEventRecord[];
   frames: FrameRecord[];
+  /** Committed in the same transaction as the records; written to InfluxDB, not to webhooks. */
+  modelEvents?: ModelEventRecord[];
 }
 
 export const severityRank: Record<AlertSeverity, number> = { warning: 1, critical: 2 };

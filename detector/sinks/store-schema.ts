@@ -1,10 +1,11 @@
 // The tables of the local database: the embedded store (scores, alerts,
-// frames) and the delivery queues (outbox, dead_letters). `user_version`
-// records the layout so a later release can migrate instead of guessing.
+// frames, model events, operator labels, silence history) and the delivery
+// queues (outbox, dead_letters). `user_version` records the layout so a later
+// release can migrate instead of guessing.
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 3;
+export const storeSchemaVersion = 4;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -51,14 +52,35 @@ CREATE INDEX IF NOT EXISTS journal_by_time ON journal (ts_ms);
 CREATE TABLE IF NOT EXISTS asset_state (
   asset_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
--- Silences added at run time through the API (layout 3), restored at start; expired ones are pruned.
+-- Silences added at run time through the API (layout 3), restored at start. Since layout 4
+-- ended ones stay (retraining excludes silenced periods) until the alerts retention prunes them.
 CREATE TABLE IF NOT EXISTS silences (
   id TEXT PRIMARY KEY, asset_pattern TEXT NOT NULL, until_ms INTEGER NOT NULL, reason TEXT NOT NULL,
   created_by TEXT NOT NULL, created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
 
-/** Creates the tables of an empty database; refuses a database written by a newer layout. */
+// Layout 4: operator labels (periods marked normal / not normal) and model events.
+const ddlLayout4 = `
+CREATE INDEX IF NOT EXISTS silences_by_end ON silences (until_ms);
+CREATE TABLE IF NOT EXISTS labels (
+  id TEXT PRIMARY KEY, asset_pattern TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL, reason TEXT NOT NULL, created_by TEXT NOT NULL, created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS labels_by_time ON labels (from_ms, to_ms);
+CREATE TABLE IF NOT EXISTS model_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, model TEXT NOT NULL, event TEXT NOT NULL,
+  version TEXT, previous_version TEXT, reason TEXT, details TEXT,
+  UNIQUE (model, at_ms, event)
+);
+CREATE INDEX IF NOT EXISTS model_events_by_time ON model_events (at_ms);
+`;
+
+/**
+ * Creates the tables of an empty database and upgrades an older layout in place,
+ * keeping its data (every step only adds tables and indexes); refuses a database
+ * written by a newer layout.
+ */
 export function migrateStore(db: Database, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > storeSchemaVersion) {
@@ -68,6 +90,9 @@ export function migrateStore(db: Database, path: string): void {
       { details: { path, version } },
     );
   }
-  db.exec(ddl);
-  db.pragma(`user_version = ${storeSchemaVersion}`);
+  db.transaction(() => {
+    db.exec(ddl);
+    db.exec(ddlLayout4);
+    db.pragma(`user_version = ${storeSchemaVersion}`);
+  })();
 }

@@ -74,4 +74,13 @@ describe('webhook route', () => {
     ]);
     expect(keys.size).toBe(5);
   });
+
+  it('ignores model events', () => {
+    const route = createWebhookRoute(endpoint(), { instance: 'plant-a' });
+    const entries = route.encode({
+      ...batchOf({ alerts: [alertAt('pump-7', 5)] }),
+      modelEvents: [{ atMs: 6, model: 'pumps', event: 'promoted', version: 'v2' }],
+    });
+    expect(entries.map((e) => JSON.parse(e.payload).type)).toEqual(['io.gruwatch.alert.opened']);
+  });
 });

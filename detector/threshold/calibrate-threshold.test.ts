@@ -48,6 +48,24 @@ describe('calibrateThreshold', () => {
     );
   });
 
+  it('raises the threshold to minCenterRatio times the centre when that is higher', () => {
+    // Robust: median 4.5, MAD 0.5 → 4.5 + 2·1.4826·0.5 ≈ 5.98; 2 × 4.5 = 9 wins, 1.2 × 4.5 = 5.4 does not.
+    const scores = [2, 4, 4, 4, 5, 5, 7, 9];
+    const at = (minCenterRatio: number) =>
+      calibrateThreshold(scores, threshold({ type: 'mean_k_sigma', k: 2, robust: true, minCenterRatio }))
+        .value;
+    expect(at(2)).toBeCloseTo(9, 12);
+    expect(at(1.2)).toBeCloseTo(4.5 + 2 * 1.4826 * 0.5, 12);
+  });
+
+  it('accepts a calibration with channel spreads, and one written before they existed', () => {
+    const old = { type: 'quantile', value: 1, n: 3, stats: { q: 0.9, min: 0, max: 1, mean: 0.5 } };
+    expect(calibrationSchema.parse(old)).toEqual(old);
+    const withSpread = { ...old, channelSpread: [0.5, 2] };
+    expect(calibrationSchema.parse(withSpread)).toEqual(withSpread);
+    expect(calibrationSchema.safeParse({ ...old, channelSpread: [0.5, 0] }).success).toBe(false);
+  });
+
   it('produces JSON that its schema accepts back unchanged, for every type', () => {
     const held = Array.from({ length: 300 }, (_, i) => 1 + ((i * 7919) % 101) / 200);
     for (const config of [

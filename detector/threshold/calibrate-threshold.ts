@@ -8,18 +8,28 @@ import { findDynamicThreshold } from './dynamic-threshold.js';
 
 const value = z.number().positive().describe('The calibrated threshold, in score units.');
 const n = z.int().positive().describe('Number of held-out scores the threshold was calibrated on.');
+// Optional so that artifacts calibrated before per-channel normalization existed still load.
+const channelSpread = z
+  .array(z.number().positive())
+  .min(1)
+  .optional()
+  .describe(
+    "Each channel's mean squared residual on the held-out windows; when present, scores divide each channel's squared residual by it.",
+  );
 
 export const calibrationSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('quantile'),
     value,
     n,
+    channelSpread,
     stats: z.strictObject({ q: z.number(), min: z.number(), max: z.number(), mean: z.number() }),
   }),
   z.strictObject({
     type: z.literal('mean_k_sigma'),
     value,
     n,
+    channelSpread,
     stats: z.strictObject({
       k: z.number(),
       robust: z.boolean(),
@@ -33,6 +43,7 @@ export const calibrationSchema = z.discriminatedUnion('type', [
     type: z.literal('dynamic'),
     value,
     n,
+    channelSpread,
     stats: z.strictObject({ mean: z.number(), std: z.number(), z: z.number(), aboveCount: z.int() }),
   }),
 ]);
@@ -108,7 +119,7 @@ function calibrate(scores: Float64Array, config: ThresholdConfig): Calibration {
       }
       return {
         type: 'mean_k_sigma',
-        value: center + config.k * spread,
+        value: Math.max(center + config.k * spread, (config.minCenterRatio ?? 0) * center),
         n: count,
         stats: { k: config.k, robust: config.robust, center, spread },
       };

@@ -4,8 +4,13 @@
 //
 //   <registryDir>/<name>/versions/<version>/{manifest.json,weights.f32}
 //   <registryDir>/<name>/current          (one line: the version)
+//   <registryDir>/<name>/promotions       (one line per promotion: time in ms, version)
+//
+// The promotions log is what a rollback walks back: the version before the
+// current one is the one that served before it, not merely an older file (a
+// refused candidate is stored too, but never served).
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import { type ArtifactBytes, type DecodedArtifact, decodeArtifact } from '../artifact.js';
@@ -32,9 +37,14 @@ export interface ModelRegistry {
   readonly dir: string;
   /** Writes a new version (not yet current) and returns its version string. */
   add(name: string, bytes: ArtifactBytes, version?: string): Promise<string>;
-  /** Makes `version` the current one, atomically. */
-  promote(name: string, version: string): Promise<void>;
+  /** Makes `version` the current one, atomically; `rollback` marks a step back in the promotions log. */
+  promote(name: string, version: string, how?: 'promote' | 'rollback'): Promise<void>;
   current(name: string): Promise<string | undefined>;
+  /**
+   * The version that served before the current one, from the promotions log; for a registry
+   * without a log (written before it existed), the version before the current one in time order.
+   */
+  previous(name: string): Promise<string | undefined>;
   /** Versions of a model, oldest first (versions sort by their time prefix). */
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
@@ -76,7 +86,7 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
       await writeArtifactDir(join(versionsDir(name), v), bytes);
       return v;
     },
-    async promote(name, version) {
+    async promote(name, version, how = 'promote') {
       checkName('model name', name);
       checkName('model version', version);
       await readArtifactDir(join(versionsDir(name), version)).then((bytes) => decodeArtifact(bytes));
@@ -89,8 +99,40 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
         await fh.close();
       }
       await rename(tmp, join(dir, name, 'current'));
+      // After the pointer: a crash in between leaves a log one promotion short, never a log
+      // naming a version that did not become current.
+      await appendFile(join(dir, name, 'promotions'), `${nowMs()} ${version} ${how}\n`);
     },
     current,
+    async previous(name) {
+      const now = await current(name);
+      if (now === undefined) return undefined;
+      let lines: string[] = [];
+      try {
+        lines = (await readFile(join(dir, name, 'promotions'), 'utf8'))
+          .split('\n')
+          .filter((l) => l.trim() !== '');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      // Replay the log as a stack of served versions: a promotion pushes, a rollback pops back to
+      // the version it restored, so repeated rollbacks keep walking back.
+      const served: string[] = [];
+      for (const line of lines) {
+        const [, version, how] = line.trim().split(' ');
+        if (version === undefined) continue;
+        if (how === 'rollback') {
+          while (served.length > 0 && served.at(-1) !== version) served.pop();
+          if (served.length === 0) served.push(version);
+        } else if (served.at(-1) !== version) served.push(version);
+      }
+      if (served.at(-1) === now) return served.at(-2);
+      const versions = (await readdir(versionsDir(name)).catch(() => [] as string[]))
+        .filter((v) => !v.startsWith('.'))
+        .sort();
+      const at = versions.indexOf(now);
+      return at > 0 ? versions[at - 1] : undefined;
+    },
     async versions(name) {
       checkName('model name', name);
       try {

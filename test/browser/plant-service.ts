@@ -1,9 +1,10 @@
 // A small plant behind the HTTP API for the browser tests: windows of every
 // asset go through the real detector (createAssetMonitor) with residuals we
 // plant, so alerts, top channels and silences come from the real lifecycle.
+// Operator labels and model actions are kept in memory, as the page sent them.
 // Live events mirror what bin/pipeline.ts publishes. Data time advances by
 // `stepMs` per tick, independent of the wall clock.
-import type { LiveEvent, ServiceApi, SilenceInput } from '../../bin/http-server.js';
+import type { LabelInput, LiveEvent, ServiceApi, SilenceInput } from '../../bin/http-server.js';
 import {
   type AlertEvent,
   type AssetMonitor,
@@ -27,6 +28,12 @@ export interface PlantService {
   /** From the next tick on, `channel` of `assetId` deviates by `residual` (normalized units); 0 ends it. */
   plant(assetId: string, channel: string, residual: number): void;
   readonly assetIds: readonly string[];
+  /** Labels the page posted, with their ids. */
+  readonly labels: readonly (LabelInput & { id: string })[];
+  /** Model actions the page asked for, e.g. `promote pumps v-next`. */
+  readonly modelActions: readonly string[];
+  /** Replaces the model's retraining state and publishes the model view, as the service does. */
+  setRetraining(retraining: Record<string, unknown> | null): void;
 }
 
 interface Frame {
@@ -152,6 +159,32 @@ export function createPlantService(options: {
       )
       .slice(-q.limit);
 
+  const labels: (LabelInput & { id: string })[] = [];
+  const modelActions: string[] = [];
+  let retraining: Record<string, unknown> | null = null;
+  const modelView = () => ({
+    name: 'pumps',
+    version: 'v-test',
+    createdAt: new Date(options.startMs).toISOString(),
+    channels: plantChannels,
+    dims: { T, C, H: 16 },
+    threshold: calibration.value,
+    calibration,
+    training: {
+      dataRange: { startMs: options.startMs - 7 * 24 * 3_600_000, endMs: options.startMs },
+      windows: 4032,
+      epochs: 12,
+      bestEpoch: 10,
+      lossCurve: Array.from({ length: 12 }, (_, i) => ({
+        epoch: i + 1,
+        trainLoss: 1 / (i + 1.5),
+        validationLoss: 1.1 / (i + 1.4),
+      })),
+    },
+    retraining,
+    retrainHistory: [],
+  });
+
   const api: ServiceApi = {
     readiness: () => [{ name: 'plant', ready: true }],
     assets: () => monitor.assets(),
@@ -164,29 +197,36 @@ export function createPlantService(options: {
       return input;
     },
     removeSilence: (id) => monitor.removeSilence((s) => s.assetPattern === id) > 0,
-    models: () => [
-      {
-        name: 'pumps',
-        version: 'v-test',
-        createdAt: new Date(options.startMs).toISOString(),
-        channels: plantChannels,
-        dims: { T, C, H: 16 },
-        threshold: calibration.value,
-        calibration,
-        training: {
-          dataRange: { startMs: options.startMs - 7 * 24 * 3_600_000, endMs: options.startMs },
-          windows: 4032,
-          epochs: 12,
-          bestEpoch: 10,
-          lossCurve: Array.from({ length: 12 }, (_, i) => ({
-            epoch: i + 1,
-            trainLoss: 1 / (i + 1.5),
-            validationLoss: 1.1 / (i + 1.4),
-          })),
-        },
-        retrainHistory: [],
-      },
-    ],
+    models: () => [modelView()],
+    labels: (q) =>
+      labels.filter(
+        (l) =>
+          (q.assetId === undefined || l.assetPattern === q.assetId) &&
+          (q.toMs === undefined || l.fromMs < q.toMs) &&
+          (q.fromMs === undefined || l.toMs > q.fromMs),
+      ),
+    addLabel(input) {
+      const label = { id: `label-${labels.length + 1}`, ...input };
+      labels.push(label);
+      return label;
+    },
+    removeLabel(id) {
+      const index = labels.findIndex((l) => l.id === id);
+      if (index >= 0) labels.splice(index, 1);
+      return index >= 0;
+    },
+    async promoteModel(model, version) {
+      modelActions.push(`promote ${model} ${version}`);
+      return { model, version };
+    },
+    async rollbackModel(model) {
+      modelActions.push(`rollback ${model}`);
+      return { model };
+    },
+    async retrainNow(model) {
+      modelActions.push(`retrain ${model}`);
+      return { model, started: true };
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -203,6 +243,12 @@ export function createPlantService(options: {
       step++;
       nowMs += options.stepMs;
       assetIds.forEach(observe);
+    },
+    labels,
+    modelActions,
+    setRetraining(next) {
+      retraining = next;
+      publish({ type: 'model', data: modelView() });
     },
     plant(assetId, channel, residual) {
       const index = plantChannels.indexOf(channel as (typeof plantChannels)[number]);

@@ -2,6 +2,8 @@
 // plant whose windows go through the real detector: the page loads without
 // console errors, an alert planted after it opened arrives through the event
 // stream with the right top channel, the silence action silences the asset,
+// "Mark as normal" labels the alert's period, retraining progress arrives
+// through the stream and a waiting candidate is promoted from the model view,
 // and with an API token the page asks for it once and then works.
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -250,6 +252,81 @@ describeWithBrowser('live page in headless Chromium', () => {
       );
     expect(shown).toEqual([`${assetId}:silenced`]);
     await saveScreenshot(page, 'overview-silenced');
+    expect(errors).toEqual([]);
+  });
+
+  it('marks an open alert as normal from the alerts view: the API keeps a normal label over its period', async () => {
+    const { page, errors } = await freshPage();
+    const assetId = service.plant.assetIds[15];
+    service.plant.plant(assetId, 'vibration', 2.5);
+    onTeardown(() => service.plant.plant(assetId, 'vibration', 0));
+    await page.goto(`${service.url}#/alerts`);
+    const alertRow = page.locator(`#open-alerts tr[data-asset="${assetId}"]`);
+    await alertRow.waitFor({ timeout: 20_000 });
+    const alertId = await alertRow.getAttribute('data-alert');
+
+    await alertRow.getByRole('button', { name: 'Mark as normal' }).click();
+    await page.locator('#label-message[data-outcome="ok"]').waitFor();
+
+    const listed = (await (await fetch(`${service.url}api/labels?asset=${assetId}`)).json()) as {
+      labels: { assetPattern: string; fromMs: number; toMs: number; kind: string; reason: string }[];
+    };
+    expect(listed.labels).toHaveLength(1);
+    const [label] = listed.labels;
+    expect([label.assetPattern, label.kind, label.reason]).toEqual([
+      assetId,
+      'normal',
+      `new normal, marked from alert ${alertId}`,
+    ]);
+    const opened = (await (await fetch(`${service.url}api/alerts?asset=${assetId}`)).json()) as {
+      alerts: { id: string; type: string; openedAtMs: number }[];
+    };
+    expect(label.fromMs).toBe(opened.alerts.find((a) => a.id === alertId)?.openedAtMs);
+    expect(label.toMs).toBeGreaterThan(label.fromMs);
+    // An open alert's label ends at the newest data time the page saw (1 ms past its opening at least).
+    expect(label.toMs).toBeLessThanOrEqual(Math.max(service.plant.nowMs, label.fromMs + 1));
+    await saveScreenshot(page, 'alerts-marked-normal');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows retraining progress from the stream and promotes a candidate waiting for approval', async () => {
+    const { page, errors } = await freshPage();
+    await page.goto(`${service.url}#/model`);
+    await page.locator('.model .version').waitFor();
+    await page.locator('#connection[data-state="open"]').waitFor();
+    const t0 = service.plant.nowMs;
+    onTeardown(() => service.plant.setRetraining(null));
+    service.plant.setRetraining({
+      enabled: true,
+      schedule: '0 3 * * *',
+      nextRunAtMs: t0 + 3_600_000,
+      running: false,
+      lastRun: {
+        atMs: t0,
+        outcome: 'awaiting_approval',
+        reason: 'manual promotion',
+        durationMs: 42_000,
+        candidateVersion: 'v-next',
+      },
+      pendingApproval: { version: 'v-next', atMs: t0, reasons: ['error ratio 0.82 (limit 1.1)'] },
+      shadow: {
+        version: 'v-next',
+        startedAtMs: t0,
+        endsAtMs: t0 + 86_400_000,
+        candidateAlerts: 1,
+        currentAlerts: 4,
+      },
+    });
+    const approval = page.locator('.model .pending-approval[data-version="v-next"]');
+    await approval.waitFor({ timeout: 10_000 });
+    expect(await page.locator('.model .retraining').textContent()).toContain('waiting for approval');
+    expect(await page.locator('.shadow tr[data-role="candidate"] td.num').textContent()).toBe('1');
+    expect(await page.locator('.shadow tr[data-role="current"] td.num').textContent()).toBe('4');
+    await saveScreenshot(page, 'model-awaiting-approval');
+
+    await approval.getByRole('button', { name: 'Promote' }).click();
+    await page.locator('.retraining .form-message[data-outcome="ok"]').waitFor();
+    expect(service.plant.modelActions).toContain('promote pumps v-next');
     expect(errors).toEqual([]);
   });
 });

@@ -6,13 +6,12 @@
 // Then InfluxDB and the receiver go down, gruwatch is SIGKILLed and restarted
 // during the outage, both come back, and every score, alert and webhook arrives
 // exactly once.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { fitModel } from '../../bin/fit-model.js';
@@ -37,10 +36,17 @@ import {
   uniqueName,
   waitFor,
 } from '../helpers/integration.js';
+import {
+  gruwatchCli,
+  histogramQuantile,
+  influxql,
+  metricSum,
+  spawnGruwatch,
+  testArtifactsDir,
+} from '../helpers/service-process.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'bin', 'gruwatch.js');
-const artifactsDir = process.env.GRUWATCH_TEST_ARTIFACTS_DIR ?? join(root, 'test-artifacts');
+const cli = gruwatchCli;
+const artifactsDir = testArtifactsDir;
 const signingKey = 'whsec-e2e';
 const hourMs = 3_600_000;
 const periodMs = 1_000;
@@ -91,63 +97,22 @@ class Receiver {
 }
 
 function gruwatch(configFile: string, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'run', '-c', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GRUWATCH_LOGGING__LEVEL: 'info' },
-  });
-  const chunks: string[] = [];
-  child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => chunks.push(d.toString()));
-  child.on('exit', () => writeFileSync(logFile, chunks.join('')));
-  return child;
+  return spawnGruwatch(['run', '-c', configFile], logFile);
 }
 
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').at(-1));
-  return sum;
-}
-
-/** A quantile of a Prometheus histogram, read as the upper bound of the bucket it falls in. */
-async function histogramQuantile(port: number, name: string, q: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
-    (m) => ({
-      le: Number(m[1]),
-      count: Number(m[2]),
-    }),
-  );
-  const total = buckets.at(-1)?.count ?? 0;
-  return buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
-}
+const metric = metricSum;
 
 describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
   describeWithServer('influxdb', 'with InfluxDB and a webhook receiver', (influxdb) => {
-    async function influxql(
-      q: string,
-      database?: string,
-    ): Promise<{ columns: string[]; values: unknown[][] }[]> {
-      const url = new URL('/query', influxdb.url);
-      url.searchParams.set('q', q);
-      url.searchParams.set('epoch', 'ms');
-      if (database !== undefined) url.searchParams.set('db', database);
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Token ${influxdb.token}` } });
-      const body = (await res.json()) as {
-        results?: { error?: string; series?: { columns: string[]; values: unknown[][] }[] }[];
-      };
-      if (!res.ok || body.results?.[0]?.error !== undefined)
-        throw new Error(`InfluxQL ${q}: ${JSON.stringify(body)}`);
-      return body.results?.[0]?.series ?? [];
-    }
+    const query = (q: string, database?: string) => influxql(influxdb, q, database);
 
     it('turns planted anomalies into alerts with the right top channel, and loses nothing through an outage and a SIGKILL', async () => {
       expect(existsSync(cli), `${cli} is missing; run npm run build first`).toBe(true);
       const dir = mkdtempSync(join(tmpdir(), 'gruwatch-e2e-'));
       onTeardown(() => rmSync(dir, { recursive: true, force: true }));
       const database = uniqueName('gw_e2e').replaceAll('-', '_');
-      await influxql(`CREATE DATABASE "${database}"`);
-      onTeardown(() => influxql(`DROP DATABASE "${database}"`));
+      await query(`CREATE DATABASE "${database}"`);
+      onTeardown(() => query(`DROP DATABASE "${database}"`));
       const receiver = new Receiver();
       await receiver.start();
       onTeardown(() => receiver.stop());
@@ -296,10 +261,7 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
       );
       const opened = async () =>
         (
-          await influxql(
-            `SELECT "alert_id", "top_channels", "asset", "event" FROM "gruwatch_alert"`,
-            database,
-          )
+          await query(`SELECT "alert_id", "top_channels", "asset", "event" FROM "gruwatch_alert"`, database)
         )[0]?.values ?? [];
       await waitFor(async () => (await metric(httpPort, 'sink_queue_depth_rows')) === 0 || undefined, {
         what: 'the outbox to drain',
@@ -450,7 +412,7 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
       }
       const storedScores = assets.map((a) => expectedScores.get(a)!.length);
       const influxScores = (
-        await influxql(`SELECT count("score") FROM "gruwatch_score" GROUP BY "asset"`, database)
+        await query(`SELECT count("score") FROM "gruwatch_score" GROUP BY "asset"`, database)
       ).map((s) => s.values[0]![1] as number);
       expect(influxScores.reduce((a, b) => a + b, 0)).toBe(storedScores.reduce((a, b) => a + b, 0));
       // Every message of both phases was taken: the persistent session kept what the killed process had not acknowledged.

@@ -123,7 +123,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     };
   }
 
-  it('writes scores, alert events and frames that read back through InfluxQL with the documented schema', async () => {
+  it('writes scores, alert events, frames and model events that read back through InfluxQL with the documented schema', async () => {
     const database = await freshDatabase();
     const config = sinkConfig(database);
     const store = await openStore(await tempPath(), config);
@@ -137,13 +137,25 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     const scores = [scoreAt('pump-7', t0, 0.25), scoreAt('pump-7', t0 + 1_000, 1.75), scoreAt(odd, t0, 0.5)];
     const opened = alertAt('pump-7', t0 + 1_000, 'opened', 'warning');
     const resolved = { ...alertAt('pump-7', t0 + 5_000, 'resolved', 'critical'), reason: 'recovered' };
-    store.commit(
-      batchOf({
+    store.commit({
+      ...batchOf({
         scores,
         alerts: [opened, resolved],
         frames: [frameAt('pump-7', t0, [20.5, Number.NaN]), frameAt('pump-7', t0 + 1_000, [21, 0.125])],
       }),
-    );
+      modelEvents: [
+        { atMs: t0 + 2_000, model: 'pumps', event: 'retrain_started' },
+        {
+          atMs: t0 + 3_000,
+          model: 'pumps',
+          event: 'promoted',
+          version: 'v2',
+          previousVersion: 'v1',
+          reason: 'passed validation',
+          details: { errorRatio: 0.8 },
+        },
+      ],
+    });
     await waitFor(() => store.outbox.depth().rows === 0, { what: 'the outbox to drain into InfluxDB' });
 
     const reader = createInfluxqlReader({
@@ -183,6 +195,22 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
           ['ratio', 'float'],
           ['reason', 'string'],
           ['top_channels', 'string'],
+        ],
+      },
+    ]);
+    expect(
+      await influxql(
+        'SELECT "event", "version", "previous_version", "reason", "details" FROM gruwatch_model_event WHERE "model" = \'pumps\'',
+        'GET',
+        database,
+      ),
+    ).toEqual([
+      {
+        name: 'gruwatch_model_event',
+        columns: ['time', 'event', 'version', 'previous_version', 'reason', 'details'],
+        values: [
+          [t0 + 2_000, 'retrain_started', null, null, '', null],
+          [t0 + 3_000, 'promoted', 'v2', 'v1', 'passed validation', '{"errorRatio":0.8}'],
         ],
       },
     ]);

@@ -74,6 +74,16 @@ export interface AlertEventView {
   reason?: string | null;
 }
 
+/** The body of `POST /api/labels`: a period an operator marks as normal or not normal. */
+export interface LabelBody {
+  assetPattern: string;
+  fromMs: number;
+  toMs: number;
+  kind: 'normal' | 'not_normal';
+  reason: string;
+  createdBy?: string;
+}
+
 export interface SilenceView {
   id?: string;
   assetPattern: string;
@@ -96,6 +106,42 @@ export interface LossPoint {
   validationLoss: number | null;
 }
 
+/** A step in the life of a model's versions (detector/sinks/records.ts ModelEventRecord). */
+export interface ModelEventView {
+  atMs: number;
+  model: string;
+  event: string;
+  version?: string;
+  previousVersion?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+export type RetrainOutcome = 'promoted' | 'awaiting_approval' | 'shadow' | 'refused' | 'skipped' | 'failed';
+
+/** Where a model's retraining stands, as the service reports it. */
+export interface RetrainingView {
+  enabled: boolean;
+  schedule: string | null;
+  nextRunAtMs: number | null;
+  running: boolean;
+  lastRun: {
+    atMs: number;
+    outcome: RetrainOutcome;
+    reason: string;
+    durationMs: number;
+    candidateVersion?: string;
+  } | null;
+  pendingApproval: { version: string; atMs: number; reasons: string[] } | null;
+  shadow: {
+    version: string;
+    startedAtMs: number;
+    endsAtMs: number;
+    candidateAlerts: number;
+    currentAlerts: number;
+  } | null;
+}
+
 /** `GET /api/models` items: the artifact manifest of the current model plus what the service knows. */
 export interface ModelView {
   version?: string;
@@ -114,7 +160,9 @@ export interface ModelView {
     bestEpoch: number;
     lossCurve: LossPoint[];
   } | null;
-  retrainHistory?: { atMs: number; version: string; outcome?: string }[];
+  retraining?: RetrainingView | null;
+  /** Newest first. */
+  retrainHistory?: ModelEventView[];
 }
 
 export type LiveMessage =

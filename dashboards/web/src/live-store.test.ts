@@ -109,4 +109,33 @@ describe('LiveStore', () => {
     expect(entry.snapshot.topChannels[0].channel).toBe('flow');
     expect(entry.ratios).toEqual([2]);
   });
+
+  it('keeps the newest view of each streamed model and names the changed models, without a structural change', () => {
+    const store = new LiveStore();
+    const changes: Change[] = [];
+    store.subscribe((c) => changes.push(c));
+    const running = {
+      enabled: true,
+      schedule: '0 3 * * *',
+      nextRunAtMs: null,
+      running: true,
+      lastRun: null,
+      pendingApproval: null,
+      shadow: null,
+    };
+    store.apply({ type: 'model', data: { name: 'pumps', version: 'v1', retraining: running } });
+    store.apply({ type: 'model', data: { name: 'fans', version: 'f1' } });
+    store.apply({
+      type: 'model',
+      data: { name: 'pumps', version: 'v1', retraining: { ...running, running: false } },
+    });
+    flush();
+    expect(changes).toHaveLength(1);
+    expect([...changes[0].models].sort()).toEqual(['fans', 'pumps']);
+    expect(changes[0].structural).toBe(false);
+    expect(store.models.get('pumps')?.retraining?.running).toBe(false);
+    store.apply({ type: 'score', data: { assetId: 'a', atMs: 1, score: 0.1, threshold: 1, ratio: 0.1 } });
+    flush();
+    expect(changes[1].models.size).toBe(0);
+  });
 });

@@ -1,9 +1,17 @@
 // What the page knows right now: the latest snapshot of every asset, a short
-// history of ratios per asset for the sparklines, and recent alert events.
+// history of ratios per asset for the sparklines, recent alert events, and the
+// newest view of every model the stream reported (retraining progress).
 // Snapshots from the API and events from the stream both land here; views
 // subscribe and get the set of changed assets, batched per animation frame,
 // so a burst of events for hundreds of assets costs one render.
-import type { AlertEventView, AssetSnapshot, LiveMessage, ScorePoint, StatusUpdate } from './api-types.js';
+import type {
+  AlertEventView,
+  AssetSnapshot,
+  LiveMessage,
+  ModelView,
+  ScorePoint,
+  StatusUpdate,
+} from './api-types.js';
 
 const sparklinePoints = 60;
 const keptAlertEvents = 500;
@@ -22,6 +30,13 @@ export interface Change {
   structural: boolean;
   alerts: boolean;
   scores: ScorePoint[];
+  /** Names of the models the stream sent a new view of. */
+  models: ReadonlySet<string>;
+}
+
+/** The key a model view is known by: its name (asset group), else its version. */
+export function modelKey(model: ModelView): string {
+  return model.name ?? model.group ?? model.version ?? '';
 }
 
 export type Listener = (change: Change) => void;
@@ -30,11 +45,14 @@ export class LiveStore {
   readonly assets = new Map<string, AssetEntry>();
   /** Newest first. */
   alertEvents: AlertEventView[] = [];
+  /** Newest view per model from the stream, by `modelKey`. */
+  readonly models = new Map<string, ModelView>();
   readonly #listeners = new Set<Listener>();
   #dirty = new Set<string>();
   #structural = false;
   #alerts = false;
   #scores: ScorePoint[] = [];
+  #models = new Set<string>();
   #scheduled = false;
 
   subscribe(listener: Listener): () => void {
@@ -110,9 +128,14 @@ export class LiveStore {
         this.#alerts = true;
         break;
       }
-      case 'model':
-        this.#structural = true;
+      case 'model': {
+        // Retraining progress arrives as whole model views; the model view renders
+        // them as they come instead of fetching every model again.
+        const key = modelKey(message.data);
+        this.models.set(key, message.data);
+        this.#models.add(key);
         break;
+      }
     }
     this.#schedule();
   }
@@ -182,7 +205,9 @@ export class LiveStore {
         structural: this.#structural,
         alerts: this.#alerts,
         scores: this.#scores,
+        models: this.#models,
       };
+      this.#models = new Set();
       this.#dirty = new Set();
       this.#structural = false;
       this.#alerts = false;

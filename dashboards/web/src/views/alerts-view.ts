@@ -1,9 +1,11 @@
 // Open and recent alerts (severity, duration, top channels) and silences: an
 // operator silences an asset, or a glob of assets, for a period; the service
-// suppresses new alerts on it until then (detector/suppression.ts).
+// suppresses new alerts on it until then (detector/suppression.ts). Each alert's
+// period can be labelled normal or not normal for retraining (POST /api/labels).
 
+import { labelFromAlert } from '../alert-labels.js';
 import { type AlertPeriod, groupAlertEvents } from '../alert-periods.js';
-import type { SilenceView } from '../api-types.js';
+import type { LabelBody, SilenceView } from '../api-types.js';
 import { clear, formatDuration, formatRatio, formatTime, h } from '../dom.js';
 import type { View, ViewContext } from './view.js';
 
@@ -20,6 +22,7 @@ export function createAlertsView({ api, store }: ViewContext): View {
   const recentBody = h('tbody');
   const silenceList = h('ul', { class: 'silences', id: 'silence-list' });
   const message = h('p', { class: 'form-message', role: 'status', id: 'silence-message' });
+  const labelMessage = h('p', { class: 'form-message', role: 'status', id: 'label-message' });
   const assetInput = h('input', {
     name: 'asset',
     id: 'silence-asset',
@@ -75,6 +78,7 @@ export function createAlertsView({ api, store }: ViewContext): View {
       { class: 'panel' },
       h('h2', {}, 'Open'),
       h('div', { class: 'table-wrap' }, alertTable(openBody, 'open-alerts')),
+      labelMessage,
     ),
     h(
       'div',
@@ -99,6 +103,27 @@ export function createAlertsView({ api, store }: ViewContext): View {
       assetInput.value = alert.assetId;
       reasonInput.focus();
     });
+    const labelButton = (kind: LabelBody['kind'], text: string) => {
+      const button = h('button', { type: 'button', class: 'small', 'data-label': kind }, text);
+      button.addEventListener('click', async () => {
+        // The label of an open alert runs to the newest data time seen when clicked.
+        const label = labelFromAlert(alert, kind, Math.max(nowMs, dataNowMs()));
+        button.disabled = true;
+        labelMessage.textContent = 'Saving…';
+        delete labelMessage.dataset.outcome;
+        try {
+          await api.send('POST', 'api/labels', label);
+          labelMessage.textContent = `${alert.assetId} ${formatTime(label.fromMs)} → ${formatTime(label.toMs)} marked ${kind === 'normal' ? 'as normal' : 'not normal'} for retraining.`;
+          labelMessage.dataset.outcome = 'ok';
+        } catch (err) {
+          labelMessage.textContent = err instanceof Error ? err.message : String(err);
+          labelMessage.dataset.outcome = 'error';
+        } finally {
+          button.disabled = false;
+        }
+      });
+      return button;
+    };
     const endMs = alert.resolvedAtMs ?? nowMs;
     return h(
       'tr',
@@ -117,15 +142,29 @@ export function createAlertsView({ api, store }: ViewContext): View {
       h('td', {}, formatDuration(endMs - alert.openedAtMs), alert.flapping ? ' (flapping)' : ''),
       h('td', { class: 'num' }, formatRatio(alert.peakRatio)),
       h('td', { class: 'top-channels' }, alert.topChannels.join(', ') || '–'),
-      h('td', {}, alert.resolvedAtMs === null ? silenceButton : ''),
+      h(
+        'td',
+        { class: 'actions' },
+        alert.resolvedAtMs === null ? silenceButton : '',
+        ' ',
+        labelButton('normal', 'Mark as normal'),
+        ' ',
+        labelButton('not_normal', 'Mark not normal'),
+      ),
     );
+  };
+
+  /** The newest data time the page has seen (data time may differ from the wall clock). */
+  const dataNowMs = () => {
+    let nowMs = 0;
+    for (const entry of store.assets.values()) nowMs = Math.max(nowMs, entry.snapshot.lastAtMs ?? 0);
+    return nowMs;
   };
 
   const renderAlerts = () => {
     const alerts = groupAlertEvents(store.alertEvents);
     // Durations of open alerts run to the newest data time the page has seen.
-    let nowMs = 0;
-    for (const entry of store.assets.values()) nowMs = Math.max(nowMs, entry.snapshot.lastAtMs ?? 0);
+    let nowMs = dataNowMs();
     for (const a of alerts) nowMs = Math.max(nowMs, a.lastEventAtMs);
     const open = alerts.filter((a) => a.resolvedAtMs === null);
     const recent = alerts.filter((a) => a.resolvedAtMs !== null);

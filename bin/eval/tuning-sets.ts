@@ -1,0 +1,162 @@
+// Label-free tuning data for the eval preset, built from one recording of normal operation
+// (SKAB's anomaly-free.csv): consecutive chunks as they are (the normal set, every row normal,
+// for the false-alarm rate) and the same chunks with one synthetic fault planted on two random
+// channels (the fault set, labelled by construction). No labelled benchmark file is read.
+import type { LabeledSeries } from './labeled-csv.js';
+import { formatUtcDatetime } from './predictions-csv.js';
+
+export const faultKinds = ['step', 'ramp', 'noise', 'replay'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export interface TuningSetOptions {
+  /** Rows per chunk; chunks are consecutive and do not overlap. */
+  chunkRows: number;
+  chunks: number;
+  /** Rows at the start of a chunk whose spread (σ per channel) sizes the faults: the training rows. */
+  trainRows: number;
+  /** The fault covers rows [faultFrom, faultTo) of its chunk. */
+  faultFrom: number;
+  faultTo: number;
+  /** How far back, in rows, a `replay` fault copies the channel from. */
+  replayLagRows: number;
+  seed: number;
+}
+
+export const defaultTuningSetOptions: TuningSetOptions = {
+  chunkRows: 1150,
+  chunks: 8,
+  trainRows: 400,
+  faultFrom: 600,
+  faultTo: 950,
+  replayLagRows: 300,
+  seed: 1,
+};
+
+/** A chunk with its labels: (N) timestamps, (N, C) values, (N) anomaly and changepoint flags. */
+export interface TuningFile {
+  name: string;
+  series: LabeledSeries & { anomaly: Uint8Array; changepoint: Uint8Array };
+  /** The planted fault, for the fault set. */
+  fault?: { kind: FaultKind; channels: string[] };
+}
+
+/** mulberry32: a small seeded generator, so the sets are the same on every build. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal by Box–Muller. */
+function gaussian(next: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+}
+
+function chunkOf(source: LabeledSeries, k: number, rows: number): TuningFile['series'] {
+  const C = source.channels.length;
+  return {
+    channels: [...source.channels],
+    timestampsMs: source.timestampsMs.slice(k * rows, (k + 1) * rows),
+    values: source.values.slice(k * rows * C, (k + 1) * rows * C),
+    anomaly: new Uint8Array(rows),
+    changepoint: new Uint8Array(rows),
+  };
+}
+
+/** Population standard deviation of channel c over the first `rows` rows. */
+function channelStd(values: Float64Array, C: number, c: number, rows: number): number {
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += values[i * C + c];
+  const mean = sum / rows;
+  let sumSq = 0;
+  for (let i = 0; i < rows; i++) sumSq += (values[i * C + c] - mean) ** 2;
+  return Math.sqrt(sumSq / rows);
+}
+
+/** Plants `kind` on channel c of a chunk in place, in rows [from, to). */
+export function plantFault(
+  series: TuningFile['series'],
+  c: number,
+  kind: FaultKind,
+  options: Pick<TuningSetOptions, 'trainRows' | 'faultFrom' | 'faultTo' | 'replayLagRows'>,
+  next: () => number,
+): void {
+  const { values } = series;
+  const C = series.channels.length;
+  const { faultFrom: from, faultTo: to } = options;
+  const sigma = channelStd(values, C, c, options.trainRows);
+  const sign = next() < 0.5 ? -1 : 1;
+  for (let i = from; i < to; i++) {
+    const at = i * C + c;
+    switch (kind) {
+      case 'step':
+        values[at] += sign * 3 * sigma;
+        break;
+      case 'ramp':
+        values[at] += (sign * 6 * sigma * (i - from + 1)) / (to - from);
+        break;
+      case 'noise':
+        values[at] += 3 * sigma * gaussian(next);
+        break;
+      case 'replay':
+        values[at] = values[(i - options.replayLagRows) * C + c];
+        break;
+    }
+  }
+}
+
+/**
+ * The normal set and the fault set. Chunk k's fault is `faultKinds[k % 4]` on two distinct random
+ * channels; anomaly is 1 on the fault rows, changepoint 1 at its first row and at the row after it.
+ */
+export function buildTuningSets(
+  source: LabeledSeries,
+  options: TuningSetOptions = defaultTuningSetOptions,
+): { normal: TuningFile[]; fault: TuningFile[] } {
+  const { chunkRows, chunks, faultFrom, faultTo } = options;
+  const C = source.channels.length;
+  const available = Math.floor(source.timestampsMs.length / chunkRows);
+  if (available < chunks || C < 2 || faultFrom - options.replayLagRows < 0 || faultTo > chunkRows) {
+    throw new RangeError(
+      `cannot cut ${chunks} chunks of ${chunkRows} rows with a fault in rows ${faultFrom}–${faultTo} from ${source.timestampsMs.length} rows of ${C} channels`,
+    );
+  }
+  const next = rng(options.seed);
+  const normal: TuningFile[] = [];
+  const fault: TuningFile[] = [];
+  for (let k = 0; k < chunks; k++) {
+    normal.push({ name: `normal/${k}.csv`, series: chunkOf(source, k, chunkRows) });
+    const series = chunkOf(source, k, chunkRows);
+    const kind = faultKinds[k % faultKinds.length];
+    const first = Math.floor(next() * C);
+    const second = (first + 1 + Math.floor(next() * (C - 1))) % C;
+    for (const c of [first, second]) plantFault(series, c, kind, options, next);
+    series.anomaly.fill(1, faultFrom, faultTo);
+    series.changepoint[faultFrom] = 1;
+    series.changepoint[faultTo] = 1;
+    fault.push({
+      name: `fault/${k}.csv`,
+      series,
+      fault: { kind, channels: [series.channels[first], series.channels[second]] },
+    });
+  }
+  return { normal, fault };
+}
+
+/** The SKAB layout: `datetime;<channels>;anomaly;changepoint`. */
+export function formatLabeledCsv(series: TuningFile['series']): string {
+  const C = series.channels.length;
+  const lines = [['datetime', ...series.channels, 'anomaly', 'changepoint'].join(';')];
+  for (let i = 0; i < series.timestampsMs.length; i++) {
+    const cells = [formatUtcDatetime(series.timestampsMs[i])];
+    for (let c = 0; c < C; c++) cells.push(String(series.values[i * C + c]));
+    cells.push(series.anomaly[i] ? '1.0' : '0.0', series.changepoint[i] ? '1.0' : '0.0');
+    lines.push(cells.join(';'));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,29 @@
+// Worker-thread entry of a retraining run: the whole job (reading a week of
+// frames, curating, fitting, validating) runs here, so the service's main
+// thread keeps scoring windows at its usual latency. Started by
+// run-retrain-in-worker.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { matchesAssetPattern } from '../detector/index.js';
+import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
+import type { RetrainWorkerMessage } from './run-retrain-in-worker.js';
+
+const port = parentPort;
+if (port === null) throw new Error('retrain-worker.js must run in a worker thread');
+const input = workerData as RetrainJobInput;
+try {
+  const result = await runRetrainJob(input, {
+    nowMs: () => Date.now(),
+    matches: matchesAssetPattern,
+    onProgress: (progress) => port.postMessage({ type: 'progress', progress } satisfies RetrainWorkerMessage),
+  });
+  const transfer = result.outcome === 'candidate' ? [result.bytes.weightsBytes.buffer as ArrayBuffer] : [];
+  port.postMessage({ type: 'done', result } satisfies RetrainWorkerMessage, transfer);
+} catch (err) {
+  const e = err as { code?: string; message?: string; details?: Record<string, unknown> };
+  port.postMessage({
+    type: 'error',
+    code: e.code ?? null,
+    message: String(e.message ?? err),
+    details: e.details ?? {},
+  } satisfies RetrainWorkerMessage);
+}

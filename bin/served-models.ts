@@ -1,0 +1,148 @@
+// The model each asset group is scored with, and the swap to another one.
+// The registry's `current` pointer is the single source of truth: a promotion
+// by the retrainer, by `gruwatch models promote|rollback` or by the page moves
+// the pointer, and `refresh` (called on a timer and after in-process
+// promotions) loads the new version and swaps it in. The swap is one
+// assignment between two windows on the event loop, so every window is scored
+// by exactly one model: none is dropped, none is scored twice.
+import { type Logger, PipelineError } from '../core/index.js';
+import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
+import { type ArtifactManifest, createScorer, type Normalizer } from '../model/index.js';
+import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
+import type { Config } from './config.js';
+import type { ActiveModel } from './pipeline.js';
+
+/** A loaded model with what the detector and the page need besides the scorer. */
+export interface ServedModel extends ActiveModel {
+  calibration: Calibration;
+  manifest: ArtifactManifest;
+  normalizer: Normalizer;
+  loaded: LoadedModel;
+}
+
+/** One asset group of the configuration and the model it is scored with (none yet: frames only). */
+export interface ModelSlot {
+  match: string;
+  /** The registry name of the group's model. */
+  name: string;
+  channels: readonly string[];
+  served: ServedModel | undefined;
+}
+
+export interface ModelChange {
+  name: string;
+  fromVersion: string | undefined;
+  toVersion: string;
+  /** A version older than the one it replaces (versions sort by creation time). */
+  isRollback: boolean;
+}
+
+export interface ServedModels {
+  readonly slots: readonly ModelSlot[];
+  slotOf(assetId: string): ModelSlot | undefined;
+  /** Loads and checks a version as it would be served, without serving it. */
+  prepare(name: string, version?: string): Promise<ServedModel>;
+  /**
+   * Serves the registry's current version of every model whose pointer moved. A version that
+   * cannot be loaded is reported through `onLoadFailed` and the slot keeps its model.
+   */
+  refresh(): Promise<ModelChange[]>;
+}
+
+export interface ServedModelsDeps {
+  registry: ModelRegistry;
+  logger: Logger;
+  onLoadFailed?: (name: string, version: string, err: unknown) => void;
+}
+
+function incompatible(message: string, details: Record<string, unknown>): PipelineError {
+  return new PipelineError('MODEL_ARTIFACT_INCOMPATIBLE', message, { details });
+}
+
+export function createServedModels(config: Config, deps: ServedModelsDeps): ServedModels {
+  const { registry } = deps;
+  const slots: ModelSlot[] = config.ingest.assets.map((g) => ({
+    match: g.match,
+    name: g.model,
+    channels: [...g.channels],
+    served: undefined,
+  }));
+  const slotByAsset = new Map<string, ModelSlot | undefined>();
+  const failedVersions = new Set<string>();
+
+  const prepare = async (name: string, version?: string): Promise<ServedModel> => {
+    const slot = slots.find((s) => s.name === name);
+    if (slot === undefined)
+      throw new PipelineError('CLI_USAGE', `no asset group is scored with model "${name}"`, {
+        details: { model: name },
+      });
+    const loaded = await registry.load(name, version, { channels: [...slot.channels] });
+    const calibration = calibrationSchema.safeParse(loaded.manifest.calibration);
+    if (!calibration.success)
+      throw incompatible(
+        `model "${name}" version ${loaded.version} carries no threshold calibration; retrain it with \`gruwatch train\``,
+        { model: name, version: loaded.version },
+      );
+    if (loaded.manifest.window.lengthSteps !== config.ingest.window.T)
+      throw incompatible(
+        `model "${name}" reconstructs windows of ${loaded.manifest.window.lengthSteps} steps but ingest.window.T is ${config.ingest.window.T}; set ingest.window.T to ${loaded.manifest.window.lengthSteps} or retrain`,
+        { model: name, version: loaded.version },
+      );
+    const normalizer = { center: loaded.manifest.normalizer.center, scale: loaded.manifest.normalizer.scale };
+    return {
+      name,
+      version: loaded.version,
+      channels: loaded.manifest.channels,
+      T: loaded.manifest.dims.T,
+      scorer: createScorer(loaded.model, { normalizer }),
+      calibration: calibration.data,
+      manifest: loaded.manifest,
+      normalizer,
+      loaded,
+    };
+  };
+
+  return {
+    slots,
+    slotOf(assetId) {
+      if (!slotByAsset.has(assetId))
+        slotByAsset.set(
+          assetId,
+          slots.find((s) => matchesAssetPattern(s.match, assetId)),
+        );
+      return slotByAsset.get(assetId);
+    },
+    prepare,
+    async refresh() {
+      const changes: ModelChange[] = [];
+      for (const name of new Set(slots.map((s) => s.name))) {
+        const current = await registry.current(name);
+        const serving = slots.filter((s) => s.name === name);
+        if (current === undefined || serving.every((s) => s.served?.version === current)) continue;
+        if (failedVersions.has(`${name}/${current}`)) continue; // reported once; waits for another promotion
+        let served: ServedModel;
+        try {
+          served = await prepare(name, current);
+        } catch (err) {
+          failedVersions.add(`${name}/${current}`);
+          deps.logger.error(
+            { err, model: name, modelVersion: current },
+            'The current model version cannot be served; the previous model keeps serving.',
+          );
+          deps.onLoadFailed?.(name, current, err);
+          continue;
+        }
+        const fromVersion = serving.find((s) => s.served !== undefined)?.served?.version;
+        // The swap: from the next window on, the group is scored with the new model.
+        for (const slot of serving) slot.served = served;
+        const isRollback = fromVersion !== undefined && current < fromVersion;
+        changes.push({ name, fromVersion, toVersion: current, isRollback });
+        deps.logger.info(
+          { model: name, modelVersion: current, previousVersion: fromVersion ?? null },
+          isRollback ? 'Rolled back to an earlier model version.' : 'Now scoring with a new model version.',
+        );
+      }
+      return changes;
+    },
+  };
+}
