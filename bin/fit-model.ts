@@ -146,7 +146,7 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
       }
     });
     if (nTrain > 0) trainRows.push(segment.frames.subarray(0, (found.starts[nTrain - 1]! + T) * C));
-    startMs = Math.min(startMs, segment.startMs);
+    startMs = Math.min(startMs, segment.startMs + found.starts[0]! * input.periodMs);
     endMs = Math.max(endMs, segment.startMs + (found.starts.at(-1)! + T) * input.periodMs);
   }
   if (trainViews.length < 2 || calibrationViews.length < 1) {

@@ -154,6 +154,41 @@ const rows: Row[] = [
     status: 'cooldown',
   },
   {
+    name: 'a ratio below fastClearRatio resolves after fastClearMs instead of clearBelowMs',
+    config: { ...baseConfig, fastClearRatio: 0.3, fastClearMs: 20_000 },
+    observations: [...span(0, 30, 1.5), ...span(40, 150, 0.2)],
+    events: ['opened@30 warning', 'resolved@60 warning recovered'],
+    status: 'cooldown',
+  },
+  {
+    name: 'a ratio below the hysteresis factor but not below fastClearRatio still waits clearBelowMs',
+    config: { ...baseConfig, fastClearRatio: 0.3, fastClearMs: 20_000 },
+    observations: [...span(0, 30, 1.5), ...span(40, 200, 0.3)],
+    events: ['opened@30 warning', 'resolved@100 warning recovered'],
+    status: 'cooldown',
+  },
+  {
+    name: 'the fast clear counts the whole run below the hysteresis factor',
+    // clearing since 40 at 0.5; the ratio falls below 0.3 at 70, 30 s into the run
+    config: { ...baseConfig, fastClearRatio: 0.3, fastClearMs: 20_000 },
+    observations: [...span(0, 30, 1.5), ...span(40, 60, 0.5), ...span(70, 150, 0.1)],
+    events: ['opened@30 warning', 'resolved@70 warning recovered'],
+    status: 'cooldown',
+  },
+  {
+    name: 'a run above the hysteresis factor restarts the fast clear too',
+    config: { ...baseConfig, fastClearRatio: 0.3, fastClearMs: 20_000 },
+    observations: [...span(0, 30, 1.5), ...span(40, 50, 0.1), ...span(60, 60, 0.9), ...span(70, 200, 0.1)],
+    events: ['opened@30 warning', 'resolved@90 warning recovered'],
+    status: 'cooldown',
+  },
+  {
+    name: 'without fastClearRatio (the default) a ratio of 0 still waits clearBelowMs',
+    observations: [...span(0, 30, 1.5), ...span(40, 200, 0)],
+    events: ['opened@30 warning', 'resolved@100 warning recovered'],
+    status: 'cooldown',
+  },
+  {
     name: 'not above the clear duration yet reports clearing',
     observations: [...span(0, 30, 1.5), ...span(40, 90, 0.5)],
     events: ['opened@30 warning'],

@@ -266,14 +266,20 @@ class Step {
     if (!alert.rawOpen) this.#resolve('recovered', ratio);
   }
 
-  /** Tracks the run below hysteresis; true once it lasted clearBelowMs (the run is then reset). */
+  /**
+   * Tracks the run below hysteresis; true once it lasted clearBelowMs, or fastClearMs while the
+   * ratio is below fastClearRatio (the run is then reset). A ratio far below 1 is strong evidence
+   * that the cause is gone, so it need not wait as long as one just under the threshold.
+   */
   #hasClearedFor(alert: OpenAlert, ratio: number): boolean {
-    if (ratio >= this.#config.hysteresis) {
+    const { hysteresis, clearBelowMs, fastClearRatio, fastClearMs } = this.#config;
+    if (ratio >= hysteresis) {
       alert.clearingSinceMs = null;
       return false;
     }
     alert.clearingSinceMs ??= this.#now;
-    if (this.#now - alert.clearingSinceMs < this.#config.clearBelowMs) return false;
+    const neededMs = ratio < fastClearRatio ? fastClearMs : clearBelowMs;
+    if (this.#now - alert.clearingSinceMs < neededMs) return false;
     alert.clearingSinceMs = null;
     return true;
   }

@@ -43,6 +43,24 @@ describe('detectorConfigSchema', () => {
     expect(text).toContain('threshold.windowSize');
   });
 
+  it('leaves fast clearing off by default', () => {
+    const { alerts } = detectorConfigSchema.parse({});
+    expect(alerts.fastClearRatio).toBe(0);
+    expect(alerts.fastClearMs).toBe(0);
+  });
+
+  it('names both keys when fastClearRatio exceeds the hysteresis factor', () => {
+    const text = errorText({ alerts: { hysteresis: 0.8, fastClearRatio: 0.9 } });
+    expect(text).toContain('alerts.fastClearRatio (0.9)');
+    expect(text).toContain('alerts.hysteresis (0.8)');
+  });
+
+  it('names both keys when fastClearMs exceeds clearBelowMs', () => {
+    const text = errorText({ alerts: { clearBelowMs: 10_000, fastClearMs: 20_000 } });
+    expect(text).toContain('alerts.fastClearMs (20000)');
+    expect(text).toContain('alerts.clearBelowMs (10000)');
+  });
+
   it('rejects a hysteresis of 1 or more', () => {
     expect(errorText({ alerts: { hysteresis: 1 } })).toContain('hysteresis');
   });

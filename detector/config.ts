@@ -48,10 +48,10 @@ export const scoringSchema = z
         "With `channelNormalization: calibrated`, each channel's measured spread is raised to at least this fraction of the mean spread over channels, so no channel weighs more than 1/channelSpreadFloor times an average one: a channel that is quiet on the short held-out stretch but wanders in normal operation is not amplified without bound. Leave it out for 0.01.",
       ),
     channelAggregate: z
-      .enum(['mean', 'max'])
+      .enum(['mean', 'max', 'top2_mean'])
       .optional()
       .describe(
-        'How the channels of the scored region become one score: `mean` averages the per-channel squared errors, `max` takes the largest, so one deviating channel is not diluted by the others. Leave it out for `mean`.',
+        'How the channels of the scored region become one score: `mean` averages the per-channel squared errors, `max` takes the largest, so one deviating channel is not diluted by the others; `top2_mean` averages the two largest, so a fault must show on two channels, or strongly on one, while one channel drifting slowly on its own counts half. Leave it out for `mean`.',
       ),
   })
   .describe('How residuals are turned into one score per window.');
@@ -204,6 +204,21 @@ export const alertsSchema = z
       .lt(1)
       .default(0.8)
       .describe('An open alert only counts as clearing while the ratio is below this factor (below 1).'),
+    fastClearRatio: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0)
+      .describe(
+        'While the ratio is below this factor, an open alert resolves after fastClearMs below the hysteresis factor instead of clearBelowMs, so an alert whose cause is clearly gone closes sooner; 0 turns fast clearing off. Must be at most the hysteresis factor.',
+      ),
+    fastClearMs: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'How long the ratio must stay below the hysteresis factor before an alert resolves while the ratio is below fastClearRatio, in milliseconds; at most clearBelowMs.',
+      ),
     cooldownMs: z
       .int()
       .min(0)
@@ -217,6 +232,20 @@ export const alertsSchema = z
     flapping: flappingSchema.prefault({}),
   })
   .superRefine((value, ctx) => {
+    if (value.fastClearRatio > value.hysteresis) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fastClearRatio'],
+        message: `alerts.fastClearRatio (${value.fastClearRatio}) must be at most alerts.hysteresis (${value.hysteresis}): fast clearing only shortens a run below the hysteresis factor; lower fastClearRatio or raise hysteresis`,
+      });
+    }
+    if (value.fastClearMs > value.clearBelowMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fastClearMs'],
+        message: `alerts.fastClearMs (${value.fastClearMs}) must be at most alerts.clearBelowMs (${value.clearBelowMs}), or fast clearing would clear later than normal clearing; lower fastClearMs`,
+      });
+    }
     if (value.flapping.enabled && value.flapping.windowMs <= value.minAboveMs + value.clearBelowMs) {
       ctx.addIssue({
         code: 'custom',

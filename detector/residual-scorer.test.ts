@@ -158,6 +158,32 @@ describe('createResidualScorer', () => {
     expect(score('max', [1, 4]).score).toBeCloseTo(5, 12);
   });
 
+  it.each([
+    // T=1, C=4: squared errors 16, 1, 9, 4 (channel order must not matter).
+    { name: 'two largest of four', residuals: [4, 1, 3, 2], C: 4, expected: (16 + 9) / 2 },
+    { name: 'largest first, second last', residuals: [3, 0, 0, 2], C: 4, expected: (9 + 4) / 2 },
+    { name: 'a tie at the top', residuals: [2, 2, 1, 0], C: 4, expected: 4 },
+    { name: 'one channel counts alone', residuals: [3], C: 1, expected: 9 },
+  ])('top2_mean averages the two largest channel errors: $name', ({ residuals, C, expected }) => {
+    const scored = createResidualScorer({
+      scoring: { aggregate: 'mse_last_hop', hopSteps: 1, channelAggregate: 'top2_mean' },
+      topChannels: 1,
+    }).score(windowOf(Float32Array.from(residuals), 1, C));
+    expect(scored.score).toBeCloseTo(expected, 12);
+  });
+
+  it('top2_mean halves a deviation on one channel that max counts in full', () => {
+    const window = windowOf(Float32Array.from([0.1, 0.1, 4, 0.1]), 1, 4);
+    const score = (channelAggregate: 'max' | 'top2_mean') =>
+      createResidualScorer({
+        scoring: { aggregate: 'mse_last_hop', hopSteps: 1, channelAggregate },
+        topChannels: 1,
+        channelSpread: [1, 1, 1, 1],
+      }).score(window).score;
+    expect(score('max')).toBeCloseTo(16, 6);
+    expect(score('top2_mean')).toBeCloseTo((16 + 0.01) / 2, 6);
+  });
+
   it('rejects channel spreads that are not positive or do not match the window', () => {
     const scoring = { aggregate: 'mse_window' as const, hopSteps: 1 };
     expect(() => createResidualScorer({ scoring, topChannels: 1, channelSpread: [1, 0] })).toThrow(

@@ -74,6 +74,7 @@ export function updateEwma(previous: number | undefined, score: number, alpha: n
 export function createResidualScorer(options: ResidualScorerOptions): ResidualScorer {
   const { aggregate, hopSteps, ewmaAlpha } = options.scoring;
   const isMaxOverChannels = options.scoring.channelAggregate === 'max';
+  const isTopTwoOverChannels = options.scoring.channelAggregate === 'top2_mean';
   const topN = options.topChannels;
   const spread = options.channelSpread;
   if (spread !== undefined) {
@@ -186,14 +187,21 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
     }
     let total = 0;
     let largest = 0;
+    let second = 0;
     for (let c = 0; c < C; c++) {
       channelSe[c] /= steps;
       if (weight !== undefined) channelSe[c] *= weight[c];
       total += channelSe[c];
-      if (channelSe[c] > largest) largest = channelSe[c];
+      if (channelSe[c] > largest) {
+        second = largest;
+        largest = channelSe[c];
+      } else if (channelSe[c] > second) second = channelSe[c];
     }
-    const rawScore = isMaxOverChannels ? largest : total / C;
-    if (isMaxOverChannels && !Number.isFinite(total)) throw findNonFinite(window);
+    let rawScore = total / C;
+    if (isMaxOverChannels) rawScore = largest;
+    // With one channel there is no second largest: the mean of the "two largest" is that channel.
+    else if (isTopTwoOverChannels) rawScore = C === 1 ? largest : (largest + second) / 2;
+    if ((isMaxOverChannels || isTopTwoOverChannels) && !Number.isFinite(total)) throw findNonFinite(window);
     if (!Number.isFinite(rawScore)) throw findNonFinite(window);
 
     // Shares of the region's error; a perfect reconstruction splits evenly so

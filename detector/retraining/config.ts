@@ -56,7 +56,7 @@ export const promotionPolicySchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.05)
+      .default(0.1)
       .describe(
         'Largest false-alarm rate on the held-out normal data a candidate may have when there is no current model to compare with (the first model of an asset group).',
       ),

@@ -212,8 +212,8 @@ describe('decidePromotion without a usable current model', () => {
 
   it('uses the policy defaults as configured', () => {
     const defaults = promotionPolicySchema.parse({});
-    expect(decidePromotion(undefined, evaluation({ falseAlarmRate: 0.05 }), defaults).accept).toBe(true);
-    expect(decidePromotion(undefined, evaluation({ falseAlarmRate: 0.0501 }), defaults).accept).toBe(false);
+    expect(decidePromotion(undefined, evaluation({ falseAlarmRate: 0.1 }), defaults).accept).toBe(true);
+    expect(decidePromotion(undefined, evaluation({ falseAlarmRate: 0.1001 }), defaults).accept).toBe(false);
     expect(decidePromotion(current, evaluation({ falseAlarmRate: 0.026 }), defaults).accept).toBe(false);
     expect(
       decidePromotion(current, evaluation({ falseAlarmRate: 0.025, meanError: 0.11 }), defaults).accept,

@@ -2,10 +2,10 @@
 // worker): its own SQLite connection, which in WAL mode reads a consistent
 // snapshot while the service keeps committing on the main thread.
 import Database from 'better-sqlite3';
-import type { RecordReader } from './record-reader.js';
 import { createStoreQueries } from './store-queries.js';
 
-export interface StoreReader extends RecordReader {
+/** The embedded store's record queries (synchronous), as `RecordReader` describes them. */
+export interface StoreReader extends ReturnType<typeof createStoreQueries> {
   /** Time of the newest stored frame of the asset, if any. */
   newestFrameAtMs(assetId: string): number | undefined;
   close(): void;

@@ -1,0 +1,270 @@
+// The retrainer's decisions on real parts: a local store with a plant's frames,
+// the model registry on disk, and the retraining job (here on this thread).
+// The candidates are really trained; only the corrupt one is damaged on purpose.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSilentLogger, ManualClock } from '../core/index.js';
+import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
+import { createLocalStore, type LocalStore, type ModelEventRecord } from '../detector/sinks/index.js';
+import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
+import { type Config, configSchema } from './config.js';
+import { createServiceMetrics } from './metrics.js';
+import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
+import { createRetrainer, type Retrainer } from './retrainer.js';
+import { createServedModels, type ServedModels } from './served-models.js';
+
+const channels = ['speed', 'flow', 'pressure'];
+const periodMs = 1_000;
+const T = 16;
+const hop = 4;
+const startMs = Date.UTC(2026, 0, 5);
+const rowsPerAsset = 3_000;
+
+/** A small plant: flow follows speed, pressure its square; a slow load cycle and sensor noise. */
+function plantFrame(i: number, asset: number) {
+  const noise = (k: number) => Math.sin(i * 12.9898 + k * 78.233 + asset * 3.1) * 0.5;
+  const speed = 0.6 + 0.3 * Math.sin((2 * Math.PI * i) / 600) + 0.01 * noise(1);
+  return [speed, 0.9 * speed + 0.01 * noise(2), 1.2 * speed * speed + 0.01 * noise(3)];
+}
+
+function makeConfig(overrides: { model?: object; retraining?: object } = {}): Config {
+  return configSchema.parse({
+    ingest: {
+      mqtt: { url: 'mqtt://127.0.0.1:1883', clientId: 'test', topics: ['plants/{asset}/telemetry'] },
+      decoder: { type: 'json' },
+      align: { periodMs },
+      assets: [{ match: 'pump-*', model: 'pumps', channels }],
+      window: { T, hop },
+    },
+    model: {
+      windowSteps: T,
+      hopSteps: hop,
+      hiddenSize: 8,
+      training: { epochs: 12, batchSize: 32, learningRate: 0.01, patience: 3, seed: 2 },
+      ...overrides.model,
+    },
+    detector: { scoring: { hopSteps: hop }, threshold: { type: 'quantile', q: 0.99 } },
+    retraining: {
+      enabled: true,
+      everyMs: 3_600_000,
+      minWindows: 50,
+      maxWindows: 5_000,
+      ...overrides.retraining,
+    },
+  });
+}
+
+describe('retrainer', () => {
+  let dir: string;
+  let store: LocalStore;
+  let registry: ModelRegistry;
+  const clock = new ManualClock(Date.UTC(2026, 1, 1));
+  let events: ModelEventRecord[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gruwatch-retrainer-'));
+    registry = createModelRegistry(join(dir, 'models'), () => clock.nowMs());
+    store = createLocalStore(
+      {
+        path: join(dir, 'gruwatch.db'),
+        synchronous: 'normal',
+        retention: {
+          scoresMaxAgeDays: 36_500,
+          alertsMaxAgeDays: 36_500,
+          framesMaxAgeDays: 36_500,
+          pruneIntervalMs: 3_600_000,
+          pruneChunkRows: 10_000,
+        },
+      },
+      { clock, logger: createSilentLogger() },
+    );
+    for (const [a, assetId] of ['pump-1', 'pump-2'].entries()) {
+      const frames = Array.from({ length: rowsPerAsset }, (_, i) => ({
+        assetId,
+        atMs: startMs + i * periodMs,
+        channels,
+        values: plantFrame(i, a),
+        state: 'ok' as const,
+      }));
+      store.commit({ scores: [], alerts: [], frames });
+    }
+    events = [];
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function setUp(
+    config: Config,
+    damage?: (input: RetrainJobInput, result: Awaited<ReturnType<typeof runRetrainJob>>) => void,
+  ): { retrainer: Retrainer; models: ServedModels } {
+    const logger = createSilentLogger();
+    const models = createServedModels(config, { registry, logger });
+    const retrainer = createRetrainer({
+      config,
+      models,
+      registry,
+      storePath: join(dir, 'gruwatch.db'),
+      clock,
+      logger,
+      metrics: createServiceMetrics(),
+      listAssets: () => store.listAssets(),
+      labels: () => store.listLabels(),
+      silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
+      recordEvent: (event) => events.push(event),
+      refreshModels: async () => {
+        for (const change of await models.refresh())
+          events.push({
+            atMs: clock.nowMs(),
+            model: change.name,
+            event: 'promoted',
+            version: change.toVersion,
+          });
+      },
+      onStatus: () => {},
+      runJob: async (input) => {
+        const result = await runRetrainJob(input, {
+          nowMs: () => clock.nowMs(),
+          matches: matchesAssetPattern,
+        });
+        damage?.(input, result);
+        return result;
+      },
+    });
+    return { retrainer, models };
+  }
+
+  const kinds = () => events.map((e) => e.event);
+
+  it('trains the first model from the store and serves it', async () => {
+    const { retrainer, models } = setUp(makeConfig());
+    const run = await retrainer.retrainNow('pumps');
+    expect(run?.outcome, run?.reason).toBe('promoted');
+    const current = await registry.current('pumps');
+    expect(current).toBe(run?.candidateVersion);
+    expect(models.slotOf('pump-1')?.served?.version).toBe(current);
+    expect(kinds()).toEqual(['retrain_started', 'candidate_accepted', 'promoted']);
+    const manifest = (await registry.load('pumps')).manifest;
+    expect(manifest.training?.dataRange?.startMs).toBe(startMs);
+    expect(manifest.training?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(manifest.training?.warmStartFrom).toBeNull();
+  });
+
+  it('refuses a worse candidate and keeps serving the current model', async () => {
+    const good = setUp(makeConfig());
+    await good.retrainer.retrainNow('pumps');
+    const current = await registry.current('pumps');
+    events = [];
+    // The same data, but a network too small and trained too briefly to reconstruct it.
+    const worse = setUp(
+      makeConfig({
+        model: { hiddenSize: 1, training: { epochs: 1, batchSize: 32, learningRate: 0.0001, seed: 9 } },
+      }),
+    );
+    await worse.models.refresh();
+    const run = await worse.retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('refused');
+    expect(run?.reason).toMatch(/mean error .* above the allowed/);
+    expect(await registry.current('pumps')).toBe(current);
+    expect(worse.models.slotOf('pump-2')?.served?.version).toBe(current);
+    // The refused candidate stays in the registry for inspection, not as current.
+    expect(await registry.versions('pumps')).toContain(run?.candidateVersion);
+    expect(kinds()).toEqual(['retrain_started', 'candidate_refused']);
+  });
+
+  it('refuses a corrupt candidate artifact and keeps serving the current model', async () => {
+    const good = setUp(makeConfig());
+    await good.retrainer.retrainNow('pumps');
+    const current = await registry.current('pumps');
+    events = [];
+    const corrupt = setUp(makeConfig(), (_input, result) => {
+      if (result.outcome === 'candidate') result.bytes.weightsBytes[10] ^= 0xff;
+    });
+    await corrupt.models.refresh();
+    const run = await corrupt.retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('refused');
+    expect(run?.reason).toMatch(/refused by the registry/);
+    expect(await registry.current('pumps')).toBe(current);
+    expect(corrupt.models.slotOf('pump-1')?.served?.version).toBe(current);
+  });
+
+  it('skips with the reason when too little clean data is left', async () => {
+    const { retrainer } = setUp(makeConfig({ retraining: { minWindows: 5_000 } }));
+    const run = await retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('skipped');
+    expect(run?.reason).toMatch(
+      /too little clean data: \d+ complete window\(s\) of 16 steps after exclusions, 5000 needed/,
+    );
+    expect(await registry.current('pumps')).toBeUndefined();
+  });
+
+  it('waits for approval under the manual policy, then promotes on request', async () => {
+    const { retrainer, models } = setUp(makeConfig({ retraining: { promotion: { mode: 'manual' } } }));
+    const run = await retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('awaiting_approval');
+    expect(retrainer.status('pumps')?.pendingApproval?.version).toBe(run?.candidateVersion);
+    expect(await registry.current('pumps')).toBeUndefined();
+    await retrainer.promote('pumps', run!.candidateVersion!);
+    expect(models.slotOf('pump-1')?.served?.version).toBe(run?.candidateVersion);
+    expect(retrainer.status('pumps')?.pendingApproval).toBeNull();
+  });
+
+  it('runs an accepted candidate in shadow, counts would-be alerts, then promotes it', async () => {
+    const first = setUp(makeConfig());
+    await first.retrainer.retrainNow('pumps');
+    const firstVersion = (await registry.current('pumps'))!;
+    const shadowMs = 60_000;
+    const { retrainer, models } = setUp(makeConfig({ retraining: { shadowMs } }));
+    await models.refresh();
+    const run = await retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('shadow');
+    expect(retrainer.status('pumps')?.shadow?.version).toBe(run?.candidateVersion);
+    // Live windows judged by the current model; the shadow scores them too.
+    const served = models.slotOf('pump-1')!.served!;
+    const current = createAssetMonitor({
+      config: makeConfig().detector,
+      calibrationFor: () => served.calibration,
+    });
+    for (let end = T; end * periodMs <= shadowMs + T * periodMs; end += hop) {
+      const values = new Float32Array(T * channels.length);
+      for (let t = 0; t < T; t++) values.set(plantFrame(end - T + t, 0), t * channels.length);
+      const window = {
+        assetId: 'pump-1',
+        atMs: startMs + end * periodMs,
+        state: 'ok' as const,
+        channels,
+        T,
+        values,
+      };
+      const verdict = current.verdict(window);
+      const result = current.observe(
+        window,
+        verdict.shouldScore ? served.scorer.score(values).residuals : null,
+      );
+      retrainer.observe(window, result, 'pumps');
+    }
+    await expect.poll(async () => registry.current('pumps'), { timeout: 5_000 }).toBe(run?.candidateVersion);
+    expect(retrainer.status('pumps')?.shadow).toBeNull();
+    const ended = events.find((e) => e.event === 'shadow_ended');
+    expect(ended?.reason).toMatch(/would have opened \d+ alert\(s\), the current model opened \d+/);
+    expect(await registry.previous('pumps')).toBe(firstVersion);
+  });
+
+  it('rolls back to the model that served before', async () => {
+    const { retrainer, models } = setUp(makeConfig());
+    const first = await retrainer.retrainNow('pumps');
+    clock.advance(1_000);
+    // Newer data, so the second run trains again instead of finding nothing new.
+    const second = await retrainer.retrainNow('pumps');
+    expect(second?.outcome).toBe('promoted');
+    expect(models.slotOf('pump-1')?.served?.version).toBe(second?.candidateVersion);
+    const moved = await retrainer.rollback('pumps');
+    expect(moved).toEqual({ from: second?.candidateVersion, to: first?.candidateVersion });
+    expect(models.slotOf('pump-1')?.served?.version).toBe(first?.candidateVersion);
+    await expect(retrainer.rollback('pumps')).rejects.toThrow(/no version that served before/);
+  });
+});
