@@ -18,11 +18,10 @@ import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
 import { fitModel } from '../../bin/fit-model.js';
 import { alignReadings } from '../../bin/offline-frames.js';
-import { detectorConfigSchema } from '../../detector/index.js';
 import { type AnomalySpec, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
-import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
+import { pumpChannels, pumpPlantSettings } from '../helpers/pump-plant.js';
 import {
   gruwatchCli,
   histogramQuantile,
@@ -34,14 +33,7 @@ import {
 
 const hourMs = 3_600_000;
 const periodMs = 2_000;
-const channels = [
-  'speed_rpm',
-  'flow_m3h',
-  'discharge_pressure_bar',
-  'motor_current_a',
-  'bearing_temp_c',
-  'vibration_rms_mms',
-];
+const channels = pumpChannels;
 const assets = ['pump-001', 'pump-002'];
 // The seed of the end-to-end test: its first day trains a model that is quiet on the next hours.
 const seed = 20261125;
@@ -79,29 +71,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
       onTeardown(() => influxql(influxdb, `DROP DATABASE "${database}"`));
 
       const t0 = Date.UTC(2026, 0, 12, 0, 0, 0);
-      const detector = detectorConfigSchema.parse({
-        scoring: { aggregate: 'mse_last_hop', hopSteps: hop, ewmaAlpha: 0.5 },
-        threshold: { type: 'quantile', q: 0.995 },
-        alerts: {
-          minAboveMs: 20_000,
-          clearBelowMs: 60_000,
-          hysteresis: 0.8,
-          cooldownMs: 120_000,
-          criticalRatio: 4,
-        },
-        machineOff: [{ asset: 'pump-*', channel: 'speed_rpm', below: 100 }],
-      });
-      const model = modelConfigSchema.parse({
-        windowSteps: T,
-        hopSteps: hop,
-        hiddenSize: 24,
-        training: { epochs: 20, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
-      });
-      const ingestAlign = {
-        align: { periodMs, fill: 'last' as const, maxHoldMs: 5_000, latenessMs: 2_000, idleFlushMs: 10_000 },
-        assets: [{ match: 'pump-*', model: 'pumps', channels }],
-        window: { T, hop },
-      };
+      const { detector, model, ingestAlign } = pumpPlantSettings(periodMs);
 
       // The plant: the same seeded pumps throughout. A day of history trains the first model;
       // live operation starts the next day. From `impellerAtMs` on, new impellers give the pumps

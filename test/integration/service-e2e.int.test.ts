@@ -17,7 +17,6 @@ import { expect, it } from 'vitest';
 import { fitModel } from '../../bin/fit-model.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
-import { detectorConfigSchema } from '../../detector/index.js';
 import { verifyWebhookSignature } from '../../detector/sinks/index.js';
 import {
   type AnomalySpec,
@@ -26,7 +25,6 @@ import {
   simulateOptionsSchema,
   tickReadings,
 } from '../../ingest/index.js';
-import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import {
   describeWithServer,
@@ -36,6 +34,7 @@ import {
   uniqueName,
   waitFor,
 } from '../helpers/integration.js';
+import { pumpChannels, pumpPlantSettings } from '../helpers/pump-plant.js';
 import {
   gruwatchCli,
   histogramQuantile,
@@ -50,14 +49,7 @@ const artifactsDir = testArtifactsDir;
 const signingKey = 'whsec-e2e';
 const hourMs = 3_600_000;
 const periodMs = 1_000;
-const channels = [
-  'speed_rpm',
-  'flow_m3h',
-  'discharge_pressure_bar',
-  'motor_current_a',
-  'bearing_temp_c',
-  'vibration_rms_mms',
-];
+const channels = pumpChannels;
 const seed = 20261125;
 const assets = ['pump-001', 'pump-002', 'pump-003'];
 
@@ -119,29 +111,7 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
 
       // 1. A model trained on a day of the plant's normal operation (the same machines, seeded).
       const t0 = Date.UTC(2026, 0, 5, 0, 0, 0);
-      const detector = detectorConfigSchema.parse({
-        scoring: { aggregate: 'mse_last_hop', hopSteps: 8, ewmaAlpha: 0.5 },
-        threshold: { type: 'quantile', q: 0.995 },
-        alerts: {
-          minAboveMs: 20_000,
-          clearBelowMs: 60_000,
-          hysteresis: 0.8,
-          cooldownMs: 120_000,
-          criticalRatio: 4,
-        },
-        machineOff: [{ asset: 'pump-*', channel: 'speed_rpm', below: 100 }],
-      });
-      const model = modelConfigSchema.parse({
-        windowSteps: 32,
-        hopSteps: 8,
-        hiddenSize: 24,
-        training: { epochs: 20, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
-      });
-      const ingestAlign = {
-        align: { periodMs, fill: 'last' as const, maxHoldMs: 5_000, latenessMs: 2_000, idleFlushMs: 10_000 },
-        assets: [{ match: 'pump-*', model: 'pumps', channels }],
-        window: { T: 32, hop: 8 },
-      };
+      const { detector, model, ingestAlign } = pumpPlantSettings(periodMs);
       const plant = createPlant({ assets: 3, kind: 'pump', seed, startMs: t0, periodMs });
       const trainingReadings = new Map(assets.map((a) => [a, [] as ReturnType<typeof tickReadings>]));
       for (const tick of plant.generate(t0 + 24 * hourMs)) {
