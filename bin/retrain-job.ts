@@ -50,8 +50,8 @@ export interface RetrainJobInput {
   model: string;
   /** The asset group's channels, in the model's column order. */
   channels: string[];
-  /** Assets of the group, as the service knows them. */
-  assets: string[];
+  /** Every asset group in configuration order (an asset belongs to the first whose pattern matches it). */
+  groups: { match: string; model: string }[];
   periodMs: number;
   modelConfig: ModelConfig;
   detector: DetectorConfig;
@@ -177,9 +177,13 @@ export async function runRetrainJob(
   const holdout: WindowSequence[] = [];
   const incidents: WindowSequence[] = [];
   try {
+    // Listing assets scans the store: done here, off the service's main thread.
+    const assets = local
+      .listAssets()
+      .filter((a) => input.groups.find((g) => deps.matches(g.match, a))?.model === input.model);
     const newestOfAll = Math.max(
       Number.NEGATIVE_INFINITY,
-      ...input.assets.map((a) => local.newestFrameAtMs(a) ?? Number.NEGATIVE_INFINITY),
+      ...assets.map((a) => local.newestFrameAtMs(a) ?? Number.NEGATIVE_INFINITY),
     );
     if (input.trainedThroughMs !== null && newestOfAll + periodMs <= input.trainedThroughMs)
       return {
@@ -188,7 +192,7 @@ export async function runRetrainJob(
         selection,
         durationMs: deps.nowMs() - startedMs,
       };
-    for (const assetId of input.assets) {
+    for (const assetId of assets) {
       const newest = local.newestFrameAtMs(assetId);
       if (newest === undefined) continue;
       const toMs = newest + periodMs;

@@ -112,7 +112,6 @@ describe('retrainer', () => {
       clock,
       logger,
       metrics: createServiceMetrics(),
-      listAssets: () => store.listAssets(),
       labels: () => store.listLabels(),
       silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
       recordEvent: (event) => events.push(event),

@@ -59,8 +59,6 @@ export interface RetrainerDeps {
   clock: Clock;
   logger: Logger;
   metrics: ServiceMetrics;
-  /** Asset ids known to the store. */
-  listAssets(): string[];
   labels(): OperatorLabel[];
   silences(): SilencePeriod[];
   recordEvent(event: ModelEventRecord): void;
@@ -72,6 +70,7 @@ export interface RetrainerDeps {
   runJob(
     input: RetrainJobInput,
     onProgress: (p: { epoch: number; epochs: number }) => void,
+    signal: AbortSignal,
   ): Promise<RetrainJobResult>;
 }
 
@@ -140,6 +139,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     });
   }
   let stopped = false;
+  const stopping = new AbortController();
   // One run at a time for the whole service: training takes a core.
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -258,7 +258,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     const input: RetrainJobInput = {
       model: state.name,
       channels: [...slot.channels],
-      assets: deps.listAssets().filter((a) => deps.models.slotOf(a)?.name === state.name),
+      groups: deps.models.slots.map((s) => ({ match: s.match, model: s.name })),
       periodMs: config.ingest.align.periodMs,
       modelConfig: config.model,
       detector: config.detector,
@@ -273,10 +273,14 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       trainedThroughMs: isForced ? null : state.trainedThroughMs,
     };
     try {
-      const result = await deps.runJob(input, (p) => {
-        state.status.progress = { epoch: p.epoch, epochs: p.epochs };
-        deps.onStatus(state.name);
-      });
+      const result = await deps.runJob(
+        input,
+        (p) => {
+          state.status.progress = { epoch: p.epoch, epochs: p.epochs };
+          deps.onStatus(state.name);
+        },
+        stopping.signal,
+      );
       metrics.count('retrain_clean_rows_total', { model: state.name }, result.selection.cleanRows);
       if (result.outcome === 'skipped') {
         event(state, 'retrain_skipped', { reason: result.reason, details: { selection: result.selection } });
@@ -303,6 +307,13 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       return run;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (stopping.signal.aborted) {
+        log.info(
+          { model: state.name },
+          'Retraining interrupted by shutdown; the current model keeps serving.',
+        );
+        return { atMs: startedAtMs, outcome: 'failed', reason, durationMs: clock.nowMs() - startedAtMs };
+      }
       event(state, 'retrain_failed', { reason });
       log.error({ err, model: state.name }, 'Retraining failed; the current model keeps serving.');
       return { atMs: startedAtMs, outcome: 'failed', reason, durationMs: clock.nowMs() - startedAtMs };
@@ -315,7 +326,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
   const enqueue = (state: ModelState, isForced = false): Promise<NonNullable<RetrainStatus['lastRun']>> => {
     const run = queue.then(async () => {
       const result = await runOnce(state, isForced);
-      finish(state, result);
+      if (!stopping.signal.aborted) finish(state, result);
       return result;
     });
     queue = run.catch(() => undefined);
@@ -389,6 +400,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const state of states.values()) {
         if (state.timer !== undefined) clearTimeout(state.timer);
         state.cron?.stop();

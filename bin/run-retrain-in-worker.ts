@@ -14,6 +14,7 @@ export type RetrainWorkerMessage =
 export function runRetrainInWorker(
   input: RetrainJobInput,
   onProgress?: (progress: TrainProgress) => void,
+  signal?: AbortSignal,
 ): Promise<RetrainJobResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./retrain-worker.js', import.meta.url), { workerData: input });
@@ -24,6 +25,13 @@ export function runRetrainInWorker(
       fn();
       void worker.terminate();
     };
+    // Shutting down does not wait for a training run: the worker is stopped where it is.
+    const interrupted = () =>
+      settle(() =>
+        reject(new PipelineError('MODEL_TRAINING_FAILED', 'retraining interrupted: the service is stopping')),
+      );
+    if (signal?.aborted) interrupted();
+    signal?.addEventListener('abort', interrupted, { once: true });
     worker.on('message', (msg: RetrainWorkerMessage) => {
       if (msg.type === 'progress') onProgress?.(msg.progress);
       else if (msg.type === 'done') settle(() => resolve(msg.result));

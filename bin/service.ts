@@ -413,7 +413,6 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     clock,
     logger,
     metrics,
-    listAssets: () => store.listAssets(),
     labels: () => store.listLabels(),
     silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
     recordEvent: (event) => recordModelEvent(event),

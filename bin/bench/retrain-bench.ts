@@ -101,7 +101,7 @@ try {
   const input = (currentVersion: string | null): RetrainJobInput => ({
     model: 'pumps',
     channels,
-    assets: [assetId],
+    groups: [{ match: 'pump-*', model: 'pumps' }],
     periodMs,
     modelConfig: model,
     detector,
