@@ -14,6 +14,7 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { isPipelineError, type Logger, type Secret } from '../core/index.js';
+import { type OperatorLabelInput, operatorLabelInputSchema } from '../detector/retraining/index.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -29,15 +30,7 @@ export interface SilenceInput {
 }
 
 /** A period an operator marks as normal (learn it) or not normal (never learn it). */
-export interface LabelInput {
-  assetPattern: string;
-  fromMs: number;
-  /** Exclusive, after `fromMs`. */
-  toMs: number;
-  kind: 'not_normal' | 'normal';
-  reason: string;
-  createdBy: string;
-}
+export type LabelInput = OperatorLabelInput;
 
 /**
  * What the running service exposes through the API; implemented by the service.
@@ -137,16 +130,7 @@ const labelsQuerySchema = z.strictObject({
   from: z.coerce.number().int().optional(),
   to: z.coerce.number().int().optional(),
 });
-const labelBodySchema = z
-  .strictObject({
-    assetPattern: z.string().min(1).max(200).describe('Asset id or glob pattern (e.g. "pump-*").'),
-    fromMs: z.number().int(),
-    toMs: z.number().int(),
-    kind: z.enum(['not_normal', 'normal']),
-    reason: z.string().trim().min(1).max(500),
-    createdBy: z.string().min(1).max(200).default('api'),
-  })
-  .refine((b) => b.toMs > b.fromMs, { message: 'must be after fromMs', path: ['toMs'] });
+const labelBodySchema = operatorLabelInputSchema;
 const modelEventsQuerySchema = z.strictObject({
   ...accessToken,
   model: z.string().min(1).optional(),

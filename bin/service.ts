@@ -380,8 +380,15 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     },
     removeLabel: (id) => store.deleteLabel(id),
     retrainNow: async (name) => {
-      if (retrainer === undefined) throw new PipelineError('CLI_USAGE', 'retraining is not running');
-      return retrainer.retrainNow(name);
+      // Queued and answered at once (202): the run takes minutes; its progress and outcome
+      // arrive as model events and on the page.
+      if (retrainer?.status(name) == null)
+        throw new PipelineError('CLI_USAGE', `no asset group is scored with model "${name}"`, {
+          details: { model: name },
+        });
+      const run = retrainer.retrainNow(name);
+      run.catch((err: unknown) => log.error({ err, model: name }, 'Requested retraining failed.'));
+      return { model: name, queued: true, retraining: retrainer.status(name) };
     },
     promoteModel: async (name, version) => {
       await retrainer!.promote(name, version);

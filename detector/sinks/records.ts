@@ -2,6 +2,8 @@
 // input message (or Kafka offset range). `LocalStore.commit` makes a batch
 // durable; everything downstream is delivered from the local outbox.
 
+import type { OperatorLabel } from '../retraining/operator-label.js';
+
 export type ScoreState = 'ok' | 'gap' | 'unknown' | 'off';
 export type FrameState = 'ok' | 'gap' | 'unknown';
 export type AlertEventKind = 'opened' | 'escalated' | 'resolved';
@@ -76,18 +78,8 @@ export interface ModelEventRecord {
  * A period an operator marked as normal (learn it despite alerts) or not normal
  * (never learn it). Same fields as the retraining's `OperatorLabel`.
  */
-export interface StoredOperatorLabel {
-  id: string;
-  /** Asset id or glob, as for silences (`matchesAssetPattern`). */
-  assetPattern: string;
-  fromMs: number;
-  /** Exclusive, greater than `fromMs`. */
-  toMs: number;
-  kind: 'not_normal' | 'normal';
-  reason: string;
-  createdBy: string;
-  createdAtMs: number;
-}
+/** An operator label as the store keeps it: the retraining room's `OperatorLabel`. */
+export type StoredOperatorLabel = OperatorLabel;
 
 export interface RecordBatch {
   scores: ScoreRecord[];
