@@ -37,4 +37,10 @@ describe('eval settings', () => {
       /section "eval" is invalid/,
     );
   });
+
+  it("names both keys when a config file's clearBelowMs falls below the preset's fastClearMs", () => {
+    const fastClearMs = evalPreset.detector.alerts.fastClearMs;
+    const file = configFile(`detector: { alerts: { clearBelowMs: ${fastClearMs - 1} } }\n`);
+    expect(() => loadEvalSettings(file)).toThrow(/alerts\.fastClearMs .* alerts\.clearBelowMs/);
+  });
 });

@@ -60,8 +60,8 @@ writeFileSync(
   configFile,
   'model: { windowSteps: 8, hiddenSize: 8, training: { epochs: 25, batchSize: 16, learningRate: 0.01, patience: 0 } }\n' +
     // A near-perfect reconstruction makes the fault 1000× the normal score; a short EWMA memory
-    // lets the alert clear soon after the fault ends.
-    'detector: { scoring: { ewmaAlpha: 0.5 }, alerts: { clearBelowMs: 5000 } }\n',
+    // lets the alert clear soon after the fault ends (fast clearing may not outlast clearBelowMs).
+    'detector: { scoring: { ewmaAlpha: 0.5 }, alerts: { clearBelowMs: 5000, fastClearMs: 3000 } }\n',
 );
 
 describe('gruwatch eval harness', () => {
