@@ -4,8 +4,8 @@
 // (detector/retraining: alerts, silences, maintenance, gaps, operator labels),
 // hold out the newest clean data, fit a candidate with the same code as
 // `gruwatch train`, and compare it with the current model on the held-out
-// data and on operator-marked incidents. It runs in a worker thread
-// (retrain-worker.ts) so scoring on the main thread is not held up; the
+// data and on operator-marked incidents. It runs in a child process at low
+// priority (retrain-child.ts) so scoring on the main thread is not held up; the
 // service decides what to do with the result (registry, shadow, promotion).
 
 import { Secret } from '../core/index.js';
@@ -45,7 +45,7 @@ export type RetrainFrameSource =
   | { type: 'store' }
   | { type: 'influxdb'; url: string; token: string; database: string; timeoutMs: number };
 
-/** Plain data only: it crosses into the worker thread. */
+/** Plain data only: it crosses into the child process. */
 export interface RetrainJobInput {
   model: string;
   /** The asset group's channels, in the model's column order. */

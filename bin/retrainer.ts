@@ -1,5 +1,5 @@
 // Scheduled retraining inside `gruwatch run`: per model a timer (interval or
-// cron) queues a run; one run at a time executes in a worker thread
+// cron) queues a run; one run at a time executes in a child process
 // (retrain-job.ts); the candidate is stored in the registry as a new version
 // and then, per the promotion policy, refused, held for approval, run in
 // shadow on live windows, or promoted. Promotion only moves the registry's
@@ -66,7 +66,7 @@ export interface RetrainerDeps {
   refreshModels(): Promise<void>;
   /** Something on the model's status changed (for the page). */
   onStatus(model: string): void;
-  /** Runs a job; by default in a worker thread. */
+  /** Runs a job; in the service, in a child process at low priority. */
   runJob(
     input: RetrainJobInput,
     onProgress: (p: { epoch: number; epochs: number }) => void,

@@ -26,7 +26,7 @@ import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
-import { runRetrainInWorker } from './run-retrain-in-worker.js';
+import { runRetrainInChild } from './run-retrain-in-child.js';
 import { createServedModels, type ServedModel } from './served-models.js';
 import { gruwatchVersion } from './version.js';
 
@@ -425,7 +425,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     recordEvent: (event) => recordModelEvent(event),
     refreshModels,
     onStatus: publishModel,
-    runJob: runRetrainInWorker,
+    runJob: runRetrainInChild,
   });
   retrainer.start();
   // Promotions and rollbacks from outside (the CLI) move the registry pointer; look for them.

@@ -1,5 +1,5 @@
 // Retraining benchmark: one week of 1 Hz data of one 8-channel pump in a local
-// store, retrained the way `gruwatch run` does it (a worker thread reads the
+// store, retrained the way `gruwatch run` does it (a child process reads the
 // store, curates, fits, validates), while the main thread keeps scoring windows
 // at a steady pace. Prints one JSON object: the retrain times (first model and
 // warm start) and the scoring latency percentiles without and with a retrain
@@ -15,7 +15,7 @@ import { createPlant } from '../../ingest/index.js';
 import { createScorer, modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import type { RetrainJobInput, RetrainJobResult } from '../retrain-job.js';
-import { runRetrainInWorker } from '../run-retrain-in-worker.js';
+import { runRetrainInChild } from '../run-retrain-in-child.js';
 
 const dayMs = 86_400_000;
 const periodMs = 1_000;
@@ -117,7 +117,7 @@ try {
   });
   const timed = async (currentVersion: string | null) => {
     const started = performance.now();
-    const result = await runRetrainInWorker(input(currentVersion));
+    const result = await runRetrainInChild(input(currentVersion));
     return { result, seconds: (performance.now() - started) / 1000 };
   };
   const describe = (run: { result: RetrainJobResult; seconds: number }) =>
@@ -140,7 +140,7 @@ try {
   await registry.promote('pumps', firstVersion);
 
   // 3. Scoring on the main thread, paced like a plant's windows, without and with a retrain
-  //    (warm start from the first model) running in the worker.
+  //    (warm start from the first model) running in the child process.
   const loaded = await registry.load('pumps');
   const scorer = createScorer(loaded.model, { normalizer: loaded.manifest.normalizer });
   const calibration = calibrationSchema.parse(loaded.manifest.calibration);

@@ -50,7 +50,7 @@ export const evalPreset = {
     alerts: {
       minAboveMs: 7_000,
       clearBelowMs: 20_000,
-      hysteresis: 0.95,
+      hysteresis: 0.9,
       fastClearRatio: 0.9,
       fastClearMs: 6_000,
       cooldownMs: 0,
