@@ -1,6 +1,7 @@
 // The root configuration schema: one zod schema for the whole service,
 // composed from each room's section. It is the type, the validator, the
 // defaults and the documentation (`gruwatch config schema`, `config env`).
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { secretSchema } from '../core/index.js';
 import { detectorConfigSchema } from '../detector/index.js';
@@ -120,4 +121,14 @@ export const configSchema = z
   );
 
 export type Config = z.output<typeof configSchema>;
+
+/** The local SQLite database: `store.path`, or gruwatch.db in `dataDir`. */
+export function storePathOf(config: Pick<Config, 'store' | 'dataDir'>): string {
+  return resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db'));
+}
+
+/** The model registry: `model.registryDir`, or the models folder in `dataDir`. */
+export function registryDirOf(config: Pick<Config, 'model' | 'dataDir'>): string {
+  return resolve(config.model.registryDir ?? join(config.dataDir, 'models'));
+}
 export type ConfigInput = z.input<typeof configSchema>;

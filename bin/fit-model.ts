@@ -6,7 +6,7 @@
 
 import { PipelineError } from '../core/index.js';
 import type { Calibration, DetectorConfig } from '../detector/index.js';
-import { calibrateScoring, evaluateMachineOff } from '../detector/index.js';
+import { calibrateScoring, findMachineOff, resolveMachineOffRules } from '../detector/index.js';
 import {
   type ArtifactBytes,
   createScorer,
@@ -96,11 +96,8 @@ function machineOffRows(
   const C = channels.length;
   const N = frames.length / C;
   const counts = new Uint32Array(N + 1);
-  for (let i = 0; i < N; i++) {
-    const values = frames.subarray(i * C, (i + 1) * C);
-    counts[i + 1] =
-      counts[i]! + (evaluateMachineOff(assetId, { channels, values }, detector.machineOff).off ? 1 : 0);
-  }
+  const rules = resolveMachineOffRules(assetId, channels, detector.machineOff);
+  for (let i = 0; i < N; i++) counts[i + 1] = counts[i]! + (findMachineOff(rules, frames, i * C).off ? 1 : 0);
   return counts;
 }
 

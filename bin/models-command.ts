@@ -2,13 +2,13 @@
 // command line. Promotion and rollback move the registry's `current` pointer
 // atomically; a running service notices the move within
 // `retraining.checkIntervalMs` and swaps models between two windows.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PipelineError } from '../core/index.js';
 import type { ArtifactManifest } from '../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import type { CliIo } from './cli-io.js';
-import { configSchema } from './config.js';
+import { configSchema, registryDirOf } from './config.js';
 import { loadConfig } from './load-config.js';
 
 interface RegistryOptions {
@@ -29,7 +29,7 @@ function openRegistry(opts: RegistryOptions, io: CliIo): ModelRegistry {
     );
   }
   const { config } = loadConfig(configSchema, { file: opts.config, env: io.env });
-  return createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  return createModelRegistry(registryDirOf(config));
 }
 
 function withRegistryOptions(command: Command, io: CliIo): Command {
@@ -227,18 +227,7 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
   ).action(async (name: string, opts: RegistryOptions) => {
     const registry = openRegistry(opts, io);
     await requireVersions(registry, name);
-    const current = await registry.current(name);
-    const previous = await registry.previous(name);
-    if (current === undefined || previous === undefined) {
-      throw new PipelineError(
-        'CLI_USAGE',
-        current === undefined
-          ? `model "${name}" has no current version to roll back from; promote one with \`gruwatch models promote ${name} <version>\``
-          : `model "${name}" has no version that served before the current one (${current}); nothing to roll back to`,
-        { details: { field: 'name', name, current: current ?? null } },
-      );
-    }
-    await registry.promote(name, previous, 'rollback');
+    const { from: current, to: previous } = await registry.rollback(name);
     io.out(
       `${name}: rolled back from ${current} to ${previous}; a running gruwatch run serves it within retraining.checkIntervalMs\n`,
     );

@@ -155,7 +155,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         residuals = scores.residuals.subarray(0, T * C);
         if (!isReplaying) metrics.scoringLatency.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
       }
-      const result = monitor.observe(monitored, residuals);
+      const result = monitor.observe(monitored, residuals, verdict);
       if (isReplaying) return;
       deps.onJudged?.(monitored, result, model?.name);
       if (result.scored && result.scored.ratio !== null && result.scored.threshold !== undefined) {

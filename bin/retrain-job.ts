@@ -181,9 +181,10 @@ export async function runRetrainJob(
     const assets = local
       .listAssets()
       .filter((a) => input.groups.find((g) => deps.matches(g.match, a))?.model === input.model);
+    const newestByAsset = new Map(assets.map((a) => [a, local.newestFrameAtMs(a)] as const));
     const newestOfAll = Math.max(
       Number.NEGATIVE_INFINITY,
-      ...assets.map((a) => local.newestFrameAtMs(a) ?? Number.NEGATIVE_INFINITY),
+      ...[...newestByAsset.values()].map((at) => at ?? Number.NEGATIVE_INFINITY),
     );
     if (input.trainedThroughMs !== null && newestOfAll + periodMs <= input.trainedThroughMs)
       return {
@@ -193,7 +194,7 @@ export async function runRetrainJob(
         durationMs: deps.nowMs() - startedMs,
       };
     for (const assetId of assets) {
-      const newest = local.newestFrameAtMs(assetId);
+      const newest = newestByAsset.get(assetId);
       if (newest === undefined) continue;
       const toMs = newest + periodMs;
       const fromMs = toMs - settings.lookbackMs;

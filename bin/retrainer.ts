@@ -424,17 +424,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     },
     async rollback(model) {
       const state = stateOf(model);
-      const from = await deps.registry.current(model);
-      const to = await deps.registry.previous(model);
-      if (from === undefined || to === undefined)
-        throw new PipelineError(
-          'CLI_USAGE',
-          from === undefined
-            ? `model "${model}" has no current version to roll back from`
-            : `model "${model}" has no version that served before the current one (${from})`,
-          { details: { model } },
-        );
-      await deps.registry.promote(model, to, 'rollback');
+      const { from, to } = await deps.registry.rollback(model);
       await deps.refreshModels();
       deps.onStatus(state.name);
       return { from, to };
@@ -453,7 +443,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       const residuals = verdict.shouldScore
         ? shadow.served.scorer.score(window.values).residuals.subarray(0, window.values.length)
         : null;
-      const candidate = shadow.monitor.observe(window, residuals);
+      const candidate = shadow.monitor.observe(window, residuals, verdict);
       state.status.shadow.candidateAlerts += candidate.events.filter((e) => e.type === 'opened').length;
       state.status.shadow.currentAlerts += current.events.filter((e) => e.type === 'opened').length;
       if (window.atMs - shadow.firstWindowAtMs >= state.settings.shadowMs) endShadow(state);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
 import { type AssetMonitor, createAssetMonitor, type MonitorState, type Silence } from '../detector/index.js';
@@ -20,7 +20,7 @@ import {
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
 import { createModelRegistry } from '../model/node/index.js';
-import type { Config } from './config.js';
+import { type Config, registryDirOf, storePathOf } from './config.js';
 import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
@@ -102,7 +102,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const live = createLiveHub();
   mkdirSync(resolve(config.dataDir), { recursive: true });
 
-  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  const registry = createModelRegistry(registryDirOf(config));
+  const storePath = storePathOf(config);
   const startupFailures: unknown[] = [];
   let recordModelEvent: (event: ModelEventRecord) => void = () => {};
   const models = createServedModels(config, {
@@ -140,7 +141,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   modelVersionGauge();
 
   const store = createLocalStore(
-    { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
+    { ...config.store, path: storePath },
     {
       clock,
       logger,
@@ -368,12 +369,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       store.queryModelEvents({ limit: q.limit, newestFirst: true, ...(q.model ? { model: q.model } : {}) }),
     labels: (q) => store.listLabels(q),
     addLabel: (input) => {
-      const label = {
-        id: randomUUID(),
-        ...input,
-        createdBy: input.createdBy ?? 'api',
-        createdAtMs: clock.nowMs(),
-      };
+      const label = { id: randomUUID(), ...input, createdAtMs: clock.nowMs() };
       store.saveLabel(label);
       log.info({ label }, 'Operator label added.');
       return label;
@@ -416,7 +412,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     config,
     models,
     registry,
-    storePath: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')),
+    storePath,
     clock,
     logger,
     metrics,

@@ -1,15 +1,10 @@
-// `gruwatch train`: fits a model for an asset group on recorded normal data
-// (CSV files or the frames the local store kept), calibrates its threshold,
-// writes it to the registry as a new version and, unless told otherwise,
-// makes it current. The running service picks models up at start.
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { matchesAssetPattern } from '../detector/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import type { CliIo } from './cli-io.js';
-import { configSchema } from './config.js';
+import { configSchema, registryDirOf, storePathOf } from './config.js';
 import { type FrameSegment, fitModel } from './fit-model.js';
 import { loadConfig } from './load-config.js';
 import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
@@ -63,7 +58,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         });
       } else if (flags.fromStore) {
         const store = createLocalStore(
-          { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
+          { ...config.store, path: storePathOf(config) },
           { clock: systemClock, logger: createRootLogger({ level: 'warn' }) },
         );
         try {
@@ -97,9 +92,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         onProgress: (p) => bar.update(p),
       });
       bar.finish();
-      const registry = createModelRegistry(
-        resolve(config.model.registryDir ?? join(config.dataDir, 'models')),
-      );
+      const registry = createModelRegistry(registryDirOf(config));
       const version = await registry.add(group.model, result.bytes);
       if (flags.promote) await registry.promote(group.model, version);
       io.out(

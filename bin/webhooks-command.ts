@@ -1,20 +1,14 @@
-// `gruwatch webhooks list|replay`: operator access to the webhook dead letters
-// of the local store. Replay moves them back into their sink's outbox; a
-// running service's drainer polls the outbox and delivers them. The store is
-// SQLite in WAL mode with a busy timeout, so these commands may run while the
-// service holds the database open.
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createSilentLogger, PipelineError, systemClock } from '../core/index.js';
 import { createLocalStore, type LocalStore } from '../detector/sinks/index.js';
 import type { CliIo } from './cli-io.js';
-import { type Config, configSchema } from './config.js';
+import { type Config, configSchema, storePathOf } from './config.js';
 import { loadConfig } from './load-config.js';
 
 /** Opens the local store named by the configuration (store.path, or <dataDir>/gruwatch.db). */
 export function openConfiguredStore(config: Config): LocalStore {
   return createLocalStore(
-    { ...config.store, path: resolve(config.store.path ?? join(config.dataDir, 'gruwatch.db')) },
+    { ...config.store, path: storePathOf(config) },
     { clock: systemClock, logger: createSilentLogger() },
   );
 }

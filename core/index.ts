@@ -1,11 +1,13 @@
 // Shared primitives every room may import; core imports nothing of ours.
 
+export { isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { ErrorCode, PipelineErrorOptions } from './errors.js';
 export { errorCodes, isPipelineError, PipelineError, SinkThrottledError } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createRootLogger, createSilentLogger, redactPaths } from './logger.js';
+export { quantileOfSorted } from './quantile.js';
 export type { RateLimitedLog } from './rate-limited-log.js';
 export { createRateLimitedLog } from './rate-limited-log.js';
 export { Secret } from './secret.js';

@@ -8,7 +8,7 @@ import { stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
 import type { DetectorConfig, Silence } from './config.js';
 import { createResidualScorer, type ResidualScorer } from './residual-scorer.js';
-import { evaluateMachineOff, findMaintenance, findSilence } from './suppression.js';
+import { findMachineOff, findMaintenance, findSilence, resolveMachineOffRules } from './suppression.js';
 import { type AssetThresholds, createAssetThresholds } from './threshold/asset-thresholds.js';
 import type { Calibration } from './threshold/calibrate-threshold.js';
 
@@ -67,7 +67,8 @@ export interface MonitorState {
 export interface AssetMonitor {
   verdict(window: MonitoredWindow): ScoreVerdict;
   /** Steps the asset with the window; `residuals` (T, C) when the verdict was to score, else null. */
-  observe(window: MonitoredWindow, residuals: Float32Array | null): MonitorResult;
+  /** `known` is the window's verdict when the caller already asked for it (it is not computed again). */
+  observe(window: MonitoredWindow, residuals: Float32Array | null, known?: ScoreVerdict): MonitorResult;
   addSilence(silence: Silence): void;
   removeSilence(predicate: (silence: Silence) => boolean): number;
   silences(): readonly Silence[];
@@ -128,10 +129,9 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
     if (window.state !== 'ok') return { shouldScore: false, reason: window.state };
     if (config.machineOff.length > 0) {
       const C = window.channels.length;
-      for (let t = window.T - 1; t >= 0; t--) {
-        const frame = { channels: window.channels, values: window.values.subarray(t * C, (t + 1) * C) };
-        if (evaluateMachineOff(window.assetId, frame, config.machineOff).off)
-          return { shouldScore: false, reason: 'off' };
+      const rules = resolveMachineOffRules(window.assetId, window.channels, config.machineOff);
+      for (let t = window.T - 1; rules.length > 0 && t >= 0; t--) {
+        if (findMachineOff(rules, window.values, t * C).off) return { shouldScore: false, reason: 'off' };
       }
     }
     return { shouldScore: true };
@@ -139,9 +139,9 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
 
   return {
     verdict,
-    observe(window, residuals) {
+    observe(window, residuals, known) {
       const { assetId, atMs } = window;
-      const v = verdict(window);
+      const v = known ?? verdict(window);
       let scored: MonitorResult['scored'];
       if (v.shouldScore && residuals !== null) {
         const { scorer, thresholds } = partsFor(assetId);

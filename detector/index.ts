@@ -1,6 +1,7 @@
 // Public surface of detector/: residuals → scores → thresholds → alerts.
 // Everything here is pure; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
 
+export { matchesAssetPattern } from '../core/index.js';
 export type {
   AlertEvent,
   AlertEventType,
@@ -30,7 +31,6 @@ export type {
   ScoreVerdict,
 } from './asset-monitor.js';
 export { createAssetMonitor } from './asset-monitor.js';
-export { matchesAssetPattern } from './asset-pattern.js';
 export type {
   AlertsConfig,
   DetectorConfig,
@@ -47,8 +47,15 @@ export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-
 export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
-export type { FrameValues, MachineOffVerdict } from './suppression.js';
-export { evaluateMachineOff, findMaintenance, findSilence, pruneSilences } from './suppression.js';
+export type { FrameValues, MachineOffVerdict, ResolvedMachineOffRule } from './suppression.js';
+export {
+  evaluateMachineOff,
+  findMachineOff,
+  findMaintenance,
+  findSilence,
+  pruneSilences,
+  resolveMachineOffRules,
+} from './suppression.js';
 export type { AssetThresholds, JudgedScore } from './threshold/asset-thresholds.js';
 export { createAssetThresholds } from './threshold/asset-thresholds.js';
 export type { ScoringCalibration } from './threshold/calibrate-scoring.js';

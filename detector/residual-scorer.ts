@@ -201,8 +201,8 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
     if (isMaxOverChannels) rawScore = largest;
     // With one channel there is no second largest: the mean of the "two largest" is that channel.
     else if (isTopTwoOverChannels) rawScore = C === 1 ? largest : (largest + second) / 2;
-    if ((isMaxOverChannels || isTopTwoOverChannels) && !Number.isFinite(total)) throw findNonFinite(window);
-    if (!Number.isFinite(rawScore)) throw findNonFinite(window);
+    // The sum bounds every aggregate: finite exactly when every channel's error is.
+    if (!Number.isFinite(total)) throw findNonFinite(window);
 
     // Shares of the region's error; a perfect reconstruction splits evenly so
     // the shares still sum to 1 and no channel is singled out.

@@ -1,8 +1,7 @@
 // Suppression facts about an asset at a time: in a maintenance window, under a
 // silence, or off by its machine-off rule. Pure functions of (config, time,
 // frame); the alert lifecycle decides what a suppressed asset does.
-import { PipelineError } from '../core/index.js';
-import { matchesAssetPattern } from './asset-pattern.js';
+import { matchesAssetPattern, PipelineError } from '../core/index.js';
 import type { MachineOffRule, MaintenanceWindow, Silence, Weekday } from './config.js';
 
 const weekdayIndex: Record<Weekday, number> = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
@@ -97,33 +96,63 @@ export interface MachineOffVerdict {
   value?: number;
 }
 
+/** The machine-off rules that apply to one asset, each with its channel's column. */
+export interface ResolvedMachineOffRule {
+  rule: MachineOffRule;
+  index: number;
+}
+
 /**
- * Evaluates the machine-off rules matching the asset on its newest frame:
- * off when any matching rule's channel is below `below` or above `above`.
- * A missing value (NaN) cannot show the machine off, so that rule is skipped;
- * the gap itself is for ingest to report. A rule naming a channel the frame
- * does not carry is a configuration error and throws.
+ * The rules matching the asset, with their channels resolved to columns once, so many rows (every
+ * frame of a window, every row of a training segment) are checked without matching again. A rule
+ * naming a channel the asset does not carry is a configuration error and throws.
  */
-export function evaluateMachineOff(
+export function resolveMachineOffRules(
   assetId: string,
-  frame: FrameValues,
+  channels: readonly string[],
   rules: readonly MachineOffRule[],
-): MachineOffVerdict {
+): ResolvedMachineOffRule[] {
+  const resolved: ResolvedMachineOffRule[] = [];
   for (const rule of rules) {
     if (!matchesAssetPattern(rule.asset, assetId)) continue;
-    const index = frame.channels.indexOf(rule.channel);
+    const index = channels.indexOf(rule.channel);
     if (index < 0) {
       throw new PipelineError(
         'DETECTOR_INPUT_INVALID',
         `machineOff rule for "${rule.asset}" names channel "${rule.channel}", which asset "${assetId}" does not have; fix machineOff[].channel`,
-        { details: { assetId, channel: rule.channel, channels: frame.channels } },
+        { details: { assetId, channel: rule.channel, channels } },
       );
     }
-    const value = frame.values[index];
+    resolved.push({ rule, index });
+  }
+  return resolved;
+}
+
+/**
+ * The first resolved rule that finds the machine off in the row starting at `offset` of `values`:
+ * its channel is below `below` or above `above`. A missing value (NaN) cannot show the machine
+ * off, so that rule is skipped; the gap itself is for ingest to report.
+ */
+export function findMachineOff(
+  resolved: readonly ResolvedMachineOffRule[],
+  values: ArrayLike<number>,
+  offset = 0,
+): MachineOffVerdict {
+  for (const { rule, index } of resolved) {
+    const value = values[offset + index]!;
     if (Number.isNaN(value)) continue;
     const isOff =
       (rule.below !== undefined && value < rule.below) || (rule.above !== undefined && value > rule.above);
     if (isOff) return { off: true, rule, value };
   }
   return { off: false };
+}
+
+/** Evaluates the machine-off rules matching the asset on its newest frame (see findMachineOff). */
+export function evaluateMachineOff(
+  assetId: string,
+  frame: FrameValues,
+  rules: readonly MachineOffRule[],
+): MachineOffVerdict {
+  return findMachineOff(resolveMachineOffRules(assetId, frame.channels, rules), frame.values);
 }

@@ -3,6 +3,7 @@
 // at least half the values equal the median (MAD is 0 too): the scale is then 1, never a division by 0.
 // Optional floors keep the scale from collapsing on quantized or slow channels (see `NormalizerFloors`).
 import { PipelineError } from '../core/errors.js';
+import { quantileOfSorted } from '../core/quantile.js';
 
 export interface Normalizer {
   /** Per channel, subtracted first. */
@@ -58,8 +59,8 @@ export function fitNormalizer(
     const values = column.subarray(0, n);
     const std = floors.stdFloor === true ? populationStd(values) : 0;
     const sorted = values.sort();
-    const med = quantileSorted(sorted, 0.5);
-    let s = (quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25)) / 1.349;
+    const med = quantileOfSorted(sorted, 0.5);
+    let s = (quantileOfSorted(sorted, 0.75) - quantileOfSorted(sorted, 0.25)) / 1.349;
     if (!(s > 1e-12) || !Number.isFinite(s)) s = 1;
     center.push(med);
     scale.push(Math.max(s, std, relativeFloor * Math.abs(med)));
@@ -74,14 +75,6 @@ function populationStd(values: Float64Array): number {
   let sumSq = 0;
   for (const v of values) sumSq += (v - mean) * (v - mean);
   return Math.sqrt(sumSq / values.length);
-}
-
-/** Linear interpolation between order statistics (numpy's default). */
-function quantileSorted(sorted: Float64Array, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 /** out[i] = (raw[i] − center[c]) / scale[c] for rows of C channels; out may be raw. */

@@ -1,14 +1,8 @@
-// The demo's first model: the plant's normal operation from its start up to
-// now, generated in simulated time (no broker, no waiting), aligned like live
-// readings and fitted like `gruwatch train` does, then made current in the
-// registry. The live plant is the same run continued, so the model has seen
-// these machines, warm, in these very conditions.
-import { join, resolve } from 'node:path';
-import { evaluateMachineOff } from '../../detector/index.js';
+import { findMachineOff, resolveMachineOffRules } from '../../detector/index.js';
 import { createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import type { TrainProgress } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import type { Config } from '../config.js';
+import { type Config, registryDirOf } from '../config.js';
 import { type FitModelResult, type FrameSegment, fitModel } from '../fit-model.js';
 import { alignReadings } from '../offline-frames.js';
 import { demoChannels, demoModelName, demoPeriodMs } from './demo-plan.js';
@@ -43,13 +37,8 @@ const afterOffSteps = 600;
 function withoutMachineOff(segment: FrameSegment, assetId: string, config: Config): FrameSegment {
   const C = demoChannels.length;
   const N = segment.frames.length / C;
-  const rules = config.detector.machineOff;
-  const isOff = (row: number) =>
-    evaluateMachineOff(
-      assetId,
-      { channels: demoChannels, values: segment.frames.subarray(row * C, (row + 1) * C) },
-      rules,
-    ).off;
+  const rules = resolveMachineOffRules(assetId, demoChannels, config.detector.machineOff);
+  const isOff = (row: number) => findMachineOff(rules, segment.frames, row * C).off;
   const masked = new Uint8Array(N);
   // The first rows are the plant's start from standstill, not a stop.
   let row = 0;
@@ -91,10 +80,9 @@ export async function trainDemoModel(options: DemoModelOptions): Promise<DemoMod
     periodMs: demoPeriodMs,
     model: config.model,
     detector: config.detector,
-    strideSteps: config.model.hopSteps,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const registry = createModelRegistry(resolve(config.model.registryDir ?? join(config.dataDir, 'models')));
+  const registry = createModelRegistry(registryDirOf(config));
   const version = await registry.add(demoModelName, fitted.bytes);
   await registry.promote(demoModelName, version);
   return { version, assetIds, fitted };

@@ -192,7 +192,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
     };
     const verdict = monitor.verdict(monitored);
     const residuals = verdict.shouldScore ? scorer.score(w.values).residuals : null;
-    const result = monitor.observe(monitored, residuals);
+    const result = monitor.observe(monitored, residuals, verdict);
     for (const event of result.events) {
       if (event.type === 'opened') isOpen = true;
       else if (event.type === 'resolved') isOpen = false;

@@ -2,8 +2,7 @@
 // priority, `normal` labels, a check against a row-by-row reference, and one week at 1 Hz.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPipelineError } from '../../core/index.js';
-import { matchesAssetPattern } from '../asset-pattern.js';
+import { isPipelineError, matchesAssetPattern } from '../../core/index.js';
 import { detectorConfigSchema, type MaintenanceWindow } from '../config.js';
 import type { AlertEventRecord, FrameRecord } from '../sinks/records.js';
 import { findMaintenance } from '../suppression.js';

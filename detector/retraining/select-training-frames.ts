@@ -2,8 +2,7 @@
 // row that is not plain normal operation blanked out (NaN) and counted by
 // reason. Each exclusion kind becomes a sorted list of merged intervals that is
 // swept over the rows once, so the cost is O(rows · C + periods), not O(rows · periods).
-import { PipelineError } from '../../core/index.js';
-import { matchesAssetPattern } from '../asset-pattern.js';
+import { matchesAssetPattern, PipelineError } from '../../core/index.js';
 import type { MaintenanceWindow } from '../config.js';
 import type { AlertEventRecord, FrameRecord } from '../sinks/records.js';
 import { isWindowActive } from '../suppression.js';

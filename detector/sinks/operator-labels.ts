@@ -2,8 +2,7 @@
 // local store for retraining's data selection. A label names assets by pattern,
 // so "which labels apply to this asset" is answered here, not in SQL.
 import type { Database } from 'better-sqlite3';
-import { PipelineError } from '../../core/index.js';
-import { matchesAssetPattern } from '../asset-pattern.js';
+import { matchesAssetPattern, PipelineError } from '../../core/index.js';
 import type { StoredOperatorLabel } from './records.js';
 
 export interface LabelQuery {

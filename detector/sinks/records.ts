@@ -75,10 +75,9 @@ export interface ModelEventRecord {
 }
 
 /**
- * A period an operator marked as normal (learn it despite alerts) or not normal
- * (never learn it). Same fields as the retraining's `OperatorLabel`.
+ * A period an operator marked as normal (learn it despite alerts) or not normal (never learn it),
+ * as the store keeps it: the retraining room's `OperatorLabel`.
  */
-/** An operator label as the store keeps it: the retraining room's `OperatorLabel`. */
 export type StoredOperatorLabel = OperatorLabel;
 
 export interface RecordBatch {

@@ -3,8 +3,13 @@
 // same bytes and the same idempotency key). 2xx delivers; 408, 429, 5xx and
 // network errors are retriable; any other status is final (dead letter).
 import { createHash } from 'node:crypto';
-import { type Clock, type Logger, PipelineError, SinkThrottledError } from '../../core/index.js';
-import { matchesAssetPattern } from '../asset-pattern.js';
+import {
+  type Clock,
+  type Logger,
+  matchesAssetPattern,
+  PipelineError,
+  SinkThrottledError,
+} from '../../core/index.js';
 import { sinkQueueName, type WebhookSinkConfig } from './config.js';
 import { type AlertEventRecord, type RecordBatch, severityRank } from './records.js';
 import { parseRetryAfterMs } from './retry-policy.js';

@@ -2,7 +2,7 @@
 // windows. The result is a small JSON-serialisable record that the model
 // artifact stores and the live detector reads back (validated by its schema).
 import { z } from 'zod';
-import { PipelineError } from '../../core/index.js';
+import { PipelineError, quantileOfSorted } from '../../core/index.js';
 import type { ThresholdConfig } from '../config.js';
 import { findDynamicThreshold } from './dynamic-threshold.js';
 
@@ -52,18 +52,6 @@ export type Calibration = z.infer<typeof calibrationSchema>;
 
 function invalid(message: string, details: Record<string, unknown> = {}): PipelineError {
   return new PipelineError('DETECTOR_INPUT_INVALID', message, { details });
-}
-
-/**
- * The q-quantile of ascending `sorted` by linear interpolation between order
- * statistics (Hyndman & Fan type 7, numpy's default): h = (n − 1)·q,
- * Q = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋ + 1] − x[⌊h⌋]) with 0-based x.
- */
-export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /** Calibrates the configured threshold on held-out normal scores. */

@@ -1,7 +1,7 @@
 // Which threshold an asset is judged against, and the ratio every score and
 // alert carries: score / threshold, so 1.0 means "at threshold" on every asset.
 
-import { isAssetGlob, matchesAssetPattern } from '../asset-pattern.js';
+import { isAssetGlob, matchesAssetPattern } from '../../core/index.js';
 import type { ThresholdOverride } from '../config.js';
 
 export interface ResolvedThreshold {

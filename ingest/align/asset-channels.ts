@@ -1,6 +1,7 @@
 // Which channels, in the model's order, each asset has: the asset groups of
 // the config (a glob on the asset id → a channel list), resolved once per
 // asset and cached.
+import { matchesAssetPattern } from '../../core/index.js';
 
 export interface AssetGroup {
   /** Glob on the asset id: `*` matches any run of characters, `?` one character. */
@@ -19,19 +20,11 @@ export interface AssetChannelResolver {
   resolve(assetId: string): AssetChannels | undefined;
 }
 
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 export function createAssetChannelResolver(groups: readonly AssetGroup[]): AssetChannelResolver {
   const compiled = groups.map((group) => {
     const channels = Object.freeze([...group.channels]);
     const layout: AssetChannels = { channels, indexOf: new Map(channels.map((name, i) => [name, i])) };
-    return { pattern: globToRegExp(group.match), layout };
+    return { match: group.match, layout };
   });
   // Only matches are cached: their number is bounded by the assets that really send data.
   const cache = new Map<string, AssetChannels>();
@@ -39,7 +32,7 @@ export function createAssetChannelResolver(groups: readonly AssetGroup[]): Asset
     resolve(assetId) {
       const cached = cache.get(assetId);
       if (cached !== undefined) return cached;
-      const found = compiled.find((c) => c.pattern.test(assetId));
+      const found = compiled.find((c) => matchesAssetPattern(c.match, assetId));
       if (found === undefined) return undefined;
       cache.set(assetId, found.layout);
       return found.layout;

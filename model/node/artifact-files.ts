@@ -9,7 +9,8 @@ import type { ArtifactBytes } from '../artifact.js';
 export const manifestFileName = 'manifest.json';
 export const weightsFileName = 'weights.f32';
 
-async function writeDurable(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes the file and syncs it to disk before returning. */
+export async function writeDurable(path: string, data: Uint8Array | string): Promise<void> {
   const fh = await open(path, 'w');
   try {
     await fh.writeFile(data);

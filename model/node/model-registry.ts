@@ -10,11 +10,11 @@
 // current one is the one that served before it, not merely an older file (a
 // refused candidate is stored too, but never served).
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import { type ArtifactBytes, type DecodedArtifact, decodeArtifact } from '../artifact.js';
-import { readArtifactDir, writeArtifactDir } from './artifact-files.js';
+import { readArtifactDir, writeArtifactDir, writeDurable } from './artifact-files.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -45,6 +45,8 @@ export interface ModelRegistry {
    * without a log (written before it existed), the version before the current one in time order.
    */
   previous(name: string): Promise<string | undefined>;
+  /** Makes `previous(name)` current again, logged as a rollback; throws when there is none. */
+  rollback(name: string): Promise<{ from: string; to: string }>;
   /** Versions of a model, oldest first (versions sort by their time prefix). */
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
@@ -91,13 +93,7 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
       checkName('model version', version);
       await readArtifactDir(join(versionsDir(name), version)).then((bytes) => decodeArtifact(bytes));
       const tmp = join(dir, name, `.current.tmp-${randomBytes(4).toString('hex')}`);
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(`${version}\n`);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeDurable(tmp, `${version}\n`);
       await rename(tmp, join(dir, name, 'current'));
       // After the pointer: a crash in between leaves a log one promotion short, never a log
       // naming a version that did not become current.
@@ -127,11 +123,24 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
         } else if (served.at(-1) !== version) served.push(version);
       }
       if (served.at(-1) === now) return served.at(-2);
-      const versions = (await readdir(versionsDir(name)).catch(() => [] as string[]))
-        .filter((v) => !v.startsWith('.'))
-        .sort();
+      const versions = await this.versions(name).catch(() => [] as string[]);
       const at = versions.indexOf(now);
       return at > 0 ? versions[at - 1] : undefined;
+    },
+    async rollback(name) {
+      const from = await this.current(name);
+      const to = await this.previous(name);
+      if (from === undefined || to === undefined) {
+        throw new PipelineError(
+          'CLI_USAGE',
+          from === undefined
+            ? `model "${name}" has no current version to roll back from; promote one with \`gruwatch models promote ${name} <version>\``
+            : `model "${name}" has no version that served before the current one (${from}); nothing to roll back to`,
+          { details: { field: 'name', name, current: from ?? null } },
+        );
+      }
+      await this.promote(name, to, 'rollback');
+      return { from, to };
     },
     async versions(name) {
       checkName('model name', name);

@@ -1,5 +1,5 @@
-// Asset patterns as used by overrides, silences, maintenance windows and
-// machine-off rules: an exact asset id, or a glob where `*` matches any run of
+// Asset patterns as used by ingest's asset groups and the detector's overrides,
+// silences, maintenance windows and machine-off rules: an exact asset id, or a glob where `*` matches any run of
 // characters and `?` exactly one. Nothing else is special, so ids with dots or
 // brackets need no escaping.
 
