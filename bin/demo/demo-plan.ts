@@ -59,8 +59,8 @@ export function demoConfig(options: DemoOptions): Config {
     },
     detector: {
       scoring: { aggregate: 'mse_last_hop', hopSteps: 8, ewmaAlpha: 0.5 },
-      // Four hours of training cannot show every hour of the plant's day: a margin above the
-      // 99.5th percentile keeps the live hours after them quiet (the planted faults score 50–250×).
+      // The training hours cannot show every hour of the plant's day: a margin above the 99.5th
+      // percentile keeps the live hours after them quiet (the planted faults score well above it).
       threshold: { type: 'quantile', q: 0.999 },
       alerts: {
         minAboveMs: 20_000,
