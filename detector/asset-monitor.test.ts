@@ -79,4 +79,26 @@ describe('asset monitor', () => {
     expect([...before, ...after]).toEqual(all);
     expect(all.map((e) => e.type)).toContain('resolved');
   });
+
+  it('snapshots only the assets asked for, and restoring the parts gives the whole', () => {
+    const ewmaConfig = detectorConfigSchema.parse({
+      ...config,
+      scoring: { aggregate: 'mse_window', hopSteps: 1, ewmaAlpha: 0.5 },
+    });
+    const monitor = createAssetMonitor({ config: ewmaConfig, calibrationFor: () => calibration });
+    for (const [i, assetId] of ['pump-1', 'pump-2', 'pump-3'].entries()) {
+      for (let t = 0; t < 4; t++)
+        monitor.observe({ ...windowAt(t * 1_000), assetId }, residuals(1, 0.2 * (i + 1)));
+    }
+    const whole = monitor.snapshot();
+    expect(Object.keys(whole.ewma).sort()).toEqual(['pump-1', 'pump-2', 'pump-3']);
+    const part = monitor.snapshot(['pump-2']);
+    expect(Object.keys(part.ewma)).toEqual(['pump-2']);
+    expect(Object.keys(part.alerts)).toEqual(['pump-2']);
+    expect(part.ewma['pump-2']).toBe(whole.ewma['pump-2']);
+    expect(part.alerts['pump-2']).toEqual(whole.alerts['pump-2']);
+    const rest = monitor.snapshot(['pump-1', 'pump-3', 'pump-9']);
+    expect({ ...rest.ewma, ...part.ewma }).toEqual(whole.ewma);
+    expect({ ...rest.alerts, ...part.alerts }).toEqual(whole.alerts);
+  });
 });

@@ -222,21 +222,18 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
       });
     },
     snapshot(assetIds) {
-      const ids = assetIds === undefined ? [...alertStates.keys()] : [...assetIds];
+      const ids = assetIds === undefined ? undefined : [...assetIds];
       const alerts: Record<string, AssetAlertState> = {};
-      for (const id of ids) {
+      for (const id of ids ?? alertStates.keys()) {
         const state = alertStates.get(id);
         if (state !== undefined) alerts[id] = state;
       }
       const ewma: Record<string, number> = {};
       const thresholdHistory: Record<string, number[]> = {};
+      // A scorer per model; the later one wins where two hold the same asset.
       for (const { scorer, thresholds } of scorers.values()) {
-        const e = scorer.ewmaSnapshot();
-        const h = thresholds.snapshot();
-        for (const id of ids) {
-          if (e[id] !== undefined) ewma[id] = e[id];
-          if (h[id] !== undefined) thresholdHistory[id] = h[id];
-        }
+        Object.assign(ewma, scorer.ewmaSnapshot(ids));
+        Object.assign(thresholdHistory, thresholds.snapshot(ids));
       }
       return { version: 1, alerts, ewma, thresholdHistory };
     },

@@ -58,8 +58,11 @@ export interface ResidualScorerOptions {
 
 export interface ResidualScorer {
   score(window: ResidualWindow): WindowScore;
-  /** The current EWMA value per asset, JSON-serialisable, for persistence. */
-  ewmaSnapshot(): Record<string, number>;
+  /**
+   * The current EWMA value per asset, JSON-serialisable, for persistence: of `assetIds` only when
+   * given (a delivery's commit touches a few assets; copying every asset's value would not scale).
+   */
+  ewmaSnapshot(assetIds?: Iterable<string>): Record<string, number>;
 }
 
 function invalid(message: string, details: Record<string, unknown>): PipelineError {
@@ -236,6 +239,14 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
 
   return {
     score,
-    ewmaSnapshot: () => Object.fromEntries(ewma),
+    ewmaSnapshot(assetIds) {
+      if (assetIds === undefined) return Object.fromEntries(ewma);
+      const out: Record<string, number> = {};
+      for (const id of assetIds) {
+        const value = ewma.get(id);
+        if (value !== undefined) out[id] = value;
+      }
+      return out;
+    },
   };
 }

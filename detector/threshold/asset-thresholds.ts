@@ -25,8 +25,8 @@ export interface AssetThresholdsOptions {
 export interface AssetThresholds {
   /** Judges the asset's newest score; feeds the asset's dynamic window when one is used. */
   judge(assetId: string, score: number): JudgedScore;
-  /** The dynamic windows per asset, JSON-serialisable, for persistence. */
-  snapshot(): Record<string, number[]>;
+  /** The dynamic windows per asset (of `assetIds` only when given), JSON-serialisable, for persistence. */
+  snapshot(assetIds?: Iterable<string>): Record<string, number[]>;
 }
 
 export function createAssetThresholds(options: AssetThresholdsOptions): AssetThresholds {
@@ -62,8 +62,14 @@ export function createAssetThresholds(options: AssetThresholdsOptions): AssetThr
         source: 'calibrated',
       };
     },
-    snapshot() {
-      return Object.fromEntries([...live].map(([assetId, d]) => [assetId, d.history()]));
+    snapshot(assetIds) {
+      if (assetIds === undefined) return Object.fromEntries([...live].map(([id, d]) => [id, d.history()]));
+      const out: Record<string, number[]> = {};
+      for (const id of assetIds) {
+        const dynamic = live.get(id);
+        if (dynamic !== undefined) out[id] = dynamic.history();
+      }
+      return out;
     },
   };
 }
