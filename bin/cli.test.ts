@@ -88,6 +88,13 @@ describe('gruwatch CLI', () => {
     expect(out).toContain('GRUWATCH_HTTP__API_TOKEN_FILE');
   });
 
+  it('train refuses a --lookback-hours that is no positive number, naming the flag and the value', async () => {
+    const file = tempFile('ok.yaml', '');
+    const { code, err } = await run(['train', '-c', file, '--from-store', '--lookback-hours', 'abc']);
+    expect(code).toBe(1);
+    expect(err).toContain('--lookback-hours must be a positive number, got "abc"');
+  });
+
   it('refuses an unknown command', async () => {
     const { code, err } = await run(['fly']);
     expect(code).not.toBe(0);

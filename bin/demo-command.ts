@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createRootLogger, type Logger, PipelineError, systemClock } from '../core/index.js';
 import { runSimulation, type SimulationHandle, simulateOptionsSchema } from '../ingest/index.js';
+import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
 import { trainDemoModel } from './demo/demo-model.js';
@@ -39,25 +40,6 @@ interface DemoFlags {
 const catchUpAllowanceMs = 5_000;
 const scheduleHorizonMs = 24 * 3_600_000;
 const feedIntervalMs = 1_000;
-
-function integerFlag(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new PipelineError(
-      'CLI_USAGE',
-      `--${flag} must be a whole number from ${min} to ${max}, got "${text}"`,
-    );
-  }
-  return n;
-}
-
-function positiveFlag(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new PipelineError('CLI_USAGE', `--${flag} must be a positive number, got "${text}"`);
-  }
-  return n;
-}
 
 /** Fails early, before training, when the HTTP port is taken. */
 async function ensurePortFree(port: number): Promise<void> {
@@ -112,11 +94,15 @@ async function waitForCatchUp(plant: SimulationHandle, io: CliIo): Promise<void>
 const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
-  const port = integerFlag('port', flags.port, 0, 65_535);
-  const assets = integerFlag('assets', flags.assets, 1, 200);
-  const seed = integerFlag('seed', flags.seed, 0, 4_294_967_295);
-  const anomalyEveryMs = Math.round(positiveFlag('anomaly-every-s', flags.anomalyEveryS) * 1000);
-  const trainingMs = Math.round(positiveFlag('training-hours', flags.trainingHours) * 3_600_000);
+  const port = numberFlag('port', flags.port, { integer: true, min: 0, max: 65_535 });
+  const assets = numberFlag('assets', flags.assets, { integer: true, min: 1, max: 200 });
+  const seed = numberFlag('seed', flags.seed, { integer: true, min: 0, max: 4_294_967_295 });
+  const anomalyEveryMs = Math.round(
+    numberFlag('anomaly-every-s', flags.anomalyEveryS, { positive: true }) * 1000,
+  );
+  const trainingMs = Math.round(
+    numberFlag('training-hours', flags.trainingHours, { positive: true }) * 3_600_000,
+  );
   await ensurePortFree(port);
 
   const isDataDirOwned = flags.dataDir === undefined;

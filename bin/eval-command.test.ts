@@ -17,10 +17,10 @@ describe('gruwatch eval command', () => {
   it('names the option at fault when a number is malformed', async () => {
     await expect(
       program().parseAsync(['eval', '--data', '.', '--train-rows', 'many'], { from: 'user' }),
-    ).rejects.toThrow(/--train-rows must be a positive integer, got "many"/);
+    ).rejects.toThrow(/--train-rows must be a whole number of at least 1, got "many"/);
     await expect(
       program().parseAsync(['eval', '--data', '.', '--seed', '-3'], { from: 'user' }),
-    ).rejects.toThrow(/--seed must be an integer/);
+    ).rejects.toThrow(/--seed must be a whole number from 0 to 4294967295, got "-3"/);
   });
 
   it('refuses a config file that cannot be read', async () => {

@@ -1,21 +1,14 @@
 // `gruwatch eval`: scores the whole detection path on labelled CSV files in the
 // SKAB layout, with one model per file trained on its first rows (bin/eval/).
 import type { Command } from 'commander';
-import { PipelineError } from '../core/index.js';
 import type { CliIo } from './cli.js';
+import { numberFlag } from './cli-flags.js';
 import { loadEvalSettings } from './eval/eval-preset.js';
 import { formatReport } from './eval/format-report.js';
 import { runEvaluation } from './eval/run-evaluation.js';
 
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new PipelineError('CLI_USAGE', `--${name} must be a positive integer, got "${value}"`, {
-      details: { field: name },
-    });
-  }
-  return n;
-}
+/** Counts: whole numbers of at least 1. */
+const countRule = { integer: true, min: 1 } as const;
 
 export interface EvalCommandOptions {
   data: string;
@@ -49,25 +42,18 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--concurrency <n>', 'files evaluated at the same time', '2')
     .action(async (opts: EvalCommandOptions) => {
       const settings = loadEvalSettings(opts.config);
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-        throw new PipelineError(
-          'CLI_USAGE',
-          `--seed must be an integer from 0 to 4294967295, got "${opts.seed}"`,
-          {
-            details: { field: 'seed' },
-          },
-        );
-      }
+      const seed = numberFlag('seed', opts.seed, { integer: true, min: 0, max: 0xffffffff });
       const startedMs = performance.now();
       const run = await runEvaluation({
         dataDir: opts.data,
-        trainRows: positiveInt('train-rows', opts.trainRows),
-        ...(opts.periodMs !== undefined ? { periodMs: positiveInt('period-ms', opts.periodMs) } : {}),
+        trainRows: numberFlag('train-rows', opts.trainRows, countRule),
+        ...(opts.periodMs !== undefined
+          ? { periodMs: numberFlag('period-ms', opts.periodMs, countRule) }
+          : {}),
         seed,
         settings,
         isInWorker: true,
-        concurrency: positiveInt('concurrency', opts.concurrency),
+        concurrency: numberFlag('concurrency', opts.concurrency, countRule),
         ...(opts.predictions !== undefined ? { predictionsDir: opts.predictions } : {}),
         log: io.err,
         nowMs: () => performance.now(),

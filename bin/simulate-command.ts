@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { runSimulation, simulateOptionsSchema } from '../ingest/index.js';
+import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 
 interface SimulateFlags {
@@ -26,13 +27,6 @@ interface SimulateFlags {
   anomalyRate?: string;
   anomalyKinds?: string;
   labels?: string;
-}
-
-function toNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new PipelineError('CLI_USAGE', `--${flag} must be a number, got "${text}"`);
-  return n;
 }
 
 export function registerSimulateCommand(program: Command, io: CliIo): void {
@@ -82,16 +76,17 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         : flags.kafka
           ? { type: 'kafka' as const, brokers: flags.kafka.split(','), topic: flags.kafkaTopic }
           : { type: 'csv' as const, dir: flags.csv };
-      const durationS = toNumber('duration-s', flags.durationS);
-      const rate = toNumber('anomaly-rate', flags.anomalyRate);
+      const durationS = flags.durationS === undefined ? undefined : numberFlag('duration-s', flags.durationS);
+      const rate =
+        flags.anomalyRate === undefined ? undefined : numberFlag('anomaly-rate', flags.anomalyRate);
       const parsed = simulateOptionsSchema.safeParse({
-        assets: toNumber('assets', flags.assets),
+        assets: numberFlag('assets', flags.assets),
         kind: flags.kind,
-        seed: toNumber('seed', flags.seed),
-        ...(flags.periodMs ? { periodMs: toNumber('period-ms', flags.periodMs) } : {}),
-        ...(flags.rateHz ? { rateHz: toNumber('rate-hz', flags.rateHz) } : {}),
+        seed: numberFlag('seed', flags.seed),
+        ...(flags.periodMs ? { periodMs: numberFlag('period-ms', flags.periodMs) } : {}),
+        ...(flags.rateHz ? { rateHz: numberFlag('rate-hz', flags.rateHz) } : {}),
         ...(durationS !== undefined ? { durationMs: Math.round(durationS * 1000) } : {}),
-        ...(flags.startMs !== undefined ? { startMs: toNumber('start-ms', flags.startMs) } : {}),
+        ...(flags.startMs !== undefined ? { startMs: numberFlag('start-ms', flags.startMs) } : {}),
         ...(flags.fast ? { pace: 'fast' } : {}),
         anomalies:
           rate === undefined

@@ -3,6 +3,7 @@ import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { matchesAssetPattern } from '../detector/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
 import { createModelRegistry } from '../model/node/index.js';
+import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema, registryDirOf, storePathOf } from './config.js';
 import { type FrameSegment, fitModel } from './fit-model.js';
@@ -32,6 +33,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .option('--lookback-hours <h>', 'with --from-store: how far back to read', '168')
     .option('--no-promote', 'add the version without making it current')
     .action(async (flags: TrainFlags) => {
+      const lookbackHours = numberFlag('lookback-hours', flags.lookbackHours, { positive: true });
       const { config } = loadConfig(configSchema, { file: flags.config, env: io.env });
       const group = flags.model
         ? config.ingest.assets.find((g) => g.model === flags.model)
@@ -64,7 +66,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         try {
           // Everything from the lookback on, including frames stamped ahead of this host's clock.
           const toMs = Number.MAX_SAFE_INTEGER;
-          const fromMs = systemClock.nowMs() - Number(flags.lookbackHours) * 3_600_000;
+          const fromMs = systemClock.nowMs() - lookbackHours * 3_600_000;
           for (const assetId of store.listAssets().filter((a) => matchesAssetPattern(group.match, a))) {
             const segment = storedFrames(
               store,

@@ -106,7 +106,7 @@ describe('gruwatch webhooks', () => {
   it('names the option at fault for a malformed id', async () => {
     const { file } = setup();
     await expect(run(['webhooks', 'replay', '-c', file, '--id', 'seven'])).rejects.toThrow(
-      /--id must be a positive integer dead-letter id, got "seven"/,
+      /--id must be a whole number of at least 1, got "seven"/,
     );
   });
 

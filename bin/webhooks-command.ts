@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { createSilentLogger, PipelineError, systemClock } from '../core/index.js';
+import { createSilentLogger, systemClock } from '../core/index.js';
 import { createLocalStore, type LocalStore } from '../detector/sinks/index.js';
+import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { type Config, configSchema, storePathOf } from './config.js';
 import { loadConfig } from './load-config.js';
@@ -15,15 +16,7 @@ export function openConfiguredStore(config: Config): LocalStore {
 
 function parseIds(values: readonly string[] | undefined): number[] | undefined {
   if (values === undefined) return undefined;
-  return values.map((v) => {
-    const id = Number(v);
-    if (!Number.isInteger(id) || id < 1) {
-      throw new PipelineError('CLI_USAGE', `--id must be a positive integer dead-letter id, got "${v}"`, {
-        details: { field: 'id' },
-      });
-    }
-    return id;
-  });
+  return values.map((v) => numberFlag('id', v, { integer: true, min: 1 }));
 }
 
 function withStore<T>(file: string, io: CliIo, body: (store: LocalStore) => T): T {
@@ -54,12 +47,7 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
     .option('--limit <n>', 'at most this many, oldest first', '1000')
     .option('--json', 'print one JSON object per line')
     .action((opts: { config: string; sink?: string; limit: string; json?: boolean }) => {
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new PipelineError('CLI_USAGE', `--limit must be a positive integer, got "${opts.limit}"`, {
-          details: { field: 'limit' },
-        });
-      }
+      const limit = numberFlag('limit', opts.limit, { integer: true, min: 1 });
       const letters = withStore(opts.config, io, (store) =>
         store.listDeadLetters({ limit, ...(opts.sink !== undefined ? { sink: opts.sink } : {}) }),
       );
