@@ -2,7 +2,7 @@
 // by construction, and the SKAB layout written back readably.
 import { describe, expect, it } from 'vitest';
 import { type LabeledSeries, parseLabeledCsv } from './labeled-csv.js';
-import { buildTuningSets, formatLabeledCsv, type TuningSetOptions } from './tuning-sets.js';
+import { buildTuningSets, formatLabeledCsv, plantFault, type TuningSetOptions } from './tuning-sets.js';
 
 const C = 3;
 const options: TuningSetOptions = {
@@ -12,6 +12,7 @@ const options: TuningSetOptions = {
   faultFrom: 60,
   faultTo: 90,
   replayLagRows: 30,
+  faultScaleFloor: 0.03,
   seed: 7,
 };
 
@@ -73,7 +74,7 @@ describe('tuning sets', () => {
     );
   });
 
-  it('sizes a step at three standard deviations of the chunk training rows', () => {
+  it('sizes a step at three standard deviations of the chunk training rows (above the floor here)', () => {
     const step = fault[0]!;
     const c = src.channels.indexOf(step.fault!.channels[0]!);
     const original = normal[0]!.series.values;
@@ -83,8 +84,33 @@ describe('tuning sets', () => {
     let sumSq = 0;
     for (let i = 0; i < options.trainRows; i++) sumSq += (original[i * C + c]! - mean) ** 2;
     const sigma = Math.sqrt(sumSq / options.trainRows);
+    expect(sigma).toBeGreaterThan(options.faultScaleFloor * Math.abs(mean) * 1.5);
     const i = options.faultFrom + 1;
     expect(Math.abs(step.series.values[i * C + c]! - original[i * C + c]!)).toBeCloseTo(3 * sigma, 9);
+  });
+
+  it('sizes faults on a quiet channel at the scale floor, a fraction of its level, not at its tiny σ', () => {
+    // One channel at 100 with noise of σ ≈ 0.007: 3 % of the level (3) is far above σ.
+    const N = options.chunkRows;
+    const values = Float64Array.from({ length: N }, (_, i) => 100 + 0.01 * Math.sin(i));
+    const series = {
+      channels: ['quiet'],
+      timestampsMs: Float64Array.from({ length: N }, (_, i) => i * 1000),
+      values,
+      anomaly: new Uint8Array(N),
+      changepoint: new Uint8Array(N),
+    };
+    const original = values.slice();
+    plantFault(series, 0, 'step', options, () => 0.9);
+    const i = options.faultFrom + 3;
+    const median = [...original.subarray(0, options.trainRows)].sort((a, b) => a - b);
+    const level = (median[options.trainRows / 2 - 1]! + median[options.trainRows / 2]!) / 2;
+    expect(values[i]! - original[i]!).toBeCloseTo(3 * 0.03 * level, 9);
+    // Without the floor the same step is three standard deviations: a hundredth of the floored one.
+    const unfloored = original.slice();
+    plantFault({ ...series, values: unfloored }, 0, 'step', { ...options, faultScaleFloor: 0 }, () => 0.9);
+    expect(unfloored[i]! - original[i]!).toBeLessThan(0.03);
+    expect(unfloored[i]! - original[i]!).toBeGreaterThan(0.01);
   });
 
   it('writes files that the eval reader reads back with the same labels', () => {

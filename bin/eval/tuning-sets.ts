@@ -19,6 +19,13 @@ export interface TuningSetOptions {
   faultTo: number;
   /** How far back, in rows, a `replay` fault copies the channel from. */
   replayLagRows: number;
+  /**
+   * A fault's unit (σ) is at least this fraction of the channel's median magnitude over the
+   * training rows: the premise of the preset's normalizer floor (`relativeScaleFloor`), that a
+   * change below a sensor's accuracy class is not evidence, applied to the faults it is tuned on.
+   * 0 sizes faults by the standard deviation alone.
+   */
+  faultScaleFloor: number;
   seed: number;
 }
 
@@ -29,6 +36,7 @@ export const defaultTuningSetOptions: TuningSetOptions = {
   faultFrom: 600,
   faultTo: 950,
   replayLagRows: 300,
+  faultScaleFloor: 0.03,
   seed: 1,
 };
 
@@ -78,18 +86,41 @@ function channelStd(values: Float64Array, C: number, c: number, rows: number): n
   return Math.sqrt(sumSq / rows);
 }
 
+/** Median of |channel c| over the first `rows` rows. */
+function channelMedianMagnitude(values: Float64Array, C: number, c: number, rows: number): number {
+  const magnitudes = Float64Array.from({ length: rows }, (_, i) => Math.abs(values[i * C + c])).sort();
+  const mid = rows >> 1;
+  return rows % 2 === 1 ? magnitudes[mid] : (magnitudes[mid - 1] + magnitudes[mid]) / 2;
+}
+
+/** The unit a fault on channel c is sized in: the training rows' σ, floored at `faultScaleFloor` of the level. */
+export function faultUnit(
+  values: Float64Array,
+  C: number,
+  c: number,
+  options: Pick<TuningSetOptions, 'trainRows' | 'faultScaleFloor'>,
+): number {
+  return Math.max(
+    channelStd(values, C, c, options.trainRows),
+    options.faultScaleFloor * channelMedianMagnitude(values, C, c, options.trainRows),
+  );
+}
+
 /** Plants `kind` on channel c of a chunk in place, in rows [from, to). */
 export function plantFault(
   series: TuningFile['series'],
   c: number,
   kind: FaultKind,
-  options: Pick<TuningSetOptions, 'trainRows' | 'faultFrom' | 'faultTo' | 'replayLagRows'>,
+  options: Pick<
+    TuningSetOptions,
+    'trainRows' | 'faultFrom' | 'faultTo' | 'replayLagRows' | 'faultScaleFloor'
+  >,
   next: () => number,
 ): void {
   const { values } = series;
   const C = series.channels.length;
   const { faultFrom: from, faultTo: to } = options;
-  const sigma = channelStd(values, C, c, options.trainRows);
+  const sigma = faultUnit(values, C, c, options);
   const sign = next() < 0.5 ? -1 : 1;
   for (let i = from; i < to; i++) {
     const at = i * C + c;
