@@ -224,6 +224,6 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       'keep the store and the model registry here (default: a temporary directory, removed at exit)',
     )
     .option('--anomaly-every-s <s>', 'plant one anomaly every this many seconds', '90')
-    .option('--training-hours <h>', 'hours of simulated normal operation the first model is trained on', '12')
+    .option('--training-hours <h>', 'hours of simulated normal operation the first model is trained on', '24')
     .action((flags: DemoFlags) => runDemo(flags, io));
 }

@@ -27,6 +27,12 @@ export interface DemoModel {
 /** Coast-down before a stop and start-up after it, in steps: transients too rare in a few hours to learn. */
 const beforeOffSteps = 60;
 const afterOffSteps = 600;
+/**
+ * Training windows start every 16 s (two hops): a day of five pumps gives about as many windows as
+ * half a day at every hop, so a whole daily cycle trains in about the same time; neighbouring
+ * windows overlap by half and teach little more.
+ */
+const trainingStrideSteps = 16;
 
 /**
  * The rows where the machine is off become gaps, with the coast-down before and the start-up after:
@@ -80,6 +86,7 @@ export async function trainDemoModel(options: DemoModelOptions): Promise<DemoMod
     periodMs: demoPeriodMs,
     model: config.model,
     detector: config.detector,
+    strideSteps: trainingStrideSteps,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const registry = createModelRegistry(registryDirOf(config));

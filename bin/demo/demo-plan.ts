@@ -55,7 +55,7 @@ export function demoConfig(options: DemoOptions): Config {
       windowSteps: 32,
       hopSteps: 8,
       hiddenSize: 24,
-      training: { epochs: 12, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
+      training: { epochs: 8, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
     },
     detector: {
       scoring: { aggregate: 'mse_last_hop', hopSteps: 8, ewmaAlpha: 0.5 },
