@@ -42,22 +42,3 @@ export async function histogramQuantile(port: number, name: string, q: number): 
   const total = buckets.at(-1)?.count ?? 0;
   return buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
 }
-
-/** Runs one InfluxQL statement against the test InfluxDB and returns its series. */
-export async function influxql(
-  influxdb: { url: string; token: string },
-  q: string,
-  database?: string,
-): Promise<{ columns: string[]; values: unknown[][] }[]> {
-  const url = new URL('/query', influxdb.url);
-  url.searchParams.set('q', q);
-  url.searchParams.set('epoch', 'ms');
-  if (database !== undefined) url.searchParams.set('db', database);
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Token ${influxdb.token}` } });
-  const body = (await res.json()) as {
-    results?: { error?: string; series?: { columns: string[]; values: unknown[][] }[] }[];
-  };
-  if (!res.ok || body.results?.[0]?.error !== undefined)
-    throw new Error(`InfluxQL ${q}: ${JSON.stringify(body)}`);
-  return body.results?.[0]?.series ?? [];
-}

@@ -12,6 +12,7 @@ import {
   influxdbSinkConfigSchema,
   type RecordBatch,
 } from '../../detector/sinks/index.js';
+import { influxql } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName } from '../helpers/integration.js';
 
 const grafanaDir = fileURLToPath(new URL('../../dashboards/grafana/', import.meta.url));
@@ -102,22 +103,14 @@ function sampleBatch(nowMs: number): RecordBatch {
 }
 
 describeWithServer('influxdb', 'Grafana dashboard queries against the real InfluxDB', (influxdb) => {
-  async function influxql(q: string, database?: string, method: 'GET' | 'POST' = 'GET'): Promise<unknown[]> {
-    const url = new URL('/query', influxdb.url);
-    url.searchParams.set('q', q);
-    if (database !== undefined) url.searchParams.set('db', database);
-    const res = await fetch(url, { method, headers: { authorization: `Token ${influxdb.token}` } });
-    const body = (await res.json()) as { results?: { error?: string; series?: unknown[] }[]; error?: string };
-    const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
-    if (!res.ok || error !== undefined)
-      throw new Error(`HTTP ${res.status}: ${error ?? JSON.stringify(body)}`);
-    return body.results?.flatMap((r) => r.series ?? []) ?? [];
-  }
+  // SELECTs go as GET, the way Grafana's InfluxDB data source sends them.
+  const runQuery = (q: string, database?: string, method: 'GET' | 'POST' = 'GET') =>
+    influxql(influxdb, q, { method, ...(database !== undefined ? { database } : {}) });
 
   it('every InfluxQL query of the dashboards parses and finds the points the sink wrote', async () => {
     const database = uniqueName('gw_dash').replaceAll('-', '_');
-    await influxql(`CREATE DATABASE "${database}"`, undefined, 'POST');
-    onTeardown(() => influxql(`DROP DATABASE "${database}"`, undefined, 'POST'));
+    await runQuery(`CREATE DATABASE "${database}"`, undefined, 'POST');
+    onTeardown(() => runQuery(`DROP DATABASE "${database}"`, undefined, 'POST'));
     const config: InfluxdbSinkConfig = influxdbSinkConfigSchema.parse({
       type: 'influxdb',
       url: influxdb.url,
@@ -144,7 +137,7 @@ describeWithServer('influxdb', 'Grafana dashboard queries against the real Influ
     for (const { where, query } of queries) {
       const sent = interpolate(query, 'pump-1');
       try {
-        const series = await influxql(sent, database);
+        const series = await runQuery(sent, database);
         if (series.length === 0) problems.push(`${where}: no data for ${sent}`);
       } catch (err) {
         problems.push(`${where}: ${err instanceof Error ? err.message : String(err)} for ${sent}`);

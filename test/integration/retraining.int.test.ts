@@ -20,12 +20,13 @@ import { fitModel } from '../../bin/fit-model.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import { type AnomalySpec, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { freePort } from '../helpers/free-port.js';
+import { influxql } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 import { pumpChannels, pumpPlantSettings } from '../helpers/pump-plant.js';
 import {
   gruwatchCli,
   histogramQuantile,
-  influxql,
   metricSum,
   spawnGruwatch,
   testArtifactsDir,
@@ -66,7 +67,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
       const logs = join(testArtifactsDir, 'retraining');
       mkdirSync(logs, { recursive: true });
       const database = uniqueName('gw_retrain').replaceAll('-', '_');
-      const query = (q: string) => influxql(influxdb, q, database);
+      const query = (q: string) => influxql(influxdb, q, { database });
       await influxql(influxdb, `CREATE DATABASE "${database}"`);
       onTeardown(() => influxql(influxdb, `DROP DATABASE "${database}"`));
 
@@ -134,7 +135,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
 
       // 2. gruwatch run with scheduled retraining, reading frames back from InfluxDB.
       const site = uniqueName('site');
-      const httpPort = 20_000 + Math.floor(Math.random() * 20_000);
+      const httpPort = await freePort();
       const api = `http://127.0.0.1:${httpPort}/api`;
       const configFile = join(dir, 'gruwatch.yaml');
       writeFileSync(

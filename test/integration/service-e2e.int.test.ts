@@ -26,6 +26,8 @@ import {
   tickReadings,
 } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { freePort } from '../helpers/free-port.js';
+import { influxql } from '../helpers/influxql.js';
 import {
   describeWithServer,
   onTeardown,
@@ -38,7 +40,6 @@ import { pumpChannels, pumpPlantSettings } from '../helpers/pump-plant.js';
 import {
   gruwatchCli,
   histogramQuantile,
-  influxql,
   metricSum,
   spawnGruwatch,
   testArtifactsDir,
@@ -96,7 +97,7 @@ const metric = metricSum;
 
 describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
   describeWithServer('influxdb', 'with InfluxDB and a webhook receiver', (influxdb) => {
-    const query = (q: string, database?: string) => influxql(influxdb, q, database);
+    const query = (q: string, database?: string) => influxql(influxdb, q, { database });
 
     it('turns planted anomalies into alerts with the right top channel, and loses nothing through an outage and a SIGKILL', async () => {
       expect(existsSync(cli), `${cli} is missing; run npm run build first`).toBe(true);
@@ -134,7 +135,7 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
       // 2. gruwatch run, configured as a user would.
       const site = uniqueName('site');
       const configFile = join(dir, 'gruwatch.yaml');
-      const httpPort = 20_000 + Math.floor(Math.random() * 20_000);
+      const httpPort = await freePort();
       writeFileSync(
         configFile,
         JSON.stringify({

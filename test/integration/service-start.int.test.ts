@@ -14,6 +14,7 @@ import { configSchema } from '../../bin/config.js';
 import { loadConfig } from '../../bin/load-config.js';
 import { type RunningService, startService } from '../../bin/service.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
+import { freePort } from '../helpers/free-port.js';
 import {
   describeWithServer,
   onTeardown,
@@ -36,10 +37,10 @@ interface SilenceView {
 }
 
 describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
-  const setup = (mqtt: Record<string, unknown> = {}) => {
+  const setup = async (mqtt: Record<string, unknown> = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'gruwatch-start-'));
     onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const config = configSchema.parse({
       dataDir: join(dir, 'data'),
       http: { port },
@@ -66,7 +67,7 @@ describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
   };
 
   it('reports not ready with a reason while the broker is down, and ready once it is up', async () => {
-    const { base, start } = setup();
+    const { base, start } = await setup();
     await stopServer('mosquitto');
     // Registered first so it runs last: the broker is back whatever happens below.
     onTeardown(() => startServer('mosquitto'));
@@ -96,7 +97,7 @@ describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
   });
 
   it('reports why when the broker refuses the credentials for good', async () => {
-    const { base, start } = setup({
+    const { base, start } = await setup({
       url: mosquitto.authUrl,
       username: mosquitto.username,
       password: 'not-it',
@@ -115,7 +116,7 @@ describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
   });
 
   it('keeps API silences across a restart under a stable id, removable by id or by pattern', async () => {
-    const { base, start } = setup();
+    const { base, start } = await setup();
     const post = async (asset: string) => {
       const res = await fetch(`${base}/api/silences`, {
         method: 'POST',
@@ -171,7 +172,7 @@ describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
 
     const dir = mkdtempSync(join(tmpdir(), 'gruwatch-replay-'));
     onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const httpPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const httpPort = await freePort();
     const file = join(dir, 'gruwatch.yaml');
     writeFileSync(
       file,

@@ -23,6 +23,7 @@ import {
   storeConfigSchema,
 } from '../../detector/sinks/index.js';
 import { alertAt, batchOf, frameAt, scoreAt } from '../fixtures/sink-records.js';
+import { influxql } from '../helpers/influxql.js';
 import {
   describeWithServer,
   onTeardown,
@@ -33,24 +34,14 @@ import {
 } from '../helpers/integration.js';
 
 describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influxdb) => {
-  async function influxql(q: string, method: 'GET' | 'POST' = 'GET', database?: string): Promise<unknown> {
-    const url = new URL('/query', influxdb.url);
-    url.searchParams.set('q', q);
-    url.searchParams.set('epoch', 'ms');
-    if (database !== undefined) url.searchParams.set('db', database);
-    const res = await fetch(url, { method, headers: { authorization: `Token ${influxdb.token}` } });
-    const body = (await res.json()) as { results?: { error?: string; series?: unknown[] }[] };
-    if (!res.ok || body.results?.[0]?.error !== undefined) {
-      throw new Error(`InfluxQL ${q} failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-    }
-    return body.results?.[0]?.series ?? [];
-  }
+  const query = (q: string, method: 'GET' | 'POST' = 'GET', database?: string) =>
+    influxql(influxdb, q, { method, ...(database !== undefined ? { database } : {}) });
 
   /** A fresh database per test, dropped afterwards. */
   async function freshDatabase(): Promise<string> {
     const database = uniqueName('gw_sinks').replaceAll('-', '_');
-    await influxql(`CREATE DATABASE "${database}"`, 'POST');
-    onTeardown(() => influxql(`DROP DATABASE "${database}"`, 'POST'));
+    await query(`CREATE DATABASE "${database}"`, 'POST');
+    onTeardown(() => query(`DROP DATABASE "${database}"`, 'POST'));
     return database;
   }
 
@@ -180,10 +171,10 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     expect(await reader.listAssets()).toEqual([odd, 'pump-7'].sort());
 
     // The raw schema, as dashboards see it: tags and field types.
-    expect(await influxql('SHOW TAG KEYS FROM gruwatch_score', 'GET', database)).toEqual([
+    expect(await query('SHOW TAG KEYS FROM gruwatch_score', 'GET', database)).toEqual([
       { name: 'gruwatch_score', columns: ['tagKey'], values: [['asset'], ['model_version'], ['state']] },
     ]);
-    expect(await influxql('SHOW FIELD KEYS FROM gruwatch_alert', 'GET', database)).toEqual([
+    expect(await query('SHOW FIELD KEYS FROM gruwatch_alert', 'GET', database)).toEqual([
       {
         name: 'gruwatch_alert',
         columns: ['fieldKey', 'fieldType'],
@@ -199,7 +190,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
       },
     ]);
     expect(
-      await influxql(
+      await query(
         'SELECT "event", "version", "previous_version", "reason", "details" FROM gruwatch_model_event WHERE "model" = \'pumps\'',
         'GET',
         database,
@@ -237,11 +228,11 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     expect(dead).toMatchObject({ key: 'conflicting', payload: conflicting });
     expect(dead.error).toContain('HTTP 400');
 
-    const [series] = (await influxql(
+    const [series] = await query(
       `SELECT "score" FROM gruwatch_score WHERE "asset" = 'pump-1'`,
       'GET',
       database,
-    )) as { values: [number, number][] }[];
+    );
     expect(series.values.map((v) => v[0])).toEqual([t0, t0 + 2_000, t0 + 3_000]);
   });
 
@@ -301,17 +292,17 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     await waitFor(() => second.outbox.depth().rows === 0, { what: 'the last point' });
 
     expect(delivered()).toBe(maxOutboxRows + 1);
-    const [series] = (await influxql(
+    const [series] = await query(
       `SELECT COUNT("score") FROM gruwatch_score WHERE "asset" = '${assetId}'`,
       'GET',
       database,
-    )) as { values: [number, number][] }[];
+    );
     expect(series.values[0][1]).toBe(committed);
-    const times = (await influxql(
+    const times = await query(
       `SELECT "score" FROM gruwatch_score WHERE "asset" = '${assetId}'`,
       'GET',
       database,
-    )) as { values: [number, number][] }[];
+    );
     const expectedTimes = [...Array.from({ length: committed - 1 }, (_, i) => t0 + i * 1_000), t0 + 500_000];
     expect(times[0].values.map((v) => v[0])).toEqual(expectedTimes);
   });

@@ -1,0 +1,35 @@
+// InfluxQL against the test InfluxDB (1.8, token auth), for tests that read back what gruwatch wrote.
+export interface InfluxqlSeries {
+  name?: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/**
+ * Runs InfluxQL and returns the series of every statement, times in epoch milliseconds. Throws with
+ * the statement and the server's answer when the request or any statement fails. SELECT and SHOW
+ * may go as GET (as Grafana sends them); CREATE and DROP need POST (the default).
+ */
+export async function influxql(
+  influxdb: { url: string; token: string },
+  q: string,
+  options: { database?: string; method?: 'GET' | 'POST' } = {},
+): Promise<InfluxqlSeries[]> {
+  const url = new URL('/query', influxdb.url);
+  url.searchParams.set('q', q);
+  url.searchParams.set('epoch', 'ms');
+  if (options.database !== undefined) url.searchParams.set('db', options.database);
+  const res = await fetch(url, {
+    method: options.method ?? 'POST',
+    headers: { authorization: `Token ${influxdb.token}` },
+  });
+  const body = (await res.json()) as {
+    error?: string;
+    results?: { error?: string; series?: InfluxqlSeries[] }[];
+  };
+  const error = body.error ?? body.results?.find((r) => r.error !== undefined)?.error;
+  if (!res.ok || error !== undefined)
+    throw new Error(`InfluxQL ${q} failed: HTTP ${res.status} ${error ?? JSON.stringify(body)}`);
+  return body.results?.flatMap((r) => r.series ?? []) ?? [];
+}
