@@ -25,6 +25,7 @@ import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
+import { reconstructFrames } from './reconstruct-frames.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { createServedModels, type ServedModel } from './served-models.js';
@@ -49,50 +50,6 @@ export interface RunningService {
   readonly store: LocalStore;
   /** Stops intake, waits for deliveries in progress, flushes the sinks within a deadline, closes. */
   stop(): Promise<void>;
-}
-
-/**
- * The stored frames of an asset with the model's reconstruction, for the asset view: the windows
- * the live service scored (T frames ending on every hop-th cell) are reconstructed again, and each
- * one's newest hop steps are shown, in sensor units.
- */
-function reconstructFrames(
-  q: { assetId: string; fromMs?: number; toMs?: number; limit: number },
-  group: ServedModel | undefined,
-  store: LocalStore,
-  hop: number,
-  nowMs: number,
-) {
-  const toMs = q.toMs ?? nowMs + 1;
-  const fromMs = q.fromMs ?? toMs - 3_600_000;
-  const frames = store.queryFrames({ assetId: q.assetId, fromMs, toMs }).slice(-q.limit);
-  const channels = group?.channels ?? frames[0]?.channels ?? [];
-  const points = frames.map((f) => ({
-    atMs: f.atMs,
-    values: channels.map((c) => {
-      const v = f.values[f.channels.indexOf(c)];
-      return v === undefined || !Number.isFinite(v) ? null : v;
-    }),
-    reconstruction: null as (number | null)[] | null,
-  }));
-  if (group === undefined || frames.length === 0) return { channels, points };
-  const { T, scorer } = group;
-  const { center, scale } = group.normalizer;
-  const C = channels.length;
-  const periodMs = frames.length > 1 ? frames[1]!.atMs - frames[0]!.atMs : 1_000;
-  const window = new Float32Array(T * C);
-  for (let i = T - 1; i < points.length; i++) {
-    if ((Math.round(points[i]!.atMs / periodMs) + 1) % hop !== 0) continue;
-    if (points[i]!.atMs - points[i - T + 1]!.atMs !== (T - 1) * periodMs) continue; // not contiguous
-    const rows = points.slice(i - T + 1, i + 1);
-    if (rows.some((r) => r.values.some((v) => v === null))) continue;
-    for (const [t, r] of rows.entries()) window.set(r.values as number[], t * C);
-    const reconstruction = scorer.score(window).reconstruction;
-    for (let t = Math.max(0, T - hop); t < T; t++) {
-      rows[t]!.reconstruction = channels.map((_, c) => reconstruction[t * C + c]! * scale[c]! + center[c]!);
-    }
-  }
-  return { channels, points };
 }
 
 export async function startService(config: Config, deps: ServiceDeps): Promise<RunningService> {
@@ -394,7 +351,15 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       const moved = await retrainer!.rollback(name);
       return { ...moved, model: modelView(name) };
     },
-    frames: (q) => reconstructFrames(q, servedOf(q.assetId), store, config.ingest.window.hop, clock.nowMs()),
+    frames: (q) => {
+      const toMs = q.toMs ?? clock.nowMs() + 1;
+      const fromMs = q.fromMs ?? toMs - 3_600_000;
+      const stored = store.queryFrames({ assetId: q.assetId, fromMs, toMs }).slice(-q.limit);
+      return reconstructFrames(stored, servedOf(q.assetId), {
+        hop: config.ingest.window.hop,
+        periodMs: config.ingest.align.periodMs,
+      });
+    },
     subscribe: (listener) => live.subscribe(listener),
   };
   const http: FastifyInstance = await createHttpServer({
