@@ -10,6 +10,7 @@ export { createRootLogger, createSilentLogger, redactPaths } from './logger.js';
 export { quantileOfSorted } from './quantile.js';
 export type { RateLimitedLog } from './rate-limited-log.js';
 export { createRateLimitedLog } from './rate-limited-log.js';
+export { recordOf } from './record-of.js';
 export { Secret } from './secret.js';
 export type { SecretInput } from './secret-schema.js';
 export { secretSchema } from './secret-schema.js';

@@ -3,6 +3,7 @@
 // model's residuals into a score, judges it against the asset's threshold and
 // steps the asset's alert lifecycle. Time is the window's end (data time), so
 // replaying the same windows after a restart yields the same events.
+import { recordOf } from '../core/index.js';
 import type { AlertEvent, AssetStatus, ChannelShareValue } from './alert.js';
 import { stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
@@ -223,11 +224,7 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
     },
     snapshot(assetIds) {
       const ids = assetIds === undefined ? undefined : [...assetIds];
-      const alerts: Record<string, AssetAlertState> = {};
-      for (const id of ids ?? alertStates.keys()) {
-        const state = alertStates.get(id);
-        if (state !== undefined) alerts[id] = state;
-      }
+      const alerts = recordOf(alertStates, ids, (state) => state);
       const ewma: Record<string, number> = {};
       const thresholdHistory: Record<string, number[]> = {};
       // A scorer per model; the later one wins where two hold the same asset.

@@ -3,7 +3,7 @@
 // deviates. Scratch buffers are sized once per (T, C) and reused across calls.
 // With channel spreads (from the calibration) each channel's squared residual is
 // divided by its normal level first, so quiet and noisy channels weigh alike.
-import { PipelineError } from '../core/index.js';
+import { PipelineError, recordOf } from '../core/index.js';
 import type { ScoringConfig } from './config.js';
 
 /** One channel's share of the error behind a score. */
@@ -239,14 +239,6 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
 
   return {
     score,
-    ewmaSnapshot(assetIds) {
-      if (assetIds === undefined) return Object.fromEntries(ewma);
-      const out: Record<string, number> = {};
-      for (const id of assetIds) {
-        const value = ewma.get(id);
-        if (value !== undefined) out[id] = value;
-      }
-      return out;
-    },
+    ewmaSnapshot: (assetIds) => recordOf(ewma, assetIds, (value) => value),
   };
 }

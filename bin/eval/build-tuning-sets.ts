@@ -4,24 +4,30 @@
 // `--fault-scale-floor 0` rebuilds the fault set of the first three selection rounds.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { numberFlag } from '../cli-flags.js';
 import { parseLabeledCsv } from './labeled-csv.js';
 import { buildTuningSets, defaultTuningSetOptions, formatLabeledCsv } from './tuning-sets.js';
 
-const args = process.argv.slice(2);
-const floorAt = args.indexOf('--fault-scale-floor');
-const floorText = floorAt >= 0 ? args.splice(floorAt, 2)[1] : undefined;
-const [source, outDir] = args;
-if (source === undefined || outDir === undefined || (floorAt >= 0 && floorText === undefined)) {
-  process.stderr.write('usage: build-tuning-sets <anomaly-free.csv> <out-dir> [--fault-scale-floor F]\n');
-  process.exit(2);
-}
+const usage = 'usage: build-tuning-sets <anomaly-free.csv> <out-dir> [--fault-scale-floor F]';
+let source: string | undefined;
+let outDir: string | undefined;
 let faultScaleFloor = defaultTuningSetOptions.faultScaleFloor;
 try {
+  const { values, positionals } = parseArgs({
+    options: { 'fault-scale-floor': { type: 'string' } },
+    allowPositionals: true,
+  });
+  [source, outDir] = positionals;
+  const floorText = values['fault-scale-floor'];
   if (floorText !== undefined)
     faultScaleFloor = numberFlag('fault-scale-floor', floorText, { min: 0, max: 1 });
 } catch (err) {
-  process.stderr.write(`build-tuning-sets: ${(err as Error).message}\n`);
+  process.stderr.write(`build-tuning-sets: ${(err as Error).message}\n${usage}\n`);
+  process.exit(2);
+}
+if (source === undefined || outDir === undefined) {
+  process.stderr.write(`${usage}\n`);
   process.exit(2);
 }
 const sets = buildTuningSets(parseLabeledCsv(readFileSync(source, 'utf8'), source), {

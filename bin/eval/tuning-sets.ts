@@ -2,6 +2,7 @@
 // (SKAB's anomaly-free.csv): consecutive chunks as they are (the normal set, every row normal,
 // for the false-alarm rate) and the same chunks with one synthetic fault planted on two random
 // channels (the fault set, labelled by construction). No labelled benchmark file is read.
+import { quantileOfSorted } from '../../core/index.js';
 import type { LabeledSeries } from './labeled-csv.js';
 import { formatUtcDatetime } from './predictions-csv.js';
 
@@ -89,8 +90,7 @@ function channelStd(values: Float64Array, C: number, c: number, rows: number): n
 /** Median of |channel c| over the first `rows` rows. */
 function channelMedianMagnitude(values: Float64Array, C: number, c: number, rows: number): number {
   const magnitudes = Float64Array.from({ length: rows }, (_, i) => Math.abs(values[i * C + c])).sort();
-  const mid = rows >> 1;
-  return rows % 2 === 1 ? magnitudes[mid] : (magnitudes[mid - 1] + magnitudes[mid]) / 2;
+  return quantileOfSorted(magnitudes, 0.5);
 }
 
 /** The unit a fault on channel c is sized in: the training rows' σ, floored at `faultScaleFloor` of the level. */

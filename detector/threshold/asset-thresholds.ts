@@ -1,6 +1,7 @@
 // The threshold each asset's score is judged against, and the resulting ratio:
 // a static override when one matches, else the live dynamic threshold (one
 // per asset) when configured, else the calibrated value from the model artifact.
+import { recordOf } from '../../core/index.js';
 import type { ThresholdConfig, ThresholdOverride } from '../config.js';
 import type { Calibration } from './calibrate-threshold.js';
 import { DynamicThreshold } from './dynamic-threshold.js';
@@ -62,14 +63,6 @@ export function createAssetThresholds(options: AssetThresholdsOptions): AssetThr
         source: 'calibrated',
       };
     },
-    snapshot(assetIds) {
-      if (assetIds === undefined) return Object.fromEntries([...live].map(([id, d]) => [id, d.history()]));
-      const out: Record<string, number[]> = {};
-      for (const id of assetIds) {
-        const dynamic = live.get(id);
-        if (dynamic !== undefined) out[id] = dynamic.history();
-      }
-      return out;
-    },
+    snapshot: (assetIds) => recordOf(live, assetIds, (dynamic) => dynamic.history()),
   };
 }
