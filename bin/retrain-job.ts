@@ -139,6 +139,8 @@ function incidentWindows(
   return out;
 }
 
+const isoOrNone = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'none');
+
 export async function runRetrainJob(
   input: RetrainJobInput,
   deps: {
@@ -193,12 +195,19 @@ export async function runRetrainJob(
         selection,
         durationMs: deps.nowMs() - startedMs,
       };
+    let newestRead = Number.NEGATIVE_INFINITY;
     for (const assetId of assets) {
       const newest = newestByAsset.get(assetId);
       if (newest === undefined) continue;
-      const toMs = newest + periodMs;
-      const fromMs = toMs - settings.lookbackMs;
-      const frames = await reader.queryFrames({ assetId, fromMs, toMs });
+      const fromMs = newest + periodMs - settings.lookbackMs;
+      const frames = await reader.queryFrames({ assetId, fromMs, toMs: newest + periodMs });
+      // The lookback ends at the newest frame the source holds, not the local store's: InfluxDB trails
+      // the store while its sink catches up, and what was not read must not count as trained on.
+      let newestOfAsset = Number.NEGATIVE_INFINITY;
+      for (const f of frames) if (f.atMs > newestOfAsset) newestOfAsset = f.atMs;
+      if (newestOfAsset === Number.NEGATIVE_INFINITY) continue;
+      newestRead = Math.max(newestRead, newestOfAsset);
+      const toMs = newestOfAsset + periodMs;
       // Every alert event of the asset: one opened long before the lookback may still be open.
       const alerts: AlertEventRecord[] = await reader.queryAlerts({ assetId, limit: 1_000_000 });
       const select = (exclusions: Partial<TrainingExclusions>) =>
@@ -244,6 +253,17 @@ export async function runRetrainJob(
         if (found.length > 0) incidents.push({ assetId, windows: found });
       }
     }
+    if (
+      input.source.type === 'influxdb' &&
+      input.trainedThroughMs !== null &&
+      newestRead + periodMs <= input.trainedThroughMs
+    )
+      return {
+        outcome: 'skipped',
+        reason: `no new data in InfluxDB since the last retrain: it holds frames through ${isoOrNone(newestRead)}, the local store through ${isoOrNone(newestOfAll)}; the InfluxDB sink is behind`,
+        selection,
+        durationMs: deps.nowMs() - startedMs,
+      };
   } finally {
     local.close();
   }
@@ -265,7 +285,11 @@ export async function runRetrainJob(
     durationMs: deps.nowMs() - startedMs,
   });
   if (selection.assets === 0)
-    return skip(`no stored frames yet for the assets of model "${input.model}"; nothing to train on`);
+    return skip(
+      input.source.type === 'influxdb'
+        ? `InfluxDB holds no frames yet for the assets of model "${input.model}" in the lookback; nothing to train on`
+        : `no stored frames yet for the assets of model "${input.model}"; nothing to train on`,
+    );
   if (available < settings.minWindows)
     return skip(
       `too little clean data: ${available} complete window(s) of ${T} steps after exclusions, ${settings.minWindows} needed (rows ${selection.rows}, clean ${selection.cleanRows}; excluded rows: ${excludedText || 'none'})`,

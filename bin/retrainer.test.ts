@@ -9,52 +9,18 @@ import { createSilentLogger, ManualClock } from '../core/index.js';
 import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
 import { createLocalStore, type LocalStore, type ModelEventRecord } from '../detector/sinks/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
+import { plantFrame, plantFrames, retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
 import { type Config, configSchema } from './config.js';
 import { createServiceMetrics } from './metrics.js';
 import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { createServedModels, type ServedModels } from './served-models.js';
 
-const channels = ['speed', 'flow', 'pressure'];
-const periodMs = 1_000;
-const T = 16;
-const hop = 4;
-const startMs = Date.UTC(2026, 0, 5);
+const { channels, periodMs, T, hop, startMs } = retrainPlant;
 const rowsPerAsset = 3_000;
 
-/** A small plant: flow follows speed, pressure its square; a slow load cycle and sensor noise. */
-function plantFrame(i: number, asset: number) {
-  const noise = (k: number) => Math.sin(i * 12.9898 + k * 78.233 + asset * 3.1) * 0.5;
-  const speed = 0.6 + 0.3 * Math.sin((2 * Math.PI * i) / 600) + 0.01 * noise(1);
-  return [speed, 0.9 * speed + 0.01 * noise(2), 1.2 * speed * speed + 0.01 * noise(3)];
-}
-
-function makeConfig(overrides: { model?: object; retraining?: object } = {}): Config {
-  return configSchema.parse({
-    ingest: {
-      mqtt: { url: 'mqtt://127.0.0.1:1883', clientId: 'test', topics: ['plants/{asset}/telemetry'] },
-      decoder: { type: 'json' },
-      align: { periodMs },
-      assets: [{ match: 'pump-*', model: 'pumps', channels }],
-      window: { T, hop },
-    },
-    model: {
-      windowSteps: T,
-      hopSteps: hop,
-      hiddenSize: 8,
-      training: { epochs: 12, batchSize: 32, learningRate: 0.01, patience: 3, seed: 2 },
-      ...overrides.model,
-    },
-    detector: { scoring: { hopSteps: hop }, threshold: { type: 'quantile', q: 0.99 } },
-    retraining: {
-      enabled: true,
-      everyMs: 3_600_000,
-      minWindows: 50,
-      maxWindows: 5_000,
-      ...overrides.retraining,
-    },
-  });
-}
+const makeConfig = (overrides: { model?: object; retraining?: object } = {}): Config =>
+  configSchema.parse(retrainConfigInput(overrides));
 
 describe('retrainer', () => {
   let dir: string;
@@ -81,14 +47,7 @@ describe('retrainer', () => {
       { clock, logger: createSilentLogger() },
     );
     for (const [a, assetId] of ['pump-1', 'pump-2'].entries()) {
-      const frames = Array.from({ length: rowsPerAsset }, (_, i) => ({
-        assetId,
-        atMs: startMs + i * periodMs,
-        channels,
-        values: plantFrame(i, a),
-        state: 'ok' as const,
-      }));
-      store.commit({ scores: [], alerts: [], frames });
+      store.commit({ scores: [], alerts: [], frames: plantFrames(assetId, a, rowsPerAsset) });
     }
     events = [];
   });

@@ -271,7 +271,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
         async () =>
           (await models())
             .find((m) => m.name === 'pumps')
-            ?.retraining?.lastRun?.reason.startsWith('no new data') || undefined,
+            ?.retraining?.lastRun?.reason.startsWith('no new data since the last retrain') || undefined,
         { what: 'the scheduled retrains to catch up with the data', timeoutMs: 300_000, intervalMs: 1_000 },
       );
       const promoted = (await models()).find((m) => m.name === 'pumps')!;
@@ -362,7 +362,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
         async () =>
           (await models())
             .find((m) => m.name === 'pumps')
-            ?.retraining?.lastRun?.reason.startsWith('no new data') || undefined,
+            ?.retraining?.lastRun?.reason.startsWith('no new data since the last retrain') || undefined,
         { what: 'a scheduled retrain to find no new data', timeoutMs: 120_000, intervalMs: 500 },
       );
       const servedBeforeRollback = (await models()).find((m) => m.name === 'pumps')!.version!;
