@@ -38,7 +38,7 @@ export interface Ingest {
   /**
    * Feeds readings kept from before a restart (a journal) through the aligner and window assembler, so
    * open cells and window rings are rebuilt; frames and windows go to the callbacks as usual. Call before
-   * start(). `receivedAtMs` is the original arrival time (for the idle flush); the clock's time if absent.
+   * start(). Replayed readings do not count as arriving now: the idle flush waits for live data.
    */
   replay(readings: readonly (SensorReading & { receivedAtMs?: number })[]): void;
   /** Starts every configured source and the idle-flush tick. */
@@ -52,12 +52,16 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const telemetry = deps.telemetry ?? noopTelemetry;
   const rateLimitedLog = createRateLimitedLog(log, deps.clock);
   let windowWork: Promise<void>[] = [];
+  // The idle flush looks often enough to notice a stall (see AlignOptions.tickMs), whatever the period.
+  const tickMs = Math.min(config.align.periodMs, 1000);
+  // Deliveries held back by beforeDelivery (backpressure): data waiting on our side.
+  let heldBack = 0;
   const assembler = createWindowAssembler(config.window, (window) => {
     const result = deps.onWindow(window);
     if (result !== undefined) windowWork.push(result);
   });
   const aligner = createAligner(
-    { ...config.align, maxGapFrames: config.window.T, assets: config.assets },
+    { ...config.align, tickMs, maxGapFrames: config.window.T, assets: config.assets },
     {
       onFrame: deps.onFrame
         ? (frame) => {
@@ -103,8 +107,20 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   };
   const handler: DeliveryHandler = (delivery) => {
     const wait = deps.beforeDelivery?.();
-    return wait === undefined ? align(delivery) : wait.then(() => align(delivery));
+    if (wait === undefined) return align(delivery);
+    heldBack++;
+    return wait.then(
+      () => {
+        heldBack--;
+        return align(delivery);
+      },
+      (err: unknown) => {
+        heldBack--;
+        throw err;
+      },
+    );
   };
+  const isLive = () => heldBack === 0 && sources.every((s) => s.isLive());
 
   const dropAssets = (assetIds: readonly string[]) => {
     aligner.dropAssets(assetIds);
@@ -144,18 +160,18 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   let tickTimer: NodeJS.Timeout | undefined;
   return {
     replay(readings) {
-      for (const r of readings) aligner.push(r, r.receivedAtMs ?? deps.clock.nowMs());
+      for (const r of readings) aligner.push(r, r.receivedAtMs ?? Number.NEGATIVE_INFINITY);
       takeWindowWork()?.catch((err: unknown) =>
         log.error({ err }, 'Handling a window rebuilt from the journal failed.'),
       );
     },
     async start() {
       tickTimer = setInterval(() => {
-        aligner.tick(deps.clock.nowMs());
+        aligner.tick(deps.clock.nowMs(), isLive());
         takeWindowWork()?.catch((err: unknown) =>
           rateLimitedLog.warn('tick-window', { err }, 'Handling a window emitted by the idle flush failed.'),
         );
-      }, config.align.periodMs);
+      }, tickMs);
       tickTimer.unref();
       await Promise.all(sources.map((s) => s.start(handler)));
     },

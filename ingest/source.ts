@@ -55,4 +55,10 @@ export type DeliveryHandler = (delivery: SourceDelivery) => Promise<void>;
 export interface Source {
   start(handler: DeliveryHandler): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Whether messages can reach the handler right now: connected, subscribed (Kafka: a member of the
+   * group, not rebalancing) and not holding partitions back. While false, data may be waiting for us
+   * at the broker, so the silence of an asset is not evidence that its sensors are silent.
+   */
+  isLive(): boolean;
 }

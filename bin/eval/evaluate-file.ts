@@ -129,7 +129,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
       );
     }
   }
-  aligner.tick(timestampsMs[N - 1] + periodMs);
+  aligner.drain();
 
   // The live fitting path on the training rows: the newest `holdoutFraction` of their complete
   // windows calibrate (never trained on), the older ones fit the normalizer and the model.

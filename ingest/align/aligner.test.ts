@@ -20,14 +20,16 @@ const base: AlignOptions = {
   maxGapFrames: 10,
 };
 
-function setup(overrides: Partial<AlignOptions> = {}) {
+function setup(overrides: Partial<AlignOptions> = {}, onlyAsset?: string) {
   const frames: Captured[] = [];
   const telemetry = new MemoryTelemetry();
   const aligner = createAligner(
     { ...base, ...overrides, assets: [{ match: 'pump-*', channels: ['a', 'b'] }] },
     {
-      onFrame: (f: AlignedFrame) =>
-        frames.push({ startMs: f.startMs, values: [...f.values], state: f.state }),
+      onFrame: (f: AlignedFrame) => {
+        if (onlyAsset === undefined || f.assetId === onlyAsset)
+          frames.push({ startMs: f.startMs, values: [...f.values], state: f.state });
+      },
       telemetry,
     },
   );
@@ -86,6 +88,10 @@ describe('aligner', () => {
     push('a', 3500, 0);
     expect(frames.find((f) => f.startMs === 0)?.values).toEqual([2, 1]);
     expect(dropped(telemetry, 'duplicate')).toBe(2);
+    // Redelivered after its cell is final (the acknowledgement was lost): a duplicate, not late.
+    expect(push('a', 200, 3)).toBe(false);
+    expect(dropped(telemetry, 'duplicate')).toBe(3);
+    expect(dropped(telemetry, 'late')).toBe(0);
   });
 
   it('holds the last value up to maxHoldMs and then leaves NaN and marks the frame gap', () => {
@@ -121,16 +127,47 @@ describe('aligner', () => {
     expect(frames[2].values).toEqual([2, Number.NaN]);
   });
 
-  it('flushes a silent asset on tick so its gap frames are emitted, and only after idleFlushMs', () => {
-    const { aligner, frames, push } = setup({ idleFlushMs: 3000, maxGapFrames: 4 });
+  it('flushes a silent asset on tick while others deliver, never past their newest timestamp', () => {
+    const { aligner, frames, push } = setup({ idleFlushMs: 3000, maxGapFrames: 4 }, 'pump-1');
     push('a', 0, 1);
     push('b', 0, 1);
-    aligner.tick(2000);
-    expect(frames).toEqual([]);
-    aligner.tick(3500); // as if time ran on to 3500
+    for (let t = 1000; t <= 3000; t += 1000) {
+      push('a', t, 1, 'pump-2');
+      aligner.tick(t, true);
+    }
+    expect(frames.map((f) => f.state)).toEqual([]);
+    push('a', 4000, 1, 'pump-2');
+    aligner.tick(4000, true); // silent for 3 s of ticks while pump-2 delivered
     expect(frames.map((f) => f.state)).toEqual(['ok', 'gap', 'gap']);
-    aligner.tick(60_000); // a long silence: at most maxGapFrames frames without any value
+    for (let t = 5000; t <= 60_000; t += 1000) {
+      push('a', t, 1, 'pump-2');
+      aligner.tick(t, true);
+    }
+    // A long silence: at most maxGapFrames frames without any value.
     expect(frames.filter((f) => f.values.every(Number.isNaN))).toHaveLength(4);
+  });
+
+  it('does not flush an asset whose readings may be waiting: not live, nothing arriving, or stalled', () => {
+    const { aligner, frames, telemetry, push } = setup({ idleFlushMs: 3000, latenessMs: 1000 });
+    const feed = (fromMs: number, toMs: number) => {
+      for (let t = fromMs; t <= toMs; t += 1000) {
+        push('a', t, t / 1000);
+        push('b', t, t / 1000);
+      }
+    };
+    feed(0, 5000);
+    // Disconnected for 20 s (ticks keep coming, the source is not live).
+    for (let t = 6000; t <= 26_000; t += 1000) aligner.tick(t, false);
+    // Connected but nothing arrives for 20 s: no data shows that event time moved.
+    for (let t = 27_000; t <= 47_000; t += 1000) aligner.tick(t, true);
+    // Stopped for 40 s (SIGSTOP): the next tick comes 40 s late, the backlog right after it.
+    aligner.tick(87_000, true);
+    aligner.tick(88_000, true);
+    feed(6000, 90_000);
+    expect(dropped(telemetry, 'late')).toBe(0);
+    const real = frames.filter((f) => f.startMs >= 0);
+    expect(real.map((f) => f.values[0])).toEqual(Array.from({ length: 89 }, (_, i) => i));
+    expect(real.every((f) => f.state === 'ok')).toBe(true);
   });
 
   it('emits at most maxGapFrames empty frames when the timestamps jump ahead', () => {

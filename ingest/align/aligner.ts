@@ -22,8 +22,14 @@ export interface AlignOptions {
   maxHoldMs: number;
   /** A cell is final once the asset's newest timestamp is this far past the cell's end. */
   latenessMs: number;
-  /** An asset silent for this long (wall clock) is flushed by tick() as if its time kept running. */
+  /**
+   * An asset silent for this long is flushed by tick() as if its time kept running. Silence counts only
+   * while the sources are live and readings of other assets are arriving, and the flush never goes past
+   * the newest timestamp those readings carry: data waiting on our side is never made late.
+   */
   idleFlushMs: number;
+  /** How often tick() is called (default: the period, at most 1 s); a tick 5× later than due means a stall. */
+  tickMs?: number;
   /** Longest run of all-empty frames emitted before the aligner skips ahead (the window length T is a good value). */
   maxGapFrames: number;
 }
@@ -44,8 +50,14 @@ export interface Aligner {
   push(reading: SensorReading, receivedAtMs: number): boolean;
   /** `unknown` marks frames from signal.atMs on as unknown until every channel has fresh readings again. */
   signal(signal: AssetSignal): void;
-  /** Flushes assets silent for idleFlushMs (wall clock), so their gap frames are emitted. */
-  tick(nowMs: number): void;
+  /**
+   * Flushes assets silent for idleFlushMs, so their gap frames are emitted. `isLive`: every source is
+   * connected and delivering without being held back; silence does not count while it is false. A gap
+   * since the previous tick much longer than tickMs (the process was stopped) restarts every silence clock.
+   */
+  tick(nowMs: number, isLive: boolean): void;
+  /** End of input (offline files): finalizes every asset's cells up to and including its newest reading's. */
+  drain(): void;
   /** Forgets the state of these assets (e.g. their Kafka partitions were revoked); the next reading starts afresh. */
   dropAssets(assetIds: Iterable<string>): void;
   readonly assetCount: number;
@@ -64,7 +76,8 @@ class AssetTrack {
   #head = 0; // ring slot of the oldest open cell
   nextStartMs: number; // start of the oldest open cell
   maxTsMs = Number.NEGATIVE_INFINITY;
-  lastArrivalMs: number;
+  /** Silence of this asset that counts toward the idle flush (see AlignOptions.idleFlushMs). */
+  silentMs = 0;
   #unknownSinceMs = Number.NaN;
   #emptyRun = 0;
   // (K, C) per open cell and channel
@@ -81,20 +94,13 @@ class AssetTrack {
   readonly #seenTs: Float64Array; // (C, DUPLICATE_MEMORY) ring of accepted timestamps
   readonly #seenPos: Uint8Array;
 
-  constructor(
-    assetId: string,
-    layout: AssetChannels,
-    opts: AlignOptions,
-    firstTsMs: number,
-    arrivalMs: number,
-  ) {
+  constructor(assetId: string, layout: AssetChannels, opts: AlignOptions, firstTsMs: number) {
     this.#opts = opts;
     this.#indexOf = layout.indexOf;
     const C = layout.channels.length;
     this.#C = C;
     this.#K = Math.ceil(opts.latenessMs / opts.periodMs) + 2;
     this.nextStartMs = Math.floor((firstTsMs - opts.latenessMs) / opts.periodMs) * opts.periodMs;
-    this.lastArrivalMs = arrivalMs;
     const KC = this.#K * C;
     this.#sum = new Float64Array(KC);
     this.#count = new Uint32Array(KC);
@@ -121,12 +127,14 @@ class AssetTrack {
   }
 
   /** Returns the drop reason, or undefined if the reading was placed. */
-  place(c: number, tsMs: number, value: number, arrivalMs: number, onFrame: (f: AlignedFrame) => void) {
+  place(c: number, tsMs: number, value: number, onFrame: (f: AlignedFrame) => void) {
     const p = this.#opts.periodMs;
     const cellStartMs = Math.floor(tsMs / p) * p;
-    if (cellStartMs < this.nextStartMs) return 'late' as const;
+    // A redelivery of a reading already placed (a broker resends what was not acknowledged) is a duplicate, not late.
+    if (cellStartMs < this.nextStartMs)
+      return this.#wasSeen(c, tsMs) ? ('duplicate' as const) : ('late' as const);
     if (this.#isDuplicate(c, tsMs)) return 'duplicate' as const;
-    this.lastArrivalMs = arrivalMs;
+    this.silentMs = 0;
     if (tsMs > this.maxTsMs) {
       this.maxTsMs = tsMs;
       this.advance(tsMs - this.#opts.latenessMs, onFrame);
@@ -143,6 +151,13 @@ class AssetTrack {
       this.#lastValue[i] = value;
     }
     return undefined;
+  }
+
+  #wasSeen(c: number, tsMs: number): boolean {
+    if (tsMs === this.#channelMaxTs[c]) return true;
+    const base = c * DUPLICATE_MEMORY;
+    for (let k = 0; k < DUPLICATE_MEMORY; k++) if (this.#seenTs[base + k] === tsMs) return true;
+    return false;
   }
 
   #isDuplicate(c: number, tsMs: number): boolean {
@@ -250,6 +265,14 @@ export function createAligner(
   const telemetry = deps.telemetry ?? noopTelemetry;
   const { onFrame, onDrop } = deps;
   const tracks = new Map<string, AssetTrack>();
+  // Event time as the data moved it: the newest timestamp placed, of any asset.
+  let frontierMs = Number.NEGATIVE_INFINITY;
+  let lastArrivalMs = Number.NEGATIVE_INFINITY;
+  let lastTickMs = Number.NaN;
+  // Readings of other assets count as "arriving" when the newest came within two ticks.
+  const tickMs = options.tickMs ?? Math.min(options.periodMs, 1000);
+  const flowMs = 2 * tickMs;
+  const stallMs = 5 * tickMs;
   const drop = (reason: AlignDropReason, reading: SensorReading): false => {
     telemetry.count('ingest_readings_dropped_total', { reason });
     onDrop?.(reason, reading);
@@ -263,25 +286,43 @@ export function createAligner(
         const layout = resolver.resolve(reading.assetId);
         if (layout === undefined) return drop('unknown_asset', reading);
         if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
-        track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
+        track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs);
         tracks.set(reading.assetId, track);
       }
       const c = track.channelIndex(reading.channel);
       if (c === undefined) return drop('unknown_channel', reading);
-      const reason = track.place(c, reading.timestampMs, reading.value, receivedAtMs, onFrame);
-      return reason === undefined ? true : drop(reason, reading);
+      const reason = track.place(c, reading.timestampMs, reading.value, onFrame);
+      if (reason !== undefined) return drop(reason, reading);
+      if (reading.timestampMs > frontierMs) frontierMs = reading.timestampMs;
+      if (receivedAtMs > lastArrivalMs) lastArrivalMs = receivedAtMs;
+      return true;
     },
     signal(signal) {
       if (signal.kind !== 'unknown') return;
       tracks.get(signal.assetId)?.markUnknown(signal.atMs);
     },
-    tick(nowMs) {
-      for (const track of tracks.values()) {
-        const silentMs = nowMs - track.lastArrivalMs;
-        if (silentMs < options.idleFlushMs) continue;
-        // Event time is assumed to have run on at wall-clock speed since the last arrival.
-        track.advance(track.maxTsMs + silentMs - options.latenessMs, onFrame);
+    tick(nowMs, isLive) {
+      const elapsedMs = Number.isNaN(lastTickMs) ? 0 : nowMs - lastTickMs;
+      lastTickMs = nowMs;
+      if (elapsedMs > stallMs) {
+        // We were stopped (SIGSTOP, a frozen VM, a long pause): what the broker holds for us is not
+        // silence. Every clock starts again; the readings delivered next show where event time is.
+        for (const track of tracks.values()) track.silentMs = 0;
+        return;
       }
+      if (!isLive || nowMs - lastArrivalMs > flowMs || elapsedMs <= 0) return;
+      for (const track of tracks.values()) {
+        track.silentMs += elapsedMs;
+        if (track.silentMs < options.idleFlushMs) continue;
+        // Event time is assumed to have run on since the asset's newest reading, but never past the
+        // newest timestamp other assets' readings carry.
+        const toMs = Math.min(track.maxTsMs + track.silentMs, frontierMs);
+        track.advance(toMs - options.latenessMs, onFrame);
+      }
+    },
+    drain() {
+      const p = options.periodMs;
+      for (const track of tracks.values()) track.advance(Math.floor(track.maxTsMs / p) * p + p, onFrame);
     },
     dropAssets(assetIds) {
       for (const id of assetIds) tracks.delete(id);

@@ -12,7 +12,7 @@ describe('decoder config', () => {
       channelsField: 'values',
       timestampUnit: 'auto',
       isTimestampRequired: true,
-      maxFutureSkewMs: 86_400_000,
+      maxFutureSkewMs: 300_000,
       earliestTimestampMs: Date.UTC(2000, 0, 1),
     });
     expect(decoderConfigSchema.parse({ type: 'influx-line' })).toMatchObject({

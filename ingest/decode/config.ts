@@ -31,9 +31,9 @@ const commonShape = {
     .number()
     .int()
     .nonnegative()
-    .default(86_400_000)
+    .default(300_000)
     .describe(
-      'How far in milliseconds a reading time may lie ahead of the time the message was received. Later timestamps are rejected with reason invalid_timestamp.',
+      "How far in milliseconds a reading time may lie ahead of the time the message was received (default five minutes). Later timestamps are rejected with reason invalid_timestamp and dead-lettered: accepted, such a reading would move its asset's event time ahead and make its real readings late.",
     ),
 };
 

@@ -16,7 +16,7 @@ const fixture = (name: string) =>
 const encode = (text: string) => new TextEncoder().encode(text);
 const t0 = 1732530000000;
 const earliestMs = Date.UTC(2000, 0, 1);
-const maxFutureSkewMs = 86_400_000;
+const maxFutureSkewMs = 300_000;
 const minimumCases = 100_000;
 const reasons = new Set([
   'payload_empty',

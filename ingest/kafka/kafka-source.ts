@@ -47,6 +47,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
   const partitions = new Map<string, PartitionState>();
   const paused = new Map<string, { topic: string; partition: number }>();
   let consumer: Consumer | undefined;
+  let isMember = false;
   let producer: Producer | undefined;
   let inFlight = 0;
   let isStopped = false;
@@ -210,9 +211,20 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         allowAutoTopicCreation: false,
       });
       consumer = c;
-      c.on(c.events.GROUP_JOIN, (event) => onAssignment(event.payload.memberAssignment));
+      c.on(c.events.GROUP_JOIN, (event) => {
+        isMember = true;
+        onAssignment(event.payload.memberAssignment);
+      });
       // Commit what is done before partitions move, so the next owner repeats as little as possible.
-      c.on(c.events.REBALANCING, () => void commit());
+      c.on(c.events.REBALANCING, () => {
+        isMember = false;
+        void commit();
+      });
+      for (const event of [c.events.CRASH, c.events.DISCONNECT, c.events.STOP]) {
+        c.on(event, () => {
+          isMember = false;
+        });
+      }
       try {
         if (config.deadLetterTopic !== undefined) {
           producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
@@ -243,6 +255,10 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         commitTimer = setInterval(() => void commit(), config.commitIntervalMs);
         commitTimer.unref();
       }
+    },
+
+    isLive() {
+      return isMember && paused.size === 0;
     },
 
     async stop() {

@@ -49,6 +49,7 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
   let isStopping = false;
   let isStopped = false;
   let inFlight: Promise<void> | undefined;
+  let isSubscribed = false;
 
   const deadLetter = async (letter: DeadLetter): Promise<void> => {
     const target = config.deadLetter;
@@ -204,11 +205,15 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
               } else log.error({ err: error }, 'The MQTT broker refused a subscription.');
               return;
             }
+            isSubscribed = true;
             if (!isStarted) {
               isStarted = true;
               resolve();
             }
           });
+        });
+        c.on('close', () => {
+          isSubscribed = false;
         });
         c.on('reconnect', () => {
           // Capped exponential back-off: mqtt.js reads reconnectPeriod when it schedules the next attempt.
@@ -238,6 +243,10 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
           rateLimitedLog.warn('error', { err, url }, 'MQTT client error; retrying.');
         });
       });
+    },
+
+    isLive() {
+      return isSubscribed && client?.connected === true;
     },
 
     async stop() {
