@@ -97,8 +97,12 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   };
   modelVersionGauge();
 
+  // The journal rebuilds open cells and window rings: per asset, the T frames before its newest
+  // reading (twice over, for readings that arrive out of order), the lateness and the hold.
+  const { align, window } = config.ingest;
+  const journalKeepMs = 2 * window.T * align.periodMs + align.latenessMs + align.maxHoldMs;
   const store = createLocalStore(
-    { ...config.store, path: storePath },
+    { ...config.store, path: storePath, journalKeepMs },
     {
       clock,
       logger,

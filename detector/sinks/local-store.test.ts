@@ -227,6 +227,46 @@ describe('local store', () => {
     expect(kept.at(-1)).toBe(9_900);
   });
 
+  it("prunes each asset's journal behind its own newest reading: a clock hours ahead on one asset spares the others", () => {
+    const clock = new ManualClock(10 * dayMs);
+    const path = join(dir, 'journal-per-asset.db');
+    const store = createLocalStore(
+      { ...storeConfigSchema.parse({}), path, journalKeepMs: 1_000 },
+      { clock, logger: createSilentLogger() },
+    );
+    opened.push(store);
+    const at = (assetId: string, timestampMs: number) => ({
+      assetId,
+      channel: 'c',
+      timestampMs,
+      value: 1,
+      receivedAtMs: timestampMs,
+    });
+    store.commit(batchOf({}), { journal: [at('skewed', 6 * 3_600_000)] });
+    // The 100th commit with readings prunes.
+    for (let i = 0; i < 99; i++) store.commit(batchOf({}), { journal: [at('a', i * 100), at('b', i * 50)] });
+    const kept = (assetId: string) =>
+      store
+        .readJournal()
+        .filter((r) => r.assetId === assetId)
+        .map((r) => r.timestampMs);
+    expect(kept('a')[0]).toBe(9_800 - 1_000);
+    expect(kept('a')).toHaveLength(11);
+    expect(kept('b')[0]).toBe(4_900 - 1_000);
+    expect(kept('skewed')).toEqual([6 * 3_600_000]);
+    // The newest reading per asset survives a reopen: pruning goes on from where it was.
+    store.close();
+    const reopened = createLocalStore(
+      { ...storeConfigSchema.parse({}), path, journalKeepMs: 1_000 },
+      { clock, logger: createSilentLogger() },
+    );
+    opened.push(reopened);
+    for (let i = 0; i < 100; i++) reopened.commit(batchOf({}), { journal: [at('b', 5_000 + i)] });
+    expect(reopened.readJournal().filter((r) => r.assetId === 'a')).toHaveLength(11);
+    // b's readings lie 50 ms apart before the reopen: the first one within 5_099 − 1_000.
+    expect(reopened.readJournal().filter((r) => r.assetId === 'b')[0]!.timestampMs).toBe(4_100);
+  });
+
   it('names the path when the database cannot be opened', () => {
     expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
   });

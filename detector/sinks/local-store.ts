@@ -29,7 +29,10 @@ export interface LocalStoreOptions {
   synchronous?: 'full' | 'normal';
   maxOutboxRows?: number;
   maxOutboxBytes?: number;
-  /** Journal readings older than the newest one minus this are pruned (default: one hour). */
+  /**
+   * Journal readings older than their asset's newest one minus this are pruned (default: one hour).
+   * Per asset, so one asset's clock running ahead cannot prune the others' journal.
+   */
   journalKeepMs?: number;
 }
 
@@ -187,10 +190,16 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   const upsertAssetState = db.prepare(
     'INSERT INTO asset_state (asset_id, state, updated_ms) VALUES (?, ?, ?) ON CONFLICT (asset_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms',
   );
-  const pruneJournal = db.prepare('DELETE FROM journal WHERE ts_ms < ?');
+  const pruneJournal = db.prepare('DELETE FROM journal WHERE asset_id = ? AND ts_ms < ?');
   const journalKeepMs = options.journalKeepMs ?? 3_600_000;
-  let newestJournalMs =
-    (db.prepare('SELECT MAX(ts_ms) AS m FROM journal').get() as { m: number | null }).m ?? 0;
+  const newestJournalMs = new Map(
+    (
+      db.prepare('SELECT asset_id, MAX(ts_ms) AS m FROM journal GROUP BY asset_id').all() as {
+        asset_id: string;
+        m: number;
+      }[]
+    ).map((r) => [r.asset_id, r.m]),
+  );
   let commitsSinceJournalPrune = 0;
 
   const writeBatch = db.transaction(
@@ -199,7 +208,8 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       for (let i = 0; i < journal.length; i++) {
         const r = journal[i]!;
         insertJournal.run(r.assetId, r.channel, r.timestampMs, r.value, r.receivedAtMs);
-        if (r.timestampMs > newestJournalMs) newestJournalMs = r.timestampMs;
+        if (!(r.timestampMs <= newestJournalMs.get(r.assetId)!))
+          newestJournalMs.set(r.assetId, r.timestampMs);
       }
       if (pipeline.assetState !== undefined) {
         const nowMs = deps.clock.nowMs();
@@ -207,7 +217,8 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       }
       if (journal.length > 0 && ++commitsSinceJournalPrune >= 100) {
         commitsSinceJournalPrune = 0;
-        pruneJournal.run(newestJournalMs - journalKeepMs);
+        for (const [assetId, newestMs] of newestJournalMs)
+          pruneJournal.run(assetId, newestMs - journalKeepMs);
       }
       batch.scores.forEach((s, i) => {
         if (!Number.isFinite(s.score) || !Number.isFinite(s.threshold) || !Number.isFinite(s.ratio)) {

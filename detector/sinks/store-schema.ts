@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS journal (
   ts_ms INTEGER NOT NULL, value REAL NOT NULL, received_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_by_time ON journal (ts_ms);
+CREATE INDEX IF NOT EXISTS journal_by_asset ON journal (asset_id, ts_ms);
 CREATE TABLE IF NOT EXISTS asset_state (
   asset_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
