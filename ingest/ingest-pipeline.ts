@@ -91,10 +91,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
 
   const resolved = Promise.resolve();
   const align = (delivery: SourceDelivery): Promise<void> => {
-    const receivedAtMs = delivery.origin.receivedAtMs;
+    const { receivedAtMs, isRedelivery = false } = delivery.origin;
     for (const signal of delivery.signals) aligner.signal(signal);
     const readings = delivery.readings;
-    for (let i = 0; i < readings.length; i++) aligner.push(readings[i], receivedAtMs);
+    for (let i = 0; i < readings.length; i++) aligner.push(readings[i], receivedAtMs, isRedelivery);
     const windowsDone = takeWindowWork();
     const after = deps.afterDelivery;
     if (after === undefined) return windowsDone ?? resolved;

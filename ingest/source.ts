@@ -16,6 +16,11 @@ export interface DeliveryOrigin {
   key?: string;
   /** Wall-clock time the source received the message, ms since the epoch. */
   receivedAtMs: number;
+  /**
+   * The message may have reached the pipeline before (MQTT: the broker set the DUP flag; Kafka: an
+   * offset at or below one already handed over, read again after a rejoin or a seek).
+   */
+  isRedelivery?: boolean;
 }
 
 /** One decoded message handed to the pipeline. */

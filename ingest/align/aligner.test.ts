@@ -79,7 +79,7 @@ describe('aligner', () => {
   });
 
   it('drops exact duplicates (same channel and timestamp), also when redelivered out of order', () => {
-    const { frames, push, telemetry } = setup({ fill: 'mean', latenessMs: 2000 });
+    const { aligner, frames, push, telemetry } = setup({ fill: 'mean', latenessMs: 2000 });
     push('a', 100, 1);
     push('a', 200, 3);
     expect(push('a', 200, 3)).toBe(false);
@@ -92,6 +92,12 @@ describe('aligner', () => {
     expect(push('a', 200, 3)).toBe(false);
     expect(dropped(telemetry, 'duplicate')).toBe(3);
     expect(dropped(telemetry, 'late')).toBe(0);
+    // Older than the duplicate memory, but the source says the message came before.
+    const old = { assetId: 'pump-1', channel: 'b', timestampMs: 100, value: 1 };
+    expect(aligner.push(old, 3600, true)).toBe(false);
+    expect(dropped(telemetry, 'duplicate')).toBe(4);
+    expect(aligner.push({ ...old, timestampMs: 150 }, 3600)).toBe(false);
+    expect(dropped(telemetry, 'late')).toBe(1);
   });
 
   it('holds the last value up to maxHoldMs and then leaves NaN and marks the frame gap', () => {

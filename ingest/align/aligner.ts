@@ -46,8 +46,11 @@ export interface AlignerDeps {
 }
 
 export interface Aligner {
-  /** Places one reading; returns false if it was dropped (and counted). */
-  push(reading: SensorReading, receivedAtMs: number): boolean;
+  /**
+   * Places one reading; returns false if it was dropped (and counted). `isRedelivery`: the source says the
+   * message may have come before, so a reading behind the watermark is counted as a duplicate, not late.
+   */
+  push(reading: SensorReading, receivedAtMs: number, isRedelivery?: boolean): boolean;
   /** `unknown` marks frames from signal.atMs on as unknown until every channel has fresh readings again. */
   signal(signal: AssetSignal): void;
   /**
@@ -127,12 +130,13 @@ class AssetTrack {
   }
 
   /** Returns the drop reason, or undefined if the reading was placed. */
-  place(c: number, tsMs: number, value: number, onFrame: (f: AlignedFrame) => void) {
+  place(c: number, tsMs: number, value: number, isRedelivery: boolean, onFrame: (f: AlignedFrame) => void) {
     const p = this.#opts.periodMs;
     const cellStartMs = Math.floor(tsMs / p) * p;
     // A redelivery of a reading already placed (a broker resends what was not acknowledged) is a duplicate, not late.
-    if (cellStartMs < this.nextStartMs)
-      return this.#wasSeen(c, tsMs) ? ('duplicate' as const) : ('late' as const);
+    if (cellStartMs < this.nextStartMs) {
+      return isRedelivery || this.#wasSeen(c, tsMs) ? ('duplicate' as const) : ('late' as const);
+    }
     if (this.#isDuplicate(c, tsMs)) return 'duplicate' as const;
     this.silentMs = 0;
     if (tsMs > this.maxTsMs) {
@@ -280,7 +284,7 @@ export function createAligner(
   };
 
   return {
-    push(reading, receivedAtMs) {
+    push(reading, receivedAtMs, isRedelivery = false) {
       let track = tracks.get(reading.assetId);
       if (track === undefined) {
         const layout = resolver.resolve(reading.assetId);
@@ -291,7 +295,7 @@ export function createAligner(
       }
       const c = track.channelIndex(reading.channel);
       if (c === undefined) return drop('unknown_channel', reading);
-      const reason = track.place(c, reading.timestampMs, reading.value, onFrame);
+      const reason = track.place(c, reading.timestampMs, reading.value, isRedelivery, onFrame);
       if (reason !== undefined) return drop(reason, reading);
       if (reading.timestampMs > frontierMs) frontierMs = reading.timestampMs;
       if (receivedAtMs > lastArrivalMs) lastArrivalMs = receivedAtMs;

@@ -35,6 +35,8 @@ export interface KafkaSourceDeps {
 interface PartitionState {
   tracker: OffsetTracker;
   assetIds: Set<string>;
+  /** The highest offset handed over; a record at or below it is read again (rejoin, seek). */
+  newestTaken: bigint;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -61,7 +63,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     const key = partitionKey(topic, partition);
     let state = partitions.get(key);
     if (state === undefined) {
-      state = { tracker: new OffsetTracker(), assetIds: new Set() };
+      state = { tracker: new OffsetTracker(), assetIds: new Set(), newestTaken: -1n };
       partitions.set(key, state);
     }
     return state;
@@ -139,7 +141,9 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         offset: message.offset,
         key,
         receivedAtMs: deps.clock.nowMs(),
+        ...(offset <= state.newestTaken ? { isRedelivery: true } : {}),
       };
+      if (offset > state.newestTaken) state.newestTaken = offset;
       const payloadBytes = message.value ?? Buffer.alloc(0);
       const result = intake.take(payloadBytes, origin);
       state.tracker.take(offset);

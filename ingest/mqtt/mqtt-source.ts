@@ -152,6 +152,7 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
             transport: 'mqtt' as const,
             topic: packet.topic,
             receivedAtMs: deps.clock.nowMs(),
+            ...(packet.dup ? { isRedelivery: true } : {}),
           };
           const fields = topicMap.match(packet.topic);
           const result =

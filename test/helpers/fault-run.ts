@@ -1,7 +1,8 @@
 // One case of the fault matrix: a third-party publisher (`mosquitto_pub`, QoS 1,
-// persistent session) sends a sequence number per asset and period to the
-// broker, `gruwatch run` (a child process of the built CLI) consumes it with a
-// persistent session, and the test stalls, kills or restarts things in between.
+// persistent session; or `kcat` with acks=all) sends a sequence number per
+// asset and period to the broker, `gruwatch run` (a child process of the built
+// CLI) consumes it (persistent MQTT session; Kafka consumer group), and the
+// test stalls, kills or restarts things in between.
 // What counts is read from gruwatch's own store afterwards: every published
 // sequence number must be in a stored frame (a held value cannot stand in for
 // a missing one: each number is published once), and every window whose T
@@ -10,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kafka, logLevel } from 'kafkajs';
 import { fitModel } from '../../bin/fit-model.js';
 import { detectorConfigSchema } from '../../detector/index.js';
 import { modelConfigSchema } from '../../model/index.js';
@@ -88,16 +90,48 @@ export interface FaultRun {
 export async function createFaultRun(options: {
   dir: string;
   registryDir: string;
-  mqtt: { host: string; port: number };
+  mqtt?: { host: string; port: number };
+  /** Consume from Kafka instead (a one-partition topic is created); the publisher is kcat. */
+  kafka?: { brokers: string };
   assets?: readonly string[];
   label: string;
 }): Promise<FaultRun> {
-  const { dir, mqtt } = options;
+  const { dir, mqtt, kafka } = options;
   const assets = options.assets ?? ['asset-a', 'asset-b'];
   const name = uniqueName(options.label);
-  const topic = `fault/${name}/gateway`;
-  const httpPort = await freePort();
   const deadLetterFile = join(dir, 'dead-letters.jsonl');
+  const topic = kafka === undefined ? `fault/${name}/gateway` : `fault-${name}`;
+  if (kafka !== undefined) {
+    const admin = new Kafka({ brokers: kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const source =
+    kafka === undefined
+      ? {
+          mqtt: {
+            url: `mqtt://${mqtt!.host}:${mqtt!.port}`,
+            clientId: uniqueName(`gw-${options.label}`),
+            topics: [`fault/${name}/{gateway}`],
+            keepaliveSecs: 5,
+            reconnect: { initialDelayMs: 200, maxDelayMs: 1_000, multiplier: 2 },
+          },
+          deadLetter: { type: 'file', path: deadLetterFile },
+        }
+      : {
+          kafka: {
+            brokers: kafka.brokers.split(','),
+            clientId: uniqueName(`gw-${options.label}`),
+            groupId: uniqueName(`gw-${options.label}`),
+            topics: [topic],
+            isFromBeginning: true,
+          },
+        };
+  const httpPort = await freePort();
   const storePath = join(dir, 'data', 'gruwatch.db');
   const logDir = join(testArtifactsDir, 'fault', name);
   mkdirSync(logDir, { recursive: true });
@@ -109,19 +143,12 @@ export async function createFaultRun(options: {
       dataDir: join(dir, 'data'),
       http: { port: httpPort },
       ingest: {
-        mqtt: {
-          url: `mqtt://${mqtt.host}:${mqtt.port}`,
-          clientId: uniqueName(`gw-${options.label}`),
-          topics: [`fault/${name}/{gateway}`],
-          keepaliveSecs: 5,
-          reconnect: { initialDelayMs: 200, maxDelayMs: 1_000, multiplier: 2 },
-        },
+        ...source,
         decoder: { type: 'json' },
         assets: [{ match: '*', model: modelName, channels }],
         // No hold: a cell without its own reading is a gap, never an older value.
         align: { periodMs: faultPeriodMs, fill: 'last', maxHoldMs: 0, latenessMs: 1_000, idleFlushMs: 5_000 },
         window: { T, hop },
-        deadLetter: { type: 'file', path: deadLetterFile },
       },
       model: { ...model, registryDir: options.registryDir },
       detector: { ...detector, silences: [], maintenance: [], overrides: [] },
@@ -162,24 +189,20 @@ export async function createFaultRun(options: {
       if (signal === 'SIGKILL') await exited(c);
     },
     startPublisher() {
-      publisher = spawn(
-        'mosquitto_pub',
-        [
-          '-h',
-          mqtt.host,
-          '-p',
-          String(mqtt.port),
-          '-q',
-          '1',
-          '-c',
-          '-i',
-          uniqueName('pub'),
-          '-t',
-          topic,
-          '-l',
-        ],
-        { stdio: ['pipe', 'ignore', 'pipe'] },
-      );
+      publisher =
+        kafka === undefined
+          ? spawn(
+              'mosquitto_pub',
+              ['-h', mqtt!.host, '-p', String(mqtt!.port), '-q', '1', '-c', '-i', uniqueName('pub')].concat([
+                '-t',
+                topic,
+                '-l',
+              ]),
+              { stdio: ['pipe', 'ignore', 'pipe'] },
+            )
+          : spawn('kcat', ['-P', '-b', kafka.brokers, '-t', topic, '-X', 'acks=all', '-X', 'linger.ms=5'], {
+              stdio: ['pipe', 'ignore', 'pipe'],
+            });
       const stderr: string[] = [];
       publisher.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
       publisher.on('exit', () => writeFileSync(join(logDir, 'publisher.log'), stderr.join('')));
