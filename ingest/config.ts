@@ -356,7 +356,7 @@ export const alignConfigSchema = z
       .positive()
       .default(10_000)
       .describe(
-        'After this long without a reading (wall clock), an asset is flushed so gap frames are emitted, in milliseconds.',
+        "After this long without a reading, counted only while the sources are live and other assets' readings arrive, an asset is flushed so gap frames are emitted (never past the newest timestamp those readings carry), in milliseconds.",
       ),
   })
   .describe('The fixed time grid readings are aligned to.');
