@@ -94,6 +94,8 @@ export async function createFaultRun(options: {
   /** Consume from Kafka instead (a one-partition topic is created); the publisher is kcat. */
   kafka?: { brokers: string };
   assets?: readonly string[];
+  /** Assets whose clock runs this far ahead (within the decoder's future skew): their timestamps are shifted. */
+  clockAheadMs?: Readonly<Record<string, number>>;
   label: string;
 }): Promise<FaultRun> {
   const { dir, mqtt, kafka } = options;
@@ -210,7 +212,11 @@ export async function createFaultRun(options: {
       const due = () => {
         while (t0 + seq * faultPeriodMs <= Date.now()) {
           const ts = t0 + seq * faultPeriodMs;
-          const readings = assets.map((asset) => ({ asset, ts, values: { seq, x: Math.sin(seq / 5) } }));
+          const readings = assets.map((asset) => ({
+            asset,
+            ts: ts + (options.clockAheadMs?.[asset] ?? 0),
+            values: { seq, x: Math.sin(seq / 5) },
+          }));
           publisher!.stdin!.write(`${JSON.stringify(readings)}\n`);
           seq++;
         }

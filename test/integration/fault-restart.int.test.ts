@@ -46,7 +46,16 @@ describeWithServer('mosquitto', 'fault matrix: kills and broker restarts', (mosq
     onTestFinished,
   }) => {
     const dir = mkdtempSync(join(root, 'kill-'));
-    const run = await createFaultRun({ dir, registryDir, mqtt: shared, label: 'kill' });
+    // One asset's clock runs 4 minutes ahead (within the future skew): its own readings and the
+    // others' must all be framed and scored across the restarts too.
+    const run = await createFaultRun({
+      dir,
+      registryDir,
+      mqtt: shared,
+      label: 'kill',
+      assets: ['asset-a', 'asset-b', 'asset-ahead'],
+      clockAheadMs: { 'asset-ahead': 240_000 },
+    });
     onTestFinished(() => run.dispose());
     await run.startGruwatch();
     run.startPublisher();
