@@ -226,6 +226,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     metrics,
     live,
     logger,
+    clock,
     progress,
     onJudged: (window, result, modelName) => retrainer?.observe(window, result, modelName),
   });
