@@ -274,6 +274,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const api: ServiceApi = {
     readiness: () => [
       { name: 'store', ready: true },
+      ...ingest.problems().map((detail) => ({ name: 'ingest.progress', ready: false, detail })),
       {
         name: 'ingest',
         ready: isIngestReady,

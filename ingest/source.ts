@@ -55,4 +55,10 @@ export type DeliveryHandler = (delivery: SourceDelivery) => Promise<void>;
 export interface Source {
   start(handler: DeliveryHandler): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Conditions that keep the source from making progress although it is connected (e.g. a Kafka
+   * partition paused because its dead-letter topic cannot be written), each a sentence saying what
+   * and what to do; empty when there are none. Read by readiness checks; may be called at any time.
+   */
+  problems?(): readonly string[];
 }
