@@ -83,7 +83,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     log.info({ model: change.name, modelVersion: change.toVersion }, 'Model loaded.');
   if (startupFailures.length > 0) throw startupFailures[0];
   for (const slot of models.slots) {
-    if (slot.served === undefined)
+    if (slot.served === undefined && slot.needsNewModel === undefined)
       log.warn(
         { model: slot.name, match: slot.match },
         'No model yet for this asset group; storing frames only. Train one with `gruwatch train --from-store` or enable retraining.',
@@ -173,6 +173,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       threshold: served?.calibration.value ?? null,
       calibration: served?.calibration ?? null,
       training: served?.manifest.training ?? null,
+      needsNewModel: models.slots.find((s) => s.name === name)?.needsNewModel ?? null,
       retraining: retrainer?.status(name) ?? null,
       retrainHistory: store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
     };

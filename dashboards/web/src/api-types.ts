@@ -163,6 +163,8 @@ export interface ModelView {
     bestEpoch: number;
     lossCurve: LossPoint[];
   } | null;
+  /** Set when the group's channels differ from its current model's: why, and what to do. */
+  needsNewModel?: string | null;
   retraining?: RetrainingView | null;
   /** Newest first. */
   retrainHistory?: ModelEventView[];
