@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger, ManualClock, PipelineError } from '../core/index.js';
-import { createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
+import {
+  type ChannelSilenceTracker,
+  createAssetMonitor,
+  createChannelSilenceTracker,
+  detectorConfigSchema,
+} from '../detector/index.js';
 import type { RecordBatch } from '../detector/sinks/index.js';
 import { createAutoencoder, createScorer, type Scorer } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
@@ -18,6 +23,7 @@ const calibration = {
 } as const;
 
 function setup(options: {
+  channelSilence?: ChannelSilenceTracker;
   machineOff?: { asset: string; channel: string; below: number }[];
   model?: ActiveModel;
 }) {
@@ -48,6 +54,7 @@ function setup(options: {
     live,
     logger,
     clock: new ManualClock(0),
+    ...(options.channelSilence ? { channelSilence: options.channelSilence } : {}),
   });
   const windowOf = (assetId: string, endMs: number) => {
     const values = new Float32Array(T * C);
@@ -137,5 +144,30 @@ describe('pipeline: a window that cannot be judged', () => {
     s.commit();
     expect(s.committed).toHaveLength(1);
     expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
+  });
+});
+
+describe('pipeline: a channel that stops reporting', () => {
+  it('gives the asset one data_quality event when it goes silent and one when it comes back', async () => {
+    const s = setup({ channelSilence: createChannelSilenceTracker({ silentAfterMs: 3_000 }) });
+    const frameAt = (atMs: number, temp: number) => ({
+      assetId: 'pump-1',
+      startMs: atMs,
+      endMs: atMs + 1_000,
+      channels,
+      values: new Float32Array([1_500, 40, temp]),
+      state: Number.isNaN(temp) ? ('gap' as const) : ('ok' as const),
+    });
+    for (let t = 0; t < 3; t++) s.pipeline.onFrame(frameAt(t * 1_000, 60));
+    for (let t = 3; t < 10; t++) s.pipeline.onFrame(frameAt(t * 1_000, Number.NaN));
+    s.pipeline.onFrame(frameAt(10_000, 61));
+    s.commit();
+    const quality = s.committed[0].alerts.filter((a) => a.type === 'data_quality');
+    expect(quality.map((a) => [a.reason, a.topChannels, a.atMs, a.openedAtMs])).toEqual([
+      ['channel_silent', ['temp'], 5_000, 2_000],
+      ['channel_restored', ['temp'], 10_000, 2_000],
+    ]);
+    expect(await sample(s.metrics, 'detector_data_quality_events_total{kind="channel_silent"}')).toBe(1);
+    expect(s.published.filter((m) => m.type === 'alert')).toHaveLength(2);
   });
 });

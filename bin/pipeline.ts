@@ -14,7 +14,13 @@
 // goes on to its commit and acknowledgement: a window is never a reason to
 // refuse a message the broker would only send again.
 import { type Clock, createRateLimitedLog, type Logger, PipelineError, systemClock } from '../core/index.js';
-import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../detector/index.js';
+import type {
+  AssetMonitor,
+  ChannelQualityEvent,
+  ChannelSilenceTracker,
+  MonitoredWindow,
+  MonitorResult,
+} from '../detector/index.js';
 import type {
   AlertEventRecord,
   FrameRecord,
@@ -60,6 +66,8 @@ export interface PipelineDeps {
   metrics: ServiceMetrics;
   live: LiveHub;
   logger: Logger;
+  /** Declares channels silent and restored from the frames; none: no data-quality events. */
+  channelSilence?: ChannelSilenceTracker;
   /** For the rate limit of repeated warnings; the system clock when omitted. */
   clock?: Clock;
   /** Progress restored from the store; frames and windows at or before it are not produced again. */
@@ -99,6 +107,23 @@ function toAlertRecord(
     openedAtMs: event.openedAtMs,
     modelVersion,
     ...(event.reason ? { reason: event.reason } : {}),
+  };
+}
+
+/** A channel going silent or coming back, as the event the sinks carry (type data_quality). */
+function toDataQualityRecord(event: ChannelQualityEvent, modelVersion: string): AlertEventRecord {
+  return {
+    id: `${event.assetId}-${event.channel}-silent-${event.lastValueAtMs}`,
+    assetId: event.assetId,
+    type: 'data_quality',
+    severity: 'warning',
+    ratio: 0,
+    peakRatio: 0,
+    topChannels: [event.channel],
+    atMs: event.atMs,
+    openedAtMs: event.lastValueAtMs,
+    modelVersion,
+    reason: event.kind,
   };
 }
 
@@ -228,6 +253,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         state: frame.state,
       };
       batch.frames.push(record);
+      if (isReplaying) return;
+      for (const event of deps.channelSilence?.observe(record) ?? []) {
+        metrics.count('detector_data_quality_events_total', { kind: event.kind });
+        log.warn(
+          {
+            assetId: event.assetId,
+            channel: event.channel,
+            kind: event.kind,
+            lastValueAtMs: event.lastValueAtMs,
+          },
+          event.kind === 'channel_silent'
+            ? 'A channel of the asset stopped reporting; its windows are not scored until it reports again.'
+            : 'A silent channel of the asset reports again.',
+        );
+        const quality = toDataQualityRecord(event, deps.modelFor(frame.assetId)?.version ?? 'none');
+        batch.alerts.push(quality);
+        live.publish({ type: 'alert', data: quality });
+      }
     },
 
     onWindow(window) {

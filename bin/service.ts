@@ -9,7 +9,13 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
-import { type AssetMonitor, createAssetMonitor, type MonitorState, type Silence } from '../detector/index.js';
+import {
+  type AssetMonitor,
+  createAssetMonitor,
+  createChannelSilenceTracker,
+  type MonitorState,
+  type Silence,
+} from '../detector/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
@@ -229,6 +235,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     logger,
     clock,
     progress,
+    channelSilence: createChannelSilenceTracker({ silentAfterMs: config.detector.channelSilentAfterMs }),
     onJudged: (window, result, modelName) => retrainer?.observe(window, result, modelName),
   });
 
