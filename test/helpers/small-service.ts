@@ -88,8 +88,11 @@ export interface StoredFrame {
   values: Float64Array;
 }
 
-/** The frames and score times the store holds for one asset, oldest first. */
-export function readStore(dataDir: string, assetId: string): { frames: StoredFrame[]; scoreAtMs: number[] } {
+/** The frames and score times (oldest first) and the number of alert events the store holds for one asset. */
+export function readStore(
+  dataDir: string,
+  assetId: string,
+): { frames: StoredFrame[]; scoreAtMs: number[]; alerts: number } {
   const db = new Database(join(dataDir, 'gruwatch.db'), { readonly: true, fileMustExist: true });
   try {
     const frames = (
@@ -108,7 +111,12 @@ export function readStore(dataDir: string, assetId: string): { frames: StoredFra
         at_ms: number;
       }[]
     ).map((r) => r.at_ms);
-    return { frames, scoreAtMs };
+    const { alerts } = db
+      .prepare('SELECT count(*) AS alerts FROM alerts WHERE asset_id = ?')
+      .get(assetId) as {
+      alerts: number;
+    };
+    return { frames, scoreAtMs, alerts };
   } finally {
     db.close();
   }

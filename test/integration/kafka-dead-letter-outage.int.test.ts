@@ -5,7 +5,6 @@
 // instead of logging letters it did not write, resume by itself once the topic
 // exists, and end with every record processed or dead-lettered exactly once:
 // no record read twice, every good reading in its frame, every window scored once.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import {
   smallValue,
   trainSmallModel,
 } from '../helpers/small-service.js';
+import { kcatProduce } from '../helpers/third-party-publishers.js';
 
 const { Kafka, logLevel } = kafkajs;
 const published = 150;
@@ -31,24 +31,6 @@ const badAt = new Set([30, 60, 90]);
 interface Readiness {
   ready: boolean;
   checks: { name: string; ready: boolean; detail?: string }[];
-}
-
-/** Produces one record per line of `lines` with kcat, resolving when it exits. */
-function kcatProduce(brokers: readonly string[], topic: string, lines: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-P', '-b', brokers.join(','), '-t', topic, '-X', 'acks=all'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`kcat exited with ${code}: ${stderr}`)),
-    );
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
 }
 
 describeWithServer('kafka', 'a Kafka dead-letter topic that does not exist, then is created', (endpoints) => {

@@ -4,7 +4,6 @@
 // `gruwatch run` (a child process of the built CLI) must reject that reading at
 // decode with a dead letter naming the field, store every other reading in its
 // frame, score every complete window exactly once, and never drop the connection.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,28 +20,10 @@ import {
   smallValue,
   trainSmallModel,
 } from '../helpers/small-service.js';
+import { mosquittoPub } from '../helpers/third-party-publishers.js';
 
 const poisonSeq = 100;
 const published = 200;
-
-/** Publishes one message per line of `lines` with mosquitto_pub (QoS 1), resolving when it exits. */
-function mosquittoPub(url: string, topic: string, lines: readonly string[]): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn('mosquitto_pub', ['-h', hostname, '-p', port, '-q', '1', '-t', topic, '-l'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited with ${code}: ${stderr}`)),
-    );
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
-}
 
 describeWithServer('mosquitto', 'a poison value mid-stream', (mosquitto) => {
   it('rejects 1e39 at decode, stores and scores everything else, and never reconnects', async () => {
