@@ -2,6 +2,8 @@
 // value at each second follows from the sequence number, so a test can check
 // every published reading in the stored frames; a tiny model trained on it,
 // the configuration around it, and readers of the store's frames and scores.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fitModel } from '../../bin/fit-model.js';
@@ -10,6 +12,8 @@ import { detectorConfigSchema } from '../../detector/index.js';
 import type { SensorReading } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { onTeardown } from './integration.js';
+import { gruwatchCli } from './service-process.js';
 
 export const smallChannels = ['a', 'b'] as const;
 export const smallPeriodMs = 1_000;
@@ -138,4 +142,14 @@ export function expectedWindowEnds(frames: readonly StoredFrame[]): number[] {
     if (run >= T && (f.atMs / smallPeriodMs + 1) % hop === 0) ends.push(f.atMs);
   }
   return ends;
+}
+
+/** A temporary folder (removed after the test) whose data folder holds the trained small model. */
+export async function prepareSmallService(prefix: string): Promise<{ dir: string; dataDir: string }> {
+  if (!existsSync(gruwatchCli)) throw new Error(`${gruwatchCli} is missing; run npm run build first`);
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTeardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'data');
+  await trainSmallModel(join(dataDir, 'models'));
+  return { dir, dataDir };
 }

@@ -5,22 +5,21 @@
 // instead of logging letters it did not write, resume by itself once the topic
 // exists, and end with every record processed or dead-lettered exactly once:
 // no record read twice, every good reading in its frame, every window scored once.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
-import { gruwatchCli, metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
+import { metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
 import {
   expectedWindowEnds,
+  prepareSmallService,
   readStore,
   smallChannels,
   smallPeriodMs,
   smallServiceConfig,
   smallValue,
-  trainSmallModel,
 } from '../helpers/small-service.js';
 import { kcatProduce } from '../helpers/third-party-publishers.js';
 
@@ -35,11 +34,7 @@ interface Readiness {
 
 describeWithServer('kafka', 'a Kafka dead-letter topic that does not exist, then is created', (endpoints) => {
   it('pauses the partition and says why, resumes once the topic exists, and handles every record once', async () => {
-    expect(existsSync(gruwatchCli), `${gruwatchCli} is missing; run npm run build first`).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-dlq-'));
-    onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'data');
-    await trainSmallModel(join(dataDir, 'models'));
+    const { dir, dataDir } = await prepareSmallService('gruwatch-dlq-');
 
     const kafka = new Kafka({
       clientId: 'gruwatch-test',

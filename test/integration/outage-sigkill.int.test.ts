@@ -5,23 +5,22 @@
 // is a private instance started for this test (the shared one stays up); the
 // outage lasts about 60 s, long enough for retries, a kill and a restart.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { influxql } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 import { createPrivateInfluxdb } from '../helpers/private-influxdb.js';
-import { gruwatchCli, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
+import { spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
 import {
+  prepareSmallService,
   readStore,
   smallChannels,
   smallPeriodMs,
   smallServiceConfig,
   smallValue,
-  trainSmallModel,
 } from '../helpers/small-service.js';
 import { mosquittoPub } from '../helpers/third-party-publishers.js';
 
@@ -29,11 +28,7 @@ const outageMs = 60_000;
 
 describeWithServer('mosquitto', 'InfluxDB and the webhook receiver down during a SIGKILL', (mosquitto) => {
   it('delivers every score and alert event exactly once after the outage', async () => {
-    expect(existsSync(gruwatchCli), `${gruwatchCli} is missing; run npm run build first`).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-outage-'));
-    onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'data');
-    await trainSmallModel(join(dataDir, 'models'));
+    const { dir, dataDir } = await prepareSmallService('gruwatch-outage-');
     const influxdb = await createPrivateInfluxdb(join(dir, 'influxdb'));
     await influxdb.start();
     onTeardown(() => influxdb.stop());

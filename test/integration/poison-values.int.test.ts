@@ -4,21 +4,20 @@
 // `gruwatch run` (a child process of the built CLI) must reject that reading at
 // decode with a dead letter naming the field, store every other reading in its
 // frame, score every complete window exactly once, and never drop the connection.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
-import { gruwatchCli, metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
+import { metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
 import {
   expectedWindowEnds,
+  prepareSmallService,
   readStore,
   smallChannels,
   smallPeriodMs,
   smallServiceConfig,
   smallValue,
-  trainSmallModel,
 } from '../helpers/small-service.js';
 import { mosquittoPub } from '../helpers/third-party-publishers.js';
 
@@ -27,11 +26,7 @@ const published = 200;
 
 describeWithServer('mosquitto', 'a poison value mid-stream', (mosquitto) => {
   it('rejects 1e39 at decode, stores and scores everything else, and never reconnects', async () => {
-    expect(existsSync(gruwatchCli), `${gruwatchCli} is missing; run npm run build first`).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-poison-'));
-    onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'data');
-    await trainSmallModel(join(dataDir, 'models'));
+    const { dir, dataDir } = await prepareSmallService('gruwatch-poison-');
 
     const site = uniqueName('site');
     const assetId = 'machine-1';
