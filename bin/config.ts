@@ -3,7 +3,7 @@
 // defaults and the documentation (`gruwatch config schema`, `config env`).
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { secretSchema } from '../core/index.js';
+import { assetPatternsOverlap, matchesAssetPattern, secretSchema } from '../core/index.js';
 import { detectorConfigSchema } from '../detector/index.js';
 import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
@@ -95,6 +95,7 @@ export const configSchema = z
         message: `detector.scoring.hopSteps (${c.detector.scoring.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}) so that every step is scored exactly once`,
       });
     }
+    checkMachineOffChannels(c, ctx);
     const groupModels = new Set(c.ingest.assets.map((g) => g.model));
     for (const name of Object.keys(c.retraining.models)) {
       if (!groupModels.has(name))
@@ -121,6 +122,35 @@ export const configSchema = z
   );
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * A machine-off rule must name a channel of every asset group whose assets it can meet: the
+ * detector resolves the rule against the asset's channels, and a channel the group lacks would
+ * make every window of those assets unjudgeable. A group is left out when an earlier group takes
+ * all the rule's assets (assets go to the first matching group).
+ */
+function checkMachineOffChannels(
+  c: {
+    ingest: { assets: readonly { match: string; channels: readonly string[] }[] };
+    detector: { machineOff: readonly { asset: string; channel: string }[] };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const groups = c.ingest.assets;
+  c.detector.machineOff.forEach((rule, r) => {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      const isTakenEarlier = groups.slice(0, g).some((e) => matchesAssetPattern(e.match, rule.asset));
+      if (isTakenEarlier) break;
+      if (!assetPatternsOverlap(rule.asset, group.match) || group.channels.includes(rule.channel)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['detector', 'machineOff', r, 'channel'],
+        message: `detector.machineOff[${r}].channel "${rule.channel}" (asset "${rule.asset}") is not a channel of ingest.assets[${g}] (match "${group.match}", channels: ${group.channels.join(', ')}); add it to ingest.assets[${g}].channels, or narrow detector.machineOff[${r}].asset to assets that have it`,
+      });
+    }
+  });
+}
 
 /** The local SQLite database: `store.path`, or gruwatch.db in `dataDir`. */
 export function storePathOf(config: Pick<Config, 'store' | 'dataDir'>): string {

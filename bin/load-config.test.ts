@@ -68,6 +68,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a machine-off rule naming a channel its asset group lacks, naming both keys and the fix', () => {
+    const groups = `ingest:
+  mqtt: { url: 'mqtt://127.0.0.1:1883', clientId: test, topics: ['plants/{asset}/telemetry'] }
+  decoder: { type: json }
+  assets: [{ match: 'pump-*', channels: [flow, speed] }, { match: '*', channels: [flow, temp] }]
+  window: { T: 64, hop: 16 }
+`;
+    const config = (rules: string) =>
+      loadConfig(configSchema, {
+        text: `${groups}detector: { scoring: { hopSteps: 16 }, machineOff: ${rules} }\n`,
+        env: {},
+      });
+    const problems = problemsOf(() => config(`[{ asset: '*', channel: speed, below: 100 }]`));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('detector.machineOff[0].channel "speed"');
+    expect(problems[0]).toContain('ingest.assets[1] (match "*", channels: flow, temp)');
+    expect(problems[0]).toContain('add it to ingest.assets[1].channels');
+    // Every pump goes to the first group, which has the channel: nothing to refuse.
+    expect(() => config(`[{ asset: 'pump-*', channel: speed, below: 100 }]`)).not.toThrow();
+    expect(() => config(`[{ asset: '*', channel: flow, below: 1 }]`)).not.toThrow();
+    expect(problemsOf(() => config(`[{ asset: 'fan-1', channel: speed, below: 1 }]`))[0]).toContain(
+      'ingest.assets[1]',
+    );
+  });
+
   it('lists every problem, not just the first', () => {
     const problems = problemsOf(() =>
       loadConfig(configSchema, { text: `http:\n  port: -1\nlogging:\n  level: loud\n${base}`, env: {} }),

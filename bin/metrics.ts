@@ -26,8 +26,12 @@ const help: Record<string, string> = {
   ingest_readings_dropped_total:
     'Readings dropped by the aligner (late, duplicate, unknown channel), by reason.',
   detector_windows_scored_total: 'Windows scored by the model.',
-  detector_windows_skipped_total: 'Windows not scored, by reason (gap, unknown, off).',
+  detector_windows_skipped_total: 'Windows not scored, by reason (gap, unknown, off, no_model, failed).',
+  detector_window_failures_total:
+    'Windows whose judging threw (skipped, the stream goes on), by error code; the log names asset and window.',
   detector_alert_events_total: 'Alert events, by event type and severity.',
+  detector_data_quality_events_total:
+    'Channels that stopped reporting (channel_silent) or came back (channel_restored), by kind.',
   sink_records_delivered_total: 'Records delivered by a sink.',
   sink_retries_total: 'Failed delivery attempts that will be retried, by sink.',
   sink_dead_letters_total: 'Records moved to the dead-letter store, by sink.',

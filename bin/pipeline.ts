@@ -6,8 +6,21 @@
 // state. Only then is the delivery acknowledged, so a crash at any moment
 // loses nothing the broker would not redeliver, and a restart resumes exactly
 // where the last commit ended (see replay in service.ts).
-import type { Logger } from '../core/index.js';
-import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../detector/index.js';
+//
+// Judging one window is contained here, in one place: whatever throws while a
+// window is scored (a value the model cannot take, a machine-off rule on a
+// channel the asset lacks, a model for other channels) costs that window only.
+// It is counted, logged rate-limited, published as skipped, and the delivery
+// goes on to its commit and acknowledgement: a window is never a reason to
+// refuse a message the broker would only send again.
+import { type Clock, createRateLimitedLog, type Logger, PipelineError, systemClock } from '../core/index.js';
+import type {
+  AssetMonitor,
+  ChannelQualityEvent,
+  ChannelSilenceTracker,
+  MonitoredWindow,
+  MonitorResult,
+} from '../detector/index.js';
 import type {
   AlertEventRecord,
   FrameRecord,
@@ -53,6 +66,10 @@ export interface PipelineDeps {
   metrics: ServiceMetrics;
   live: LiveHub;
   logger: Logger;
+  /** Declares channels silent and restored from the frames; none: no data-quality events. */
+  channelSilence?: ChannelSilenceTracker;
+  /** For the rate limit of repeated warnings; the system clock when omitted. */
+  clock?: Clock;
   /** Progress restored from the store; frames and windows at or before it are not produced again. */
   progress?: ReadonlyMap<string, AssetProgress>;
   /** After the detector judged a live window (not during replay): the shadow comparison listens here. */
@@ -93,8 +110,31 @@ function toAlertRecord(
   };
 }
 
+/** A channel going silent or coming back, as the event the sinks carry (type data_quality). */
+function toDataQualityRecord(event: ChannelQualityEvent, modelVersion: string): AlertEventRecord {
+  return {
+    id: `${event.assetId}-${event.channel}-silent-${event.lastValueAtMs}`,
+    assetId: event.assetId,
+    type: 'data_quality',
+    severity: 'warning',
+    ratio: 0,
+    peakRatio: 0,
+    topChannels: [event.channel],
+    atMs: event.atMs,
+    openedAtMs: event.lastValueAtMs,
+    modelVersion,
+    reason: event.kind,
+  };
+}
+
+/** The code a contained window failure is counted under: the PipelineError code, else `UNEXPECTED`. */
+function failureCode(err: unknown): string {
+  return err instanceof PipelineError ? err.code : 'UNEXPECTED';
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const log = deps.logger.child({ component: 'pipeline' });
+  const rateLimitedLog = createRateLimitedLog(log, deps.clock ?? systemClock);
   const { monitor, metrics, live } = deps;
   const progress = new Map<string, AssetProgress>(deps.progress ?? []);
   let batch = emptyBatch();
@@ -107,6 +147,92 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       progress.set(assetId, p);
     }
     return p;
+  };
+
+  const judge = (window: AlignedWindow, atMs: number): void => {
+    const { assetId, channels } = window;
+    const C = channels.length;
+    const T = window.values.length / C;
+    const model = deps.modelFor(assetId);
+    const monitored = {
+      assetId,
+      atMs,
+      state: window.state,
+      channels,
+      T,
+      values: window.values,
+    };
+    const verdict = monitor.verdict(monitored);
+    let residuals: Float32Array | null = null;
+    if (verdict.shouldScore && model !== undefined) {
+      const startNs = process.hrtime.bigint();
+      const scores = model.scorer.score(window.values);
+      residuals = scores.residuals.subarray(0, T * C);
+      if (!isReplaying) metrics.scoringLatency.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
+    }
+    const result = monitor.observe(monitored, residuals, verdict);
+    if (isReplaying) return;
+    if (result.scored && result.scored.ratio !== null && result.scored.threshold !== undefined) {
+      metrics.count('detector_windows_scored_total');
+      const score: ScoreRecord = {
+        assetId,
+        atMs,
+        score: result.scored.score,
+        threshold: result.scored.threshold,
+        ratio: result.scored.ratio,
+        modelVersion: model?.version ?? 'none',
+        state: 'ok',
+        channels,
+        contributions: Array.from(result.scored.contributions),
+        topChannels: result.scored.topChannels.map((c) => c.channel),
+      };
+      batch.scores.push(score);
+      live.publish({
+        type: 'score',
+        data: { ...score, topChannels: result.scored.topChannels, status: result.status },
+      });
+    } else {
+      const reason = !verdict.shouldScore ? verdict.reason : model === undefined ? 'no_model' : 'warming_up';
+      metrics.count('detector_windows_skipped_total', { reason });
+      live.publish({ type: 'status', data: { assetId, atMs, status: result.status, reason } });
+    }
+    for (const event of result.events) {
+      metrics.count('detector_alert_events_total', { event: event.type, severity: event.severity });
+      log.info(
+        { assetId, alertId: event.id, event: event.type, severity: event.severity, ratio: event.ratio },
+        'Alert event.',
+      );
+      const record = toAlertRecord(event, model?.version ?? 'none');
+      if (record !== undefined) batch.alerts.push(record);
+      live.publish({ type: 'alert', data: event });
+    }
+    // Last and apart, so that a failing listener costs neither the window's records nor its state.
+    try {
+      deps.onJudged?.(monitored, result, model?.name);
+    } catch (err) {
+      rateLimitedLog.warn(
+        `judged-listener:${assetId}`,
+        { err, assetId },
+        'A listener of judged windows failed.',
+      );
+    }
+  };
+
+  const containFailure = (assetId: string, atMs: number, err: unknown): void => {
+    const code = failureCode(err);
+    if (isReplaying) return; // counted and logged when the window was live
+    metrics.count('detector_window_failures_total', { code });
+    metrics.count('detector_windows_skipped_total', { reason: 'failed' });
+    rateLimitedLog.warn(
+      `window-failed:${assetId}:${code}`,
+      { err, assetId, windowEnd: atMs, code },
+      'Could not judge a window; it is skipped and the stream goes on.',
+    );
+    const detail = err instanceof Error ? err.message : String(err);
+    live.publish({
+      type: 'status',
+      data: { assetId, atMs, status: 'unknown', reason: 'failed', code, detail },
+    });
   };
 
   return {
@@ -127,74 +253,36 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         state: frame.state,
       };
       batch.frames.push(record);
+      if (isReplaying) return;
+      for (const event of deps.channelSilence?.observe(record) ?? []) {
+        metrics.count('detector_data_quality_events_total', { kind: event.kind });
+        log.warn(
+          {
+            assetId: event.assetId,
+            channel: event.channel,
+            kind: event.kind,
+            lastValueAtMs: event.lastValueAtMs,
+          },
+          event.kind === 'channel_silent'
+            ? 'A channel of the asset stopped reporting; its windows are not scored until it reports again.'
+            : 'A silent channel of the asset reports again.',
+        );
+        const quality = toDataQualityRecord(event, deps.modelFor(frame.assetId)?.version ?? 'none');
+        batch.alerts.push(quality);
+        live.publish({ type: 'alert', data: quality });
+      }
     },
 
     onWindow(window) {
-      const { assetId, channels } = window;
-      const C = channels.length;
-      const T = window.values.length / C;
       const atMs = window.endMs - window.periodMs;
-      const p = progressOf(assetId);
+      const p = progressOf(window.assetId);
       if (atMs <= p.windowAtMs) return; // scored before a restart
       p.windowAtMs = atMs;
-      touched.add(assetId);
-      const model = deps.modelFor(assetId);
-      const monitored = {
-        assetId,
-        atMs,
-        state: window.state,
-        channels,
-        T,
-        values: window.values,
-      };
-      const verdict = monitor.verdict(monitored);
-      let residuals: Float32Array | null = null;
-      if (verdict.shouldScore && model !== undefined) {
-        const startNs = process.hrtime.bigint();
-        const scores = model.scorer.score(window.values);
-        residuals = scores.residuals.subarray(0, T * C);
-        if (!isReplaying) metrics.scoringLatency.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
-      }
-      const result = monitor.observe(monitored, residuals, verdict);
-      if (isReplaying) return;
-      deps.onJudged?.(monitored, result, model?.name);
-      if (result.scored && result.scored.ratio !== null && result.scored.threshold !== undefined) {
-        metrics.count('detector_windows_scored_total');
-        const score: ScoreRecord = {
-          assetId,
-          atMs,
-          score: result.scored.score,
-          threshold: result.scored.threshold,
-          ratio: result.scored.ratio,
-          modelVersion: model?.version ?? 'none',
-          state: 'ok',
-          channels,
-          contributions: Array.from(result.scored.contributions),
-          topChannels: result.scored.topChannels.map((c) => c.channel),
-        };
-        batch.scores.push(score);
-        live.publish({
-          type: 'score',
-          data: { ...score, topChannels: result.scored.topChannels, status: result.status },
-        });
-      } else {
-        const reason = !verdict.shouldScore
-          ? verdict.reason
-          : model === undefined
-            ? 'no_model'
-            : 'warming_up';
-        metrics.count('detector_windows_skipped_total', { reason });
-        live.publish({ type: 'status', data: { assetId, atMs, status: result.status, reason } });
-      }
-      for (const event of result.events) {
-        metrics.count('detector_alert_events_total', { event: event.type, severity: event.severity });
-        log.info(
-          { assetId, alertId: event.id, event: event.type, severity: event.severity, ratio: event.ratio },
-          'Alert event.',
-        );
-        const record = toAlertRecord(event, model?.version ?? 'none');
-        if (record !== undefined) batch.alerts.push(record);
-        live.publish({ type: 'alert', data: event });
+      touched.add(window.assetId);
+      try {
+        judge(window, atMs);
+      } catch (err) {
+        containFailure(window.assetId, atMs, err);
       }
     },
 

@@ -5,7 +5,7 @@
 // promotions) loads the new version and swaps it in. The swap is one
 // assignment between two windows on the event loop, so every window is scored
 // by exactly one model: none is dropped, none is scored twice.
-import { type Logger, PipelineError } from '../core/index.js';
+import { isPipelineError, type Logger, PipelineError } from '../core/index.js';
 import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
 import { type ArtifactManifest, createScorer, type Normalizer } from '../model/index.js';
 import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
@@ -27,6 +27,12 @@ export interface ModelSlot {
   name: string;
   channels: readonly string[];
   served: ServedModel | undefined;
+  /**
+   * Set when the registry's current model was trained for other channels than the group lists (a
+   * sensor added or removed): the group stores frames unscored until a model for its channels is
+   * trained. Says which channels and what to do.
+   */
+  needsNewModel?: string;
 }
 
 export interface ModelChange {
@@ -67,6 +73,8 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
     channels: [...g.channels],
     served: undefined,
   }));
+  const isChannelMismatch = (err: unknown): boolean =>
+    isPipelineError(err, 'MODEL_ARTIFACT_INCOMPATIBLE') && err.details.field === 'channels';
   const slotByAsset = new Map<string, ModelSlot | undefined>();
   const failedVersions = new Set<string>();
 
@@ -125,6 +133,17 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
           served = await prepare(name, current);
         } catch (err) {
           failedVersions.add(`${name}/${current}`);
+          if (isChannelMismatch(err) && serving.every((s) => s.served === undefined)) {
+            // The group's channels changed (a sensor added or removed): keep running and storing
+            // frames; say that the group needs a model trained for its channels.
+            const reason = `${(err as Error).message}; until then the group's frames are stored but not scored (gruwatch train --from-store, or retraining)`;
+            for (const slot of serving) slot.needsNewModel = reason;
+            deps.logger.warn(
+              { model: name, modelVersion: current, channels: serving[0]?.channels },
+              'The asset group needs a new model: its current model was trained for other channels. Storing frames only.',
+            );
+            continue;
+          }
           deps.logger.error(
             { err, model: name, modelVersion: current },
             'The current model version cannot be served; the previous model keeps serving.',
@@ -134,7 +153,10 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         }
         const fromVersion = serving.find((s) => s.served !== undefined)?.served?.version;
         // The swap: from the next window on, the group is scored with the new model.
-        for (const slot of serving) slot.served = served;
+        for (const slot of serving) {
+          slot.served = served;
+          delete slot.needsNewModel;
+        }
         const isRollback = fromVersion !== undefined && current < fromVersion;
         changes.push({ name, fromVersion, toVersion: current, isRollback });
         deps.logger.info(

@@ -9,7 +9,13 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
-import { type AssetMonitor, createAssetMonitor, type MonitorState, type Silence } from '../detector/index.js';
+import {
+  type AssetMonitor,
+  createAssetMonitor,
+  createChannelSilenceTracker,
+  type MonitorState,
+  type Silence,
+} from '../detector/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
@@ -83,7 +89,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     log.info({ model: change.name, modelVersion: change.toVersion }, 'Model loaded.');
   if (startupFailures.length > 0) throw startupFailures[0];
   for (const slot of models.slots) {
-    if (slot.served === undefined)
+    if (slot.served === undefined && slot.needsNewModel === undefined)
       log.warn(
         { model: slot.name, match: slot.match },
         'No model yet for this asset group; storing frames only. Train one with `gruwatch train --from-store` or enable retraining.',
@@ -177,6 +183,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       threshold: served?.calibration.value ?? null,
       calibration: served?.calibration ?? null,
       training: served?.manifest.training ?? null,
+      needsNewModel: models.slots.find((s) => s.name === name)?.needsNewModel ?? null,
       retraining: retrainer?.status(name) ?? null,
       retrainHistory: store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
     };
@@ -230,7 +237,9 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     metrics,
     live,
     logger,
+    clock,
     progress,
+    channelSilence: createChannelSilenceTracker({ silentAfterMs: config.detector.channelSilentAfterMs }),
     onJudged: (window, result, modelName) => retrainer?.observe(window, result, modelName),
   });
 
@@ -277,6 +286,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const api: ServiceApi = {
     readiness: () => [
       { name: 'store', ready: true },
+      ...ingest.problems().map((detail) => ({ name: 'ingest.progress', ready: false, detail })),
       {
         name: 'ingest',
         ready: isIngestReady,

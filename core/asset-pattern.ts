@@ -37,3 +37,26 @@ export function matchesAssetPattern(pattern: string, assetId: string): boolean {
   while (p < pattern.length && pattern[p] === '*') p += 1;
   return p === pattern.length;
 }
+
+/**
+ * True when some asset id matches both patterns (glob intersection): used to check at start-up
+ * that rules written for one pattern fit the asset groups whose ids they can meet.
+ */
+export function assetPatternsOverlap(a: string, b: string): boolean {
+  const seen = new Map<number, boolean>();
+  const width = b.length + 1;
+  const meet = (i: number, j: number): boolean => {
+    const key = i * width + j;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (i < a.length && a[i] === '*') result = meet(i + 1, j) || (j < b.length && meet(i, j + 1));
+    else if (j < b.length && b[j] === '*') result = meet(i, j + 1) || (i < a.length && meet(i + 1, j));
+    else if (i === a.length || j === b.length) result = false;
+    else result = (a[i] === '?' || b[j] === '?' || a[i] === b[j]) && meet(i + 1, j + 1);
+    seen.set(key, result);
+    return result;
+  };
+  return meet(0, 0);
+}

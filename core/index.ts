@@ -1,6 +1,6 @@
 // Shared primitives every room may import; core imports nothing of ours.
 
-export { isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
+export { assetPatternsOverlap, isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { ErrorCode, PipelineErrorOptions } from './errors.js';

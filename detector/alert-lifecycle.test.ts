@@ -280,8 +280,21 @@ const rows: Row[] = [
     status: 'alerting',
   },
   {
-    name: 'an open alert survives a long gap without resolving, then clears on real data',
-    observations: [...span(0, 30, 1.5), ...span(40, 1000, null, 'gap'), ...span(1010, 1070, 0.5)],
+    name: 'an open alert survives a gap shorter than staleAfterMs, then clears on real data',
+    observations: [...span(0, 30, 1.5), ...span(40, 500, null, 'gap'), ...span(510, 570, 0.5)],
+    events: ['opened@30 warning', 'resolved@570 warning recovered'],
+    status: 'cooldown',
+  },
+  {
+    name: 'an open alert resolves as data_stale once only gaps came for staleAfterMs',
+    observations: [...span(0, 30, 1.5), ...span(40, 1000, null, 'gap')],
+    events: ['opened@30 warning', 'resolved@640 warning data_stale'],
+    status: 'gap',
+  },
+  {
+    name: 'with staleAfterMs 0 an open alert survives any gap',
+    config: { ...baseConfig, staleAfterMs: 0 },
+    observations: [...span(0, 30, 1.5), ...span(40, 1000, null, 'unknown'), ...span(1010, 1070, 0.5)],
     events: ['opened@30 warning', 'resolved@1070 warning recovered'],
     status: 'cooldown',
   },

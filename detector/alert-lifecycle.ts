@@ -116,9 +116,11 @@ class Step {
     const suppression = this.#suppression();
     if (suppression === 'off' || suppression === 'maintenance') this.#halt(suppression);
     else {
-      s.haltedSinceMs = null;
-      if (suppression === 'gap' || suppression === 'unknown') this.#forgetRuns();
-      else this.#evaluate(this.#obs.ratio as number, suppression !== 'silenced');
+      if (suppression === 'gap' || suppression === 'unknown') this.#stale();
+      else {
+        s.haltedSinceMs = null;
+        this.#evaluate(this.#obs.ratio as number, suppression !== 'silenced');
+      }
     }
     s.status = suppression ?? this.#lifecycleStatus();
     return { state: s, events: this.#events };
@@ -167,6 +169,25 @@ class Step {
     s.haltedSinceMs ??= this.#now;
     if (this.#now - s.haltedSinceMs >= this.#config.clearBelowMs) {
       this.#resolve(kind === 'off' ? 'machine_off' : 'maintenance', null);
+      s.haltedSinceMs = null;
+    }
+  }
+
+  /**
+   * Only incomplete windows (a gap or unknown state): runs start over, and an open alert that the
+   * data has neither confirmed nor cleared for staleAfterMs resolves as data_stale, so an asset
+   * whose sensor died is not left alerting in silence.
+   */
+  #stale(): void {
+    const s = this.#s;
+    this.#forgetRuns();
+    if (s.alert === null || this.#config.staleAfterMs === 0) {
+      s.haltedSinceMs = null;
+      return;
+    }
+    s.haltedSinceMs ??= this.#now;
+    if (this.#now - s.haltedSinceMs >= this.#config.staleAfterMs) {
+      this.#resolve('data_stale', null);
       s.haltedSinceMs = null;
     }
   }

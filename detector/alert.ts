@@ -35,7 +35,7 @@ export const alertEventTypeSchema = z.enum([
 ]);
 export type AlertEventType = z.infer<typeof alertEventTypeSchema>;
 
-export const resolveReasonSchema = z.enum(['recovered', 'machine_off', 'maintenance']);
+export const resolveReasonSchema = z.enum(['recovered', 'machine_off', 'maintenance', 'data_stale']);
 export type ResolveReason = z.infer<typeof resolveReasonSchema>;
 
 export const alertEventSchema = z.strictObject({

@@ -191,6 +191,13 @@ export const alertsSchema = z
       .min(0)
       .default(60_000)
       .describe('How long the ratio must stay at or above 1 before an alert opens, in milliseconds.'),
+    staleAfterMs: z
+      .int()
+      .min(0)
+      .default(600_000)
+      .describe(
+        'How long an asset with an open alert may send only incomplete windows (a data gap: a sensor stopped reporting, or unknown state) before the alert resolves with reason data_stale, in milliseconds; the data can no longer confirm or clear it. 0 never resolves an alert for stale data.',
+      ),
     clearBelowMs: z
       .int()
       .min(0)
@@ -372,6 +379,13 @@ export const detectorConfigSchema = z
       .array(machineOffRuleSchema)
       .default([])
       .describe('Machine-off conditions per asset pattern; an asset is off while any matching rule says so.'),
+    channelSilentAfterMs: z
+      .int()
+      .min(0)
+      .default(300_000)
+      .describe(
+        'How long a channel may have no value in the frames of an asset whose other channels report (event time) before the asset gets a data_quality event (channel_silent; channel_restored when values return), in milliseconds. The event is stored, shown on the page and API with the alerts, and sent to webhook endpoints that list data_quality in their events. 0 turns it off.',
+      ),
     topChannels: z
       .int()
       .positive()

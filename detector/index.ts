@@ -31,6 +31,8 @@ export type {
   ScoreVerdict,
 } from './asset-monitor.js';
 export { createAssetMonitor } from './asset-monitor.js';
+export type { ChannelQualityEvent, ChannelSilenceTracker } from './channel-silence.js';
+export { createChannelSilenceTracker } from './channel-silence.js';
 export type {
   AlertsConfig,
   DetectorConfig,

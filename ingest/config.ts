@@ -276,7 +276,12 @@ export const kafkaConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        'Topic that receives undecodable records with headers naming the error and the source; unset drops them after counting.',
+        'Topic that receives undecodable records with headers naming the error and the source; unset drops them after counting. It must exist (gruwatch does not create topics): start-up checks it and reports not-ready until it does.',
+      ),
+    deadLetterRetry: mqttReconnectSchema
+      .default({ initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 })
+      .describe(
+        'Back-off while the dead-letter topic cannot be written (missing, denied, record too large): the partition of the record pauses (nothing later is read or committed past it) and the write is retried, the delay growing by multiplier from initialDelayMs up to maxDelayMs; the partition resumes by itself once a write succeeds.',
       ),
     tls: tlsSchema.optional(),
     sasl: saslSchema.optional(),

@@ -45,6 +45,8 @@ export interface Ingest {
   start(): Promise<void>;
   /** Stops the sources (waiting for deliveries in progress) and the tick. */
   stop(): Promise<void>;
+  /** What keeps connected sources from making progress, each a sentence (see `Source.problems`). */
+  problems(): string[];
 }
 
 export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
@@ -175,6 +177,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       tickTimer.unref();
       await Promise.all(sources.map((s) => s.start(handler)));
     },
+    problems: () => sources.flatMap((s) => s.problems?.() ?? []),
     async stop() {
       if (tickTimer !== undefined) clearInterval(tickTimer);
       await Promise.allSettled(sources.map((s) => s.stop()));

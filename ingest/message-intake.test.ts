@@ -20,9 +20,9 @@ const origin = { transport: 'kafka' as const, topic: 't', partition: 2, offset: 
 const payload = Uint8Array.of(1, 2, 3);
 
 describe('message intake', () => {
-  it('turns a decoded message into a delivery and counts messages, readings and dropped readings', () => {
+  it('turns a decoded message into a delivery, counts dropped readings and dead-letters the message naming the field', () => {
     const reading = { assetId: 'a', channel: 'c', timestampMs: 1, value: 2 };
-    const { intake, telemetry } = intakeFor({
+    const { intake, telemetry, warnings } = intakeFor({
       ok: true,
       readings: [reading],
       partialIssues: [
@@ -32,7 +32,15 @@ describe('message intake', () => {
     const result = intake.take(payload, origin);
     expect(result.delivery?.readings).toEqual([reading]);
     expect(result.delivery?.origin).toBe(origin);
-    expect(result.deadLetter).toBeUndefined();
+    expect(result.deadLetter).toMatchObject({
+      reason: 'invalid_value',
+      field: 'readings[1].value',
+      message: expect.stringContaining('other readings of the message were kept'),
+    });
+    expect(warnings).toEqual(['rejected-readings:kafka:invalid_value']);
+    expect(
+      intakeFor({ ok: true, readings: [reading] }).intake.take(payload, origin).deadLetter,
+    ).toBeUndefined();
     expect(telemetry.get('ingest_messages_total', { transport: 'kafka' })).toBe(1);
     expect(telemetry.get('ingest_readings_total', { transport: 'kafka' })).toBe(1);
     expect(

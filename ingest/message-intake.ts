@@ -1,6 +1,7 @@
 // What every source does with one message before the pipeline sees it:
 // decode, count by outcome, log rejections rate-limited, and turn the result
-// into a delivery (good message) or a dead letter (rejected message).
+// into a delivery (good readings) and/or a dead letter (a rejected message, or
+// a message some of whose readings were rejected: the copy names the fields).
 import type { RateLimitedLog } from '../core/index.js';
 import { type DeadLetter, toDeadLetter } from './dead-letter/dead-letter.js';
 import type { AssetSignal, DecodeIssue, Decoder, OutboundCommand } from './decode/decoder.js';
@@ -51,7 +52,7 @@ export function createMessageIntake(deps: {
         reason: issue.reason,
         detail: issue.message,
       },
-      'Rejected a message; it is dead-lettered and the stream goes on.',
+      'Rejected a message; the stream goes on.',
     );
     return { deadLetter: toDeadLetter(origin, issue, payload), commands: noCommands };
   };
@@ -84,10 +85,30 @@ export function createMessageIntake(deps: {
         });
       }
       telemetry.count('ingest_readings_total', { transport: origin.transport }, result.readings.length);
-      return {
-        delivery: { readings: result.readings, signals, partialIssues, origin, payload },
-        commands,
+      const delivery: SourceDelivery = { readings: result.readings, signals, partialIssues, origin, payload };
+      const first = partialIssues[0];
+      if (first === undefined) return { delivery, commands };
+      rateLimitedLog.warn(
+        `rejected-readings:${origin.transport}:${first.reason}`,
+        {
+          transport: origin.transport,
+          topic: origin.topic,
+          partition: origin.partition,
+          offset: origin.offset,
+          reason: first.reason,
+          field: first.field,
+          detail: first.message,
+          rejectedReadings: partialIssues.length,
+        },
+        'Rejected readings of a message; its other readings go on.',
+      );
+      const more =
+        partialIssues.length > 1 ? ` (and ${partialIssues.length - 1} more rejected readings)` : '';
+      const issue = {
+        ...first,
+        message: `${first.message}${more}; the other readings of the message were kept`,
       };
+      return { delivery, deadLetter: toDeadLetter(origin, issue, payload), commands };
     },
   };
 }

@@ -66,4 +66,10 @@ export interface Source {
    * at the broker, so the silence of an asset is not evidence that its sensors are silent.
    */
   isLive(): boolean;
+  /**
+   * Conditions that keep the source from making progress although it is connected (e.g. a Kafka
+   * partition paused because its dead-letter topic cannot be written), each a sentence saying what
+   * and what to do; empty when there are none. Read by readiness checks; may be called at any time.
+   */
+  problems?(): readonly string[];
 }

@@ -139,10 +139,12 @@ export const webhookSinkConfigSchema = z
       .default('warning')
       .describe('Events below this severity are not sent to this endpoint.'),
     events: z
-      .array(z.enum(['opened', 'escalated', 'resolved']))
+      .array(z.enum(['opened', 'escalated', 'resolved', 'data_quality']))
       .min(1)
       .default(['opened', 'escalated', 'resolved'])
-      .describe('Event types this endpoint receives.'),
+      .describe(
+        'Event types this endpoint receives; data_quality (a channel of an asset stopped reporting or came back, reason channel_silent or channel_restored) only when listed.',
+      ),
     timeoutMs: z.int().positive().default(10_000).describe('Timeout of one POST, response included.'),
     headers: z
       .record(z.string(), z.string())

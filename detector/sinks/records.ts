@@ -6,7 +6,8 @@ import type { OperatorLabel } from '../retraining/operator-label.js';
 
 export type ScoreState = 'ok' | 'gap' | 'unknown' | 'off';
 export type FrameState = 'ok' | 'gap' | 'unknown';
-export type AlertEventKind = 'opened' | 'escalated' | 'resolved';
+/** The alert lifecycle's events, and `data_quality` (a channel of the asset went silent or came back). */
+export type AlertEventKind = 'opened' | 'escalated' | 'resolved' | 'data_quality';
 export type AlertSeverity = 'warning' | 'critical';
 
 export interface ScoreRecord {

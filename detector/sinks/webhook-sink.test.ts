@@ -23,6 +23,13 @@ describe('webhook filters', () => {
     ['at minimum severity', { minSeverity: 'critical' }, ['a', 1, 'escalated', 'critical'], true],
     ['event type not selected', { events: ['opened'] }, ['a', 1, 'resolved', 'critical'], false],
     ['event type selected', { events: ['opened', 'resolved'] }, ['a', 1, 'resolved', 'critical'], true],
+    ['data quality not taken by default', {}, ['a', 1, 'data_quality', 'warning'], false],
+    [
+      'data quality when listed',
+      { events: ['opened', 'data_quality'] },
+      ['a', 1, 'data_quality', 'warning'],
+      true,
+    ],
   ];
   it.each(cases)('%s', (_name, overrides, args, isSelected) => {
     expect(isWebhookEventSelected(endpoint(overrides), alertAt(...args))).toBe(isSelected);

@@ -14,8 +14,9 @@ const sparkplugB = sparkplugPayload.get('spBv1.0')!;
 const receivedAtMs = Date.UTC(2024, 10, 25, 10, 30);
 const encode = (text: string) => new TextEncoder().encode(text);
 const timestampArb = fc.integer({ min: Date.UTC(2000, 0, 1), max: receivedAtMs });
-// -0 is dropped: every text format writes it as 0.
-const valueArb = fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (Object.is(v, -0) ? 0 : v));
+// -0 is dropped: every text format writes it as 0. Values stay within float32 range: beyond it
+// a reading is rejected (frames and models hold float32).
+const valueArb = fc.double({ noNaN: true, min: -3.4e38, max: 3.4e38 }).map((v) => (Object.is(v, -0) ? 0 : v));
 
 function readingsOf(result: DecodeResult): SensorReading[] {
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.issue)}`);

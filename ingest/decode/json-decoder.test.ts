@@ -62,6 +62,32 @@ describe('json decoder', () => {
     expect(issues[4].message).toContain('1999-12-31T23:59:59.000Z');
   });
 
+  it('rejects a value finite as a double but not as a float32, naming the field', () => {
+    for (const value of [1e39, -1e39, 3.5e38]) {
+      const issue = expectRejected(
+        decoder().decode(
+          bytes(`{"asset":"p1","channel":"flow","value":${value},"ts":1732530000000}`),
+          context,
+        ),
+      );
+      expect(issue).toMatchObject({ reason: 'invalid_value', field: 'value' });
+      expect(issue.message).toContain('float32');
+    }
+    const batch = expectOk(
+      decoder({ shouldParseNumericStrings: true }).decode(
+        bytes(
+          '[{"asset":"p1","channel":"a","value":"1e39","ts":1732530000000},{"asset":"p1","channel":"b","value":3.4e38,"ts":1732530000000}]',
+        ),
+        context,
+      ),
+    );
+    expect(batch.readings.map((r) => r.channel)).toEqual(['b']);
+    expect(batch.partialIssues?.[0]).toMatchObject({
+      field: '[0].value',
+      message: expect.stringContaining('float32'),
+    });
+  });
+
   it('decodes one object with several channels and drops only the bad channel', () => {
     const result = expectOk(
       decoder({ assetField: 'device.id', timestampField: 'time' }).decode(

@@ -5,6 +5,7 @@ import type { SensorReading } from '../reading.js';
 import type { JsonDecoderConfig } from './config.js';
 import type { DecodeContext, DecodeIssue, DecodeRejectReason, DecodeResult, Decoder } from './decoder.js';
 import { compileFieldPath, isRecord } from './field-path.js';
+import { describeUnusableValue, isUsableValue } from './reading-value.js';
 import {
   checkPayloadSize,
   describeJsonType,
@@ -62,19 +63,22 @@ export function createJsonDecoder(config: JsonDecoderConfig): Decoder {
 
   /** The value as a number, or NaN when it is not acceptable (NaN itself is never acceptable). */
   function toValue(raw: unknown): number {
-    if (typeof raw === 'number') return Number.isFinite(raw) ? raw : Number.NaN;
+    if (typeof raw === 'number') return isUsableValue(raw) ? raw : Number.NaN;
     if (typeof raw === 'boolean') return raw ? 1 : 0;
     if (typeof raw === 'string' && config.shouldParseNumericStrings && raw.trim().length > 0) {
       const parsed = Number(raw);
-      return Number.isFinite(parsed) ? parsed : Number.NaN;
+      return isUsableValue(parsed) ? parsed : Number.NaN;
     }
     return Number.NaN;
   }
 
   function failValue(raw: unknown, field: string): never {
     if (raw === undefined) return fail('missing_field', field, 'is missing');
-    if (typeof raw === 'number') return fail('invalid_value', field, `is ${raw}; expected a finite number`);
+    if (typeof raw === 'number') return fail('invalid_value', field, describeUnusableValue(raw));
     if (typeof raw === 'string') {
+      const parsed = Number(raw);
+      if (config.shouldParseNumericStrings && raw.trim().length > 0 && Number.isFinite(parsed))
+        return fail('invalid_value', field, describeUnusableValue(parsed));
       return fail(
         'invalid_value',
         field,

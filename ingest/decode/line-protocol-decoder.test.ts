@@ -136,6 +136,15 @@ describe('line protocol decoder', () => {
     ]);
   });
 
+  it('rejects a float beyond the float32 range as a bad value of that field only', () => {
+    const result = expectOk(
+      decoder().decode(bytes('m ok=1,big=1e39,neg=-1e39 1732530000000000000'), context),
+    );
+    expect(result.readings.map((r) => r.channel)).toEqual(['ok']);
+    expect(result.partialIssues?.map((i) => i.field)).toEqual(['line[1].big', 'line[1].neg']);
+    expect(result.partialIssues?.[0].message).toContain('float32');
+  });
+
   it('rejects a float that overflows to Infinity as a bad value of that field only', () => {
     const result = expectOk(decoder().decode(bytes('m ok=1,big=1e400 1732530000000000000'), context));
     expect(result.readings.map((r) => r.channel)).toEqual(['ok']);

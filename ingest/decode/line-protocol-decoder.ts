@@ -5,6 +5,7 @@
 import type { SensorReading } from '../reading.js';
 import type { InfluxLineDecoderConfig } from './config.js';
 import type { DecodeContext, DecodeIssue, DecodeRejectReason, DecodeResult, Decoder } from './decoder.js';
+import { describeUnusableValue, isUsableValue } from './reading-value.js';
 import { checkPayloadSize, issue, maxNameLength, neverThrowing, reject, rejectAll } from './result.js';
 import { checkTimestampRange } from './timestamp.js';
 
@@ -147,12 +148,12 @@ export function createLineProtocolDecoder(config: InfluxLineDecoderConfig): Deco
           );
         } else {
           const value = readFieldValue(key);
-          if (Number.isFinite(value)) readings.push({ assetId, channel, timestampMs: 0, value });
+          if (isUsableValue(value)) readings.push({ assetId, channel, timestampMs: 0, value });
           else
             issues.push(
               issue(
                 'invalid_value',
-                `line ${recordLine} field "${key}" is ${value}; expected a finite number`,
+                `line ${recordLine} field "${key}" ${describeUnusableValue(value)}`,
                 `line[${recordLine}].${key}`,
               ),
             );

@@ -235,6 +235,22 @@ describe('sparkplug B decoder', () => {
     expect(result.partialIssues?.[1].message).toContain('is null');
   });
 
+  it('drops a double metric beyond the float32 range, naming it', () => {
+    const { decoder } = born();
+    const result = expectOk(
+      ddata(decoder, 2, [
+        { alias: 10, type: 'Double', value: 1e39 },
+        { alias: 10, type: 'Double', value: 7 },
+      ]),
+    );
+    expect(result.readings.map((r) => r.value)).toEqual([7]);
+    expect(result.partialIssues?.[0]).toMatchObject({
+      reason: 'invalid_value',
+      field: 'metrics[0].value',
+      message: expect.stringContaining('float32'),
+    });
+  });
+
   it('rejects a DATA message none of whose metrics is usable', () => {
     const { decoder } = born();
     const result = expectRejected(ddata(decoder, 2, [{ alias: 15, type: 'String', value: 'x' }]));

@@ -1,6 +1,7 @@
 // Sparkplug B metric values → numbers, by the Sparkplug datatype codes
 // (Sparkplug 3.0 specification, payload datatypes). uint64 fields arrive as Long objects from
 // protobufjs; values beyond 2^53 lose precision, as any JS number does.
+import { describeUnusableValue, isUsableValue } from './reading-value.js';
 
 /** Sparkplug datatype names by code, for issue messages. */
 const datatypeNames = [
@@ -109,11 +110,9 @@ export function metricToNumber(metric: ProtoMetric, datatype: number): number {
     case 8:
       return metric.longValue == null ? Number.NaN : longToNumber(metric.longValue);
     case 9:
-      return metric.floatValue == null || !Number.isFinite(metric.floatValue)
-        ? Number.NaN
-        : metric.floatValue;
+      return metric.floatValue == null || !isUsableValue(metric.floatValue) ? Number.NaN : metric.floatValue;
     case 10:
-      return metric.doubleValue == null || !Number.isFinite(metric.doubleValue)
+      return metric.doubleValue == null || !isUsableValue(metric.doubleValue)
         ? Number.NaN
         : metric.doubleValue;
     case 11:
@@ -128,7 +127,7 @@ export function describeUnusableMetric(metric: ProtoMetric, datatype: number): s
   if (metric.isNull === true) return 'is null';
   if (datatype === 9 || datatype === 10) {
     const value = datatype === 9 ? metric.floatValue : metric.doubleValue;
-    if (value != null) return `is ${value}; expected a finite number`;
+    if (value != null) return describeUnusableValue(value);
   }
   if (isNumericDatatype(datatype)) return `has no ${datatypeName(datatype)} value`;
   return `has the non-numeric type ${datatypeName(datatype)}; only integer, float, double and boolean metrics become readings`;

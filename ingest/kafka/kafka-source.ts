@@ -2,6 +2,9 @@
 // handed to the pipeline in order per partition and may complete out of order;
 // an offset is committed only once it and every earlier record of its partition
 // completed. Too many records in flight pause the partitions until they drain.
+// A record whose dead letter cannot be written (topic missing, access denied,
+// record too large) pauses its partition and is retried with back-off: the
+// partition neither skips it nor reads anything again, and resumes by itself.
 import { readFileSync } from 'node:fs';
 import kafkajs, {
   type Consumer,
@@ -48,6 +51,11 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
   const intake = createMessageIntake({ decoder: deps.decoder, telemetry, rateLimitedLog });
   const partitions = new Map<string, PartitionState>();
   const paused = new Map<string, { topic: string; partition: number }>();
+  /** Partitions waiting for the dead-letter topic, with the number of their letters still unwritten. */
+  const blocked = new Map<string, { topic: string; partition: number; letters: number; reason: string }>();
+  let deadLetterTopicMissing: string | undefined;
+  let topicCheckTimer: NodeJS.Timeout | undefined;
+  const backoffTimers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   let consumer: Consumer | undefined;
   let isMember = false;
   let producer: Producer | undefined;
@@ -92,9 +100,139 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
 
   const resumeIfDrained = () => {
     if (paused.size === 0 || inFlight > config.maxInFlight / 2 || consumer === undefined) return;
-    const toResume = [...paused.values()];
-    paused.clear();
-    consumer.resume(toResume.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    // A partition waiting for its dead-letter topic stays paused: it resumes once its letters are written.
+    const toResume = [...paused].filter(([key]) => !blocked.has(key)).map(([, p]) => p);
+    for (const { topic, partition } of toResume) paused.delete(partitionKey(topic, partition));
+    if (toResume.length > 0)
+      consumer.resume(toResume.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+  };
+
+  /** Waits `ms`, or less when the source stops. */
+  const backoff = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          backoffTimers.delete(entry);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      entry.timer.unref();
+      backoffTimers.add(entry);
+    });
+
+  const block = (topic: string, partition: number, err: unknown) => {
+    const key = partitionKey(topic, partition);
+    const reason = (err as Error)?.message ?? String(err);
+    const entry = blocked.get(key);
+    if (entry !== undefined) {
+      entry.letters++;
+      entry.reason = reason;
+      return;
+    }
+    blocked.set(key, { topic, partition, letters: 1, reason });
+    consumer?.pause([{ topic, partitions: [partition] }]);
+    paused.set(key, { topic, partition });
+    telemetry.count('ingest_partition_pauses_total', { transport: 'kafka' });
+  };
+
+  const unblock = (topic: string, partition: number) => {
+    const key = partitionKey(topic, partition);
+    const entry = blocked.get(key);
+    if (entry === undefined || --entry.letters > 0) return;
+    blocked.delete(key);
+    deadLetterTopicMissing = undefined;
+    log.info(
+      { topic, partition, deadLetterTopic: config.deadLetterTopic },
+      'The dead-letter topic takes records again; resuming the partition.',
+    );
+    paused.delete(key);
+    consumer?.resume([{ topic, partitions: [partition] }]);
+  };
+
+  /**
+   * Writes the dead letter, retrying with back-off while the topic refuses it. Only a written letter
+   * counts as dead-lettered; until then the record is not complete, so no commit passes it.
+   */
+  const deadLetterUntilWritten = async (
+    letter: DeadLetter,
+    key: Buffer | null,
+    topic: string,
+    partition: number,
+    state: PartitionState,
+  ): Promise<void> => {
+    const retry = config.deadLetterRetry;
+    let delayMs = retry.initialDelayMs;
+    let isBlocking = false;
+    try {
+      for (;;) {
+        try {
+          await deadLetter(letter, key);
+          return;
+        } catch (err) {
+          telemetry.count('ingest_dead_letter_failures_total', { transport: 'kafka' });
+          // Stopped or revoked: not completed, so the next owner reads the record again.
+          if (isStopped || partitions.get(partitionKey(topic, partition)) !== state) throw err;
+          if (!isBlocking) {
+            isBlocking = true;
+            block(topic, partition, err);
+          }
+          rateLimitedLog.warn(
+            `dead-letter-blocked:${topic}:${partition}`,
+            {
+              err,
+              topic,
+              partition,
+              offset: letter.offset,
+              deadLetterTopic: config.deadLetterTopic,
+              retryInMs: delayMs,
+            },
+            'Cannot write the dead-letter topic; the partition is paused and the write retried with back-off.',
+          );
+          await backoff(delayMs);
+          delayMs = Math.min(retry.maxDelayMs, delayMs * retry.multiplier);
+        }
+      }
+    } finally {
+      if (isBlocking) unblock(topic, partition);
+    }
+  };
+
+  /** Start-up check: the dead-letter topic must exist; until it does, readiness says so. */
+  const checkDeadLetterTopic = async (): Promise<void> => {
+    const deadLetterTopic = config.deadLetterTopic;
+    if (deadLetterTopic === undefined) return;
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const topics = await admin.listTopics();
+      if (topics.includes(deadLetterTopic)) {
+        if (deadLetterTopicMissing !== undefined)
+          log.info({ deadLetterTopic }, 'The dead-letter topic exists now.');
+        deadLetterTopicMissing = undefined;
+        if (topicCheckTimer !== undefined) clearInterval(topicCheckTimer);
+        topicCheckTimer = undefined;
+        return;
+      }
+      if (deadLetterTopicMissing === undefined)
+        log.error(
+          { deadLetterTopic },
+          'The dead-letter topic does not exist; create it (gruwatch does not create topics). Records to dead-letter pause their partition until it exists.',
+        );
+      deadLetterTopicMissing = `the dead-letter topic "${deadLetterTopic}" (ingest.kafka.deadLetterTopic) does not exist; create it`;
+      if (topicCheckTimer === undefined && !isStopped) {
+        topicCheckTimer = setInterval(() => void checkDeadLetterTopic(), config.deadLetterRetry.maxDelayMs);
+        topicCheckTimer.unref();
+      }
+    } catch (err) {
+      rateLimitedLog.warn(
+        'dead-letter-topic-check',
+        { err, deadLetterTopic },
+        'Could not check the dead-letter topic.',
+      );
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   };
 
   const deadLetter = async (letter: DeadLetter, key: Buffer | null): Promise<void> => {
@@ -125,6 +263,8 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     const state = stateOf(topic, partition);
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || isStopped) break;
+      // Paused for its dead-letter topic: unresolved records are fetched again on resume.
+      if (blocked.has(partitionKey(topic, partition))) break;
       if (inFlight >= config.maxInFlight) {
         // Backpressure: stop fetching this partition; unresolved records are fetched again on resume.
         consumer!.pause([{ topic, partitions: [partition] }]);
@@ -149,7 +289,8 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       state.tracker.take(offset);
       inFlight++;
       const work = (async () => {
-        if (result.deadLetter !== undefined) await deadLetter(result.deadLetter, message.key);
+        if (result.deadLetter !== undefined)
+          await deadLetterUntilWritten(result.deadLetter, message.key, topic, partition, state);
         if (result.delivery !== undefined) {
           for (const r of result.delivery.readings) state.assetIds.add(r.assetId);
           await handler(result.delivery);
@@ -195,6 +336,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       for (const id of state.assetIds) revokedAssets.add(id);
       partitions.delete(key);
       paused.delete(key);
+      blocked.delete(key);
     }
     log.info(
       { partitions: [...assigned].map((k) => k.replace('\u0000', ':')) },
@@ -231,8 +373,15 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       }
       try {
         if (config.deadLetterTopic !== undefined) {
-          producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+          // Few client retries: a refused dead letter is retried by deadLetterUntilWritten, with the
+          // partition paused, rather than inside one send for as long as kafkajs's own back-off lasts.
+          producer = kafka.producer({
+            allowAutoTopicCreation: false,
+            idempotent: false,
+            retry: { initialRetryTime: 300, retries: 2 },
+          });
           await producer.connect();
+          await checkDeadLetterTopic();
         }
         await c.connect();
         const topics = config.topics ?? [new RegExp(config.topicPattern!)];
@@ -262,13 +411,29 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     },
 
     isLive() {
-      return isMember && paused.size === 0;
+      return isMember && paused.size === 0 && blocked.size === 0;
+    },
+
+    problems() {
+      const found: string[] = [];
+      if (deadLetterTopicMissing !== undefined) found.push(deadLetterTopicMissing);
+      for (const b of blocked.values())
+        found.push(
+          `partition ${b.topic}:${b.partition} is paused: its dead-letter topic "${config.deadLetterTopic}" refuses records (${b.reason}); retrying with back-off, it resumes by itself once the topic takes them`,
+        );
+      return found;
     },
 
     async stop() {
       if (isStopped) return;
       isStopped = true;
       if (commitTimer !== undefined) clearInterval(commitTimer);
+      if (topicCheckTimer !== undefined) clearInterval(topicCheckTimer);
+      for (const entry of backoffTimers) {
+        clearTimeout(entry.timer);
+        entry.wake();
+      }
+      backoffTimers.clear();
       if (consumer === undefined) return;
       await consumer.stop();
       await Promise.allSettled([...pending]);

@@ -18,6 +18,8 @@ export interface AlertPeriod {
 export function groupAlertEvents(events: readonly AlertEventView[]): AlertPeriod[] {
   const byId = new Map<string, AlertPeriod>();
   for (const event of [...events].sort((a, b) => a.atMs - b.atMs)) {
+    // A silent or restored channel is a fact about the data, not an alert period.
+    if (event.type === 'data_quality') continue;
     let period = byId.get(event.id);
     if (period === undefined) {
       period = {

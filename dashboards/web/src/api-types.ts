@@ -56,8 +56,11 @@ export interface StatusUpdate {
   assetId: string;
   atMs: number;
   status: AssetStatus;
-  /** Why the window was not scored (gap, unknown, off, no_model, warming_up). */
+  /** Why the window was not scored (gap, unknown, off, no_model, warming_up, failed). */
   reason?: string;
+  /** With reason `failed`: the error code and message of what failed while judging the window. */
+  code?: string;
+  detail?: string;
 }
 
 /** `GET /api/alerts` items and `alert` stream events (AlertEvent or AlertEventRecord). */
@@ -160,6 +163,8 @@ export interface ModelView {
     bestEpoch: number;
     lossCurve: LossPoint[];
   } | null;
+  /** Set when the group's channels differ from its current model's: why, and what to do. */
+  needsNewModel?: string | null;
   retraining?: RetrainingView | null;
   /** Newest first. */
   retrainHistory?: ModelEventView[];

@@ -142,7 +142,7 @@ export class LiveStore {
 
   #applySeverity(event: AlertEventView): void {
     const entry = this.assets.get(event.assetId);
-    if (entry === undefined) return;
+    if (entry === undefined || event.type === 'data_quality') return;
     entry.severity = event.type === 'resolved' ? null : event.severity;
   }
 

@@ -6,7 +6,7 @@
 import { labelFromAlert } from '../alert-labels.js';
 import { type AlertPeriod, groupAlertEvents } from '../alert-periods.js';
 import type { LabelBody, SilenceView } from '../api-types.js';
-import { clear, formatDuration, formatRatio, formatTime, h } from '../dom.js';
+import { channelNames, clear, formatDuration, formatRatio, formatTime, h } from '../dom.js';
 import type { View, ViewContext } from './view.js';
 
 const durations = [
@@ -21,6 +21,7 @@ export function createAlertsView({ api, store }: ViewContext): View {
   const openBody = h('tbody');
   const recentBody = h('tbody');
   const silenceList = h('ul', { class: 'silences', id: 'silence-list' });
+  const qualityList = h('ul', { class: 'data-quality', id: 'data-quality' });
   const message = h('p', { class: 'form-message', role: 'status', id: 'silence-message' });
   const labelMessage = h('p', { class: 'form-message', role: 'status', id: 'label-message' });
   const assetInput = h('input', {
@@ -95,6 +96,7 @@ export function createAlertsView({ api, store }: ViewContext): View {
       h('h2', {}, 'Recent'),
       h('div', { class: 'table-wrap' }, alertTable(recentBody, 'recent-alerts')),
     ),
+    h('div', { class: 'panel' }, h('h2', {}, 'Data quality'), qualityList),
   );
 
   const row = (alert: AlertPeriod, nowMs: number) => {
@@ -174,6 +176,21 @@ export function createAlertsView({ api, store }: ViewContext): View {
       openBody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No open alerts.')));
     if (recent.length === 0)
       recentBody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No resolved alerts yet.')));
+    // Channels that stopped reporting or came back, newest first.
+    const quality = store.alertEvents.filter((e) => e.type === 'data_quality').slice(0, 50);
+    qualityList.replaceChildren(
+      ...quality.map((e) =>
+        h(
+          'li',
+          { 'data-asset': e.assetId },
+          `${formatTime(e.atMs)} `,
+          h('strong', {}, e.assetId),
+          ` ${channelNames(e.topChannels).join(', ')}: `,
+          e.reason === 'channel_restored' ? 'reports again' : `silent since ${formatTime(e.openedAtMs)}`,
+        ),
+      ),
+    );
+    if (quality.length === 0) qualityList.append(h('li', { class: 'muted' }, 'Every channel reports.'));
   };
 
   const loadSilences = async () => {

@@ -175,6 +175,9 @@ export function createModelView({ api, store }: ViewContext): View {
         'version ',
         h('span', { class: 'version' }, model.version ?? model.createdAt ?? 'unknown'),
       ),
+      model.needsNewModel
+        ? h('p', { class: 'error needs-new-model' }, `Needs a new model: ${model.needsNewModel}`)
+        : '',
       h(
         'dl',
         { class: 'facts' },

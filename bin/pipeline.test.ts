@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { createRootLogger, ManualClock, PipelineError } from '../core/index.js';
+import {
+  type ChannelSilenceTracker,
+  createAssetMonitor,
+  createChannelSilenceTracker,
+  detectorConfigSchema,
+} from '../detector/index.js';
+import type { RecordBatch } from '../detector/sinks/index.js';
+import { createAutoencoder, createScorer, type Scorer } from '../model/index.js';
+import { createLiveHub } from './live-hub.js';
+import { createServiceMetrics } from './metrics.js';
+import { type ActiveModel, createPipeline } from './pipeline.js';
+
+const channels = ['speed', 'flow', 'temp'];
+const T = 4;
+const C = channels.length;
+const calibration = {
+  type: 'quantile',
+  value: 1,
+  n: 10,
+  stats: { q: 0.99, min: 0, max: 0, mean: 0 },
+} as const;
+
+function setup(options: {
+  channelSilence?: ChannelSilenceTracker;
+  machineOff?: { asset: string; channel: string; below: number }[];
+  model?: ActiveModel;
+}) {
+  const config = detectorConfigSchema.parse({
+    scoring: { aggregate: 'mse_window', hopSteps: 1 },
+    machineOff: options.machineOff ?? [],
+  });
+  const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
+  const metrics = createServiceMetrics({ defaultMetrics: false });
+  const live = createLiveHub();
+  const published: { type: string; data: unknown }[] = [];
+  live.subscribe((message) => published.push(message as { type: string; data: unknown }));
+  const committed: RecordBatch[] = [];
+  const warnings: unknown[] = [];
+  const logger = createRootLogger(
+    { level: 'warn' },
+    { write: (line: string) => void warnings.push(JSON.parse(line)) },
+  );
+  const scorer = createScorer(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
+    normalizer: { center: [1000, 40, 60], scale: [100, 5, 5] },
+  });
+  const model = options.model ?? { name: 'pumps', version: 'v1', channels, T, scorer };
+  const pipeline = createPipeline({
+    modelFor: () => model,
+    monitor,
+    store: { commit: (batch) => committed.push(batch) },
+    metrics,
+    live,
+    logger,
+    clock: new ManualClock(0),
+    ...(options.channelSilence ? { channelSilence: options.channelSilence } : {}),
+  });
+  const windowOf = (assetId: string, endMs: number) => {
+    const values = new Float32Array(T * C);
+    for (let t = 0; t < T; t++) values.set([1_500, 40 + t, 60], t * C);
+    return {
+      assetId,
+      channels,
+      startMs: endMs - T * 1_000,
+      endMs,
+      periodMs: 1_000,
+      values,
+      state: 'ok' as const,
+    };
+  };
+  const commit = () =>
+    pipeline.commitDelivery({
+      readings: [],
+      origin: { transport: 'mqtt', topic: 't', receivedAtMs: 0 },
+    });
+  return { pipeline, metrics, committed, published, warnings, windowOf, commit, scorer };
+}
+
+async function sample(metrics: ReturnType<typeof createServiceMetrics>, series: string) {
+  const text = await metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('pipeline: a window that cannot be judged', () => {
+  it('is skipped, counted and published when the scorer throws; the other windows and the commit go on', async () => {
+    const real = setup({});
+    const failing: Scorer = {
+      ...real.scorer,
+      score(values) {
+        if (values[1] === 41)
+          throw new PipelineError('DETECTOR_INPUT_INVALID', 'window holds a non-finite value');
+        return real.scorer.score(values);
+      },
+    };
+    const s = setup({ model: { name: 'pumps', version: 'v1', channels, T, scorer: failing } });
+    s.pipeline.onWindow(s.windowOf('pump-1', 1_000));
+    const poisoned = s.windowOf('pump-1', 2_000);
+    poisoned.values[1] = 41;
+    expect(() => s.pipeline.onWindow(poisoned)).not.toThrow();
+    s.pipeline.onWindow(s.windowOf('pump-1', 3_000));
+    expect(() => s.commit()).not.toThrow();
+    expect(s.committed).toHaveLength(1);
+    expect(s.committed[0].scores.map((x) => x.atMs)).toEqual([0, 2_000]);
+    expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(1);
+    expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
+    expect(s.published).toContainEqual({
+      type: 'status',
+      data: expect.objectContaining({
+        assetId: 'pump-1',
+        atMs: 1_000,
+        reason: 'failed',
+        code: 'DETECTOR_INPUT_INVALID',
+      }),
+    });
+    expect(s.warnings).toEqual([
+      expect.objectContaining({ assetId: 'pump-1', code: 'DETECTOR_INPUT_INVALID' }),
+    ]);
+  });
+
+  it('contains a machine-off rule naming a channel the asset lacks, logging it once per interval', async () => {
+    const s = setup({ machineOff: [{ asset: '*', channel: 'rpm', below: 100 }] });
+    for (let i = 1; i <= 5; i++) s.pipeline.onWindow(s.windowOf('pump-1', i * 1_000));
+    s.commit();
+    expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(5);
+    expect(s.warnings).toHaveLength(1);
+    expect(s.committed).toHaveLength(1);
+  });
+
+  it('contains a model trained for other channels than the window holds', async () => {
+    const s = setup({
+      model: {
+        name: 'pumps',
+        version: 'v1',
+        channels: ['speed', 'flow'],
+        T,
+        scorer: createScorer(createAutoencoder({ C: 2, T, H: 2 }, { seed: 3 }), {
+          normalizer: { center: [1000, 40], scale: [100, 5] },
+        }),
+      },
+    });
+    s.pipeline.onWindow(s.windowOf('pump-1', 1_000));
+    s.commit();
+    expect(s.committed).toHaveLength(1);
+    expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
+  });
+});
+
+describe('pipeline: a channel that stops reporting', () => {
+  it('gives the asset one data_quality event when it goes silent and one when it comes back', async () => {
+    const s = setup({ channelSilence: createChannelSilenceTracker({ silentAfterMs: 3_000 }) });
+    const frameAt = (atMs: number, temp: number) => ({
+      assetId: 'pump-1',
+      startMs: atMs,
+      endMs: atMs + 1_000,
+      channels,
+      values: new Float32Array([1_500, 40, temp]),
+      state: Number.isNaN(temp) ? ('gap' as const) : ('ok' as const),
+    });
+    for (let t = 0; t < 3; t++) s.pipeline.onFrame(frameAt(t * 1_000, 60));
+    for (let t = 3; t < 10; t++) s.pipeline.onFrame(frameAt(t * 1_000, Number.NaN));
+    s.pipeline.onFrame(frameAt(10_000, 61));
+    s.commit();
+    const quality = s.committed[0].alerts.filter((a) => a.type === 'data_quality');
+    expect(quality.map((a) => [a.reason, a.topChannels, a.atMs, a.openedAtMs])).toEqual([
+      ['channel_silent', ['temp'], 5_000, 2_000],
+      ['channel_restored', ['temp'], 10_000, 2_000],
+    ]);
+    expect(await sample(s.metrics, 'detector_data_quality_events_total{kind="channel_silent"}')).toBe(1);
+    expect(s.published.filter((m) => m.type === 'alert')).toHaveLength(2);
+  });
+});
