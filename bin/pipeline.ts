@@ -6,7 +6,7 @@
 // state. Only then is the delivery acknowledged, so a crash at any moment
 // loses nothing the broker would not redeliver, and a restart resumes exactly
 // where the last commit ended (see replay in service.ts).
-import type { Logger } from '../core/index.js';
+import { isPipelineError, type Logger } from '../core/index.js';
 import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../detector/index.js';
 import type {
   AlertEventRecord,
@@ -31,8 +31,13 @@ export interface ActiveModel {
 }
 
 export interface PipelineStore {
-  /** Writes the records, the delivery's readings (journal) and the touched assets' state atomically. */
+  /**
+   * Writes the records, the delivery's readings (journal) and the touched assets' state atomically.
+   * Throws STORE_FULL (writing nothing) when the disk is full.
+   */
   commit(batch: RecordBatch, pipeline: PipelineCommit): void;
+  /** Resolves once the store has room again. */
+  waitForSpace(): Promise<void>;
 }
 
 /** Per-asset progress: the newest frame and window already committed. */
@@ -62,10 +67,16 @@ export interface PipelineDeps {
 export interface Pipeline {
   onFrame(frame: AlignedFrame): void;
   onWindow(window: AlignedWindow): void;
-  /** Commits what the delivery produced; throws (and keeps nothing) when the store refuses. */
-  commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): void;
+  /**
+   * Commits what the delivery produced, after the deliveries before it. On a full store it waits
+   * for space and commits the same records then, so the delivery is acknowledged only once they
+   * are durable. Rejects (keeping nothing) when the store refuses for another reason.
+   */
+  commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): Promise<void>;
   /** While replaying the journal, outputs are rebuilt but nothing is committed or published. */
   setReplaying(isReplaying: boolean): void;
+  /** Gives up waiting for disk space: waiting commits reject (their deliveries stay unacknowledged). */
+  stopWaiting(): void;
 }
 
 function emptyBatch(): RecordBatch {
@@ -100,6 +111,31 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let batch = emptyBatch();
   let touched = new Set<string>();
   let isReplaying = false;
+  // Commits in delivery order: a delivery waiting for disk space holds back the ones after it.
+  let previousCommit: Promise<void> = Promise.resolve();
+  let stopWaiting: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stopWaiting = resolve;
+  });
+  let isStopped = false;
+  const commitWhenRoom = async (committing: RecordBatch, pipeline: PipelineCommit): Promise<void> => {
+    for (let isWaiting = false; ; ) {
+      try {
+        deps.store.commit(committing, pipeline);
+        if (isWaiting) log.info('The local store has room again; committing and acknowledging resume.');
+        return;
+      } catch (err) {
+        if (!isPipelineError(err) || err.code !== 'STORE_FULL') throw err;
+        if (!isWaiting) {
+          metrics.count('store_full_total');
+          log.warn({ err }, 'The local store is full; holding input unacknowledged until space returns.');
+        }
+        isWaiting = true;
+        await Promise.race([deps.store.waitForSpace(), stopped]);
+        if (isStopped) throw err;
+      }
+    }
+  };
   const progressOf = (assetId: string): AssetProgress => {
     let p = progress.get(assetId);
     if (p === undefined) {
@@ -112,6 +148,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     setReplaying(value) {
       isReplaying = value;
+    },
+
+    stopWaiting() {
+      isStopped = true;
+      stopWaiting();
     },
 
     onFrame(frame) {
@@ -199,7 +240,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
 
     commitDelivery(delivery) {
-      if (isReplaying) return;
+      if (isReplaying) return Promise.resolve();
       const receivedAtMs = delivery.origin.receivedAtMs;
       const journal: JournalReading[] = delivery.readings.map((r) => ({ ...r, receivedAtMs }));
       const assetState = new Map<string, string>();
@@ -213,10 +254,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const committing = batch;
       batch = emptyBatch();
       touched = new Set();
-      // When this throws, the aligner and the detector have already moved past the delivery, so a
+      // When this rejects, the aligner and the detector have already moved past the delivery, so a
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
-      // resumes from the last commit, where the broker's redelivery fits again.
-      deps.store.commit(committing, { journal, assetState });
+      // resumes from the last commit, where the broker's redelivery fits again. A full disk is not
+      // such a failure: the records wait in memory for space and are committed as they are.
+      const done = previousCommit.then(() => commitWhenRoom(committing, { journal, assetState }));
+      previousCommit = done.catch(() => {});
+      return done;
     },
   };
 }
