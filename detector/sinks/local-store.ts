@@ -320,11 +320,20 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     Math.min(options.retention.pruneIntervalMs, 10_000),
   );
   housekeeping.unref();
+  let isFullLogged = false;
   const waitForSpace = async (): Promise<void> => {
     for (;;) {
-      if (isClosed || !spaceWatch.check(true).isFull) return;
+      const space = spaceWatch.check(true);
+      if (isClosed || !space.isFull) {
+        if (isFullLogged) logger.info({ space }, 'The local store has room again.');
+        isFullLogged = false;
+        return;
+      }
+      if (!isFullLogged)
+        logger.warn({ space }, 'The local store is full; refusing commits until space returns.');
+      isFullLogged = true;
       pruneQuietly();
-      if (isClosed || !spaceWatch.check(true).isFull) return;
+      if (!spaceWatch.check(true).isFull) continue;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   };
