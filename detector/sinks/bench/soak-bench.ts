@@ -23,12 +23,16 @@ const { values: args } = parseArgs({
     assets: { type: 'string', default: '100' },
     channels: { type: 'string', default: '8' },
     'period-ms': { type: 'string', default: '1000' },
-    // Smaller than the plant's month so that it runs in minutes here: a quarter-day retention and
-    // five of them keep the write rate (100 frames/s, above what a fixed 5,000-rows-a-minute
-    // pruner deletes) and the shape (fill, then flat) of the long run.
-    days: { type: 'string', default: '1.25' },
-    'retention-days': { type: 'string', default: '0.25' },
-    'report-every-days': { type: 'string', default: '0.125' },
+    // Smaller than the plant's month so that it runs in minutes here: 12 simulated hours with a
+    // retention of 2.4 h keep the write rate (100 frames/s, above the 83 rows/s a fixed
+    // 5,000-rows-a-minute pruner deletes), room for both outages, and the shape (fill, then flat).
+    days: { type: 'string', default: '0.5' },
+    'retention-days': { type: 'string', default: '0.1' },
+    'report-every-days': { type: 'string', default: '0.05' },
+    'webhook-outage-hours': { type: 'string', default: '6' },
+    'influxdb-outage-hours': { type: 'string', default: '2' },
+    // Where the database goes; on a shared machine a tmpfs keeps other jobs' disk traffic out.
+    dir: { type: 'string', default: tmpdir() },
   },
 });
 const assets = Number(args.assets);
@@ -51,8 +55,10 @@ const clock: Clock = { nowMs: () => simNowMs, monotonicMs: () => performance.now
 // Outages in simulated time: the webhook receiver down 6 h from 30 % of the run, InfluxDB refusing
 // writes (the server up, the proxy answering 503) 2 h from 60 %.
 const at = (share: number) => start + Math.round(share * days * dayMs);
-const webhookDown = { fromMs: at(0.3), toMs: at(0.3) + 6 * 3_600_000 };
-const influxDown = { fromMs: at(0.6), toMs: at(0.6) + 2 * 3_600_000 };
+const webhookOutageHours = Number(args['webhook-outage-hours']);
+const influxOutageHours = Number(args['influxdb-outage-hours']);
+const webhookDown = { fromMs: at(0.3), toMs: at(0.3) + webhookOutageHours * 3_600_000 };
+const influxDown = { fromMs: at(0.6), toMs: at(0.6) + influxOutageHours * 3_600_000 };
 const isIn = (w: { fromMs: number; toMs: number }) => simNowMs >= w.fromMs && simNowMs < w.toMs;
 
 const received = new Set<string>();
@@ -89,7 +95,7 @@ proxy.listen(0, '127.0.0.1');
 await Promise.all([once(receiver, 'listening'), once(proxy, 'listening')]);
 const portOf = (s: typeof receiver) => (s.address() as AddressInfo).port;
 
-const dir = mkdtempSync(join(tmpdir(), 'gruwatch-soak-'));
+const dir = mkdtempSync(join(args.dir, 'gruwatch-soak-'));
 const path = join(dir, 'gruwatch.db');
 const sinks = sinksConfigSchema.parse([
   {
@@ -239,6 +245,22 @@ for (const { name } of reader
   .all() as { name: string }[]) {
   rows[name] = reader.prepare(`SELECT COUNT(*) FROM ${name}`).pluck().get() as number;
 }
+// Bytes per row of each table with its indexes (dbstat), for the disk formula in the README.
+const bytesPerRow: Record<string, number> = {};
+const tableOf = reader.prepare('SELECT tbl_name FROM sqlite_master WHERE name = ?').pluck();
+const pageBytes: Record<string, number> = {};
+for (const { name, bytes } of reader
+  .prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name')
+  .all() as {
+  name: string;
+  bytes: number;
+}[]) {
+  const table = (tableOf.get(name) as string | undefined) ?? name;
+  pageBytes[table] = (pageBytes[table] ?? 0) + bytes;
+}
+for (const table of ['frames', 'scores', 'alerts']) {
+  if ((rows[table] ?? 0) > 0) bytesPerRow[table] = Math.round((pageBytes[table] ?? 0) / rows[table]!);
+}
 reader.close();
 
 // Flat: from the second day after retention applies, within ±10 % of the mean.
@@ -267,13 +289,15 @@ process.stdout.write(
     days: report,
     rows_at_end: rows,
     events: { generated: generatedEvents, delivered: received.size },
-    outages: { webhook_hours: 6, influxdb_hours: 2 },
+    outages: { webhook_hours: webhookOutageHours, influxdb_hours: influxOutageHours },
+    db_dir: args.dir,
     flat: {
       from_day: retentionDays + 2 * reportEveryDays,
       db_max_deviation: dbSpread,
       rss_max_deviation: rssSpread,
       is_flat: dbSpread !== null && rssSpread !== null && dbSpread <= 0.1 && rssSpread <= 0.1,
     },
+    bytes_per_row: bytesPerRow,
     bytes_per_retained_frame: dbAtSteady === null ? null : dbAtSteady / retainedFrames,
     wall_s: Math.round(wallS),
   })}\n`,
