@@ -20,6 +20,8 @@ export interface ReadinessCheck {
   name: string;
   ready: boolean;
   detail?: string;
+  /** Figures behind the verdict (e.g. the store's free bytes), for operators and probes. */
+  figures?: Record<string, number>;
 }
 
 export interface SilenceInput {

@@ -85,7 +85,7 @@ describe('service metrics after windows went through the pipeline', () => {
     const pipeline = createPipeline({
       modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, scorer }),
       monitor,
-      store: { commit: (batch) => committed.push(batch) },
+      store: { commit: (batch) => committed.push(batch), waitForSpace: async () => {} },
       metrics,
       live: createLiveHub(),
       logger: createSilentLogger(),
@@ -98,7 +98,7 @@ describe('service metrics after windows went through the pipeline', () => {
     for (let i = 1; i <= 4; i++) pipeline.onWindow(windowOf('pump-1', i * 1_000, 1_500));
     pipeline.onWindow(windowOf('pump-2', 1_000, 1_500, 'gap'));
     pipeline.onWindow(windowOf('pump-3', 1_000, 50));
-    pipeline.commitDelivery({
+    await pipeline.commitDelivery({
       readings: [],
       origin: { transport: 'mqtt', topic: 'plants/pump-1/telemetry', receivedAtMs: 5_000 },
     });

@@ -13,7 +13,7 @@
 // It is counted, logged rate-limited, published as skipped, and the delivery
 // goes on to its commit and acknowledgement: a window is never a reason to
 // refuse a message the broker would only send again.
-import { type Clock, createRateLimitedLog, type Logger, PipelineError, systemClock } from '../core/index.js';
+import { type Clock, createRateLimitedLog, isPipelineError, type Logger, PipelineError, systemClock } from '../core/index.js';
 import type {
   AssetMonitor,
   ChannelQualityEvent,
@@ -44,8 +44,13 @@ export interface ActiveModel {
 }
 
 export interface PipelineStore {
-  /** Writes the records, the delivery's readings (journal) and the touched assets' state atomically. */
+  /**
+   * Writes the records, the delivery's readings (journal) and the touched assets' state atomically.
+   * Throws STORE_FULL (writing nothing) when the disk is full.
+   */
   commit(batch: RecordBatch, pipeline: PipelineCommit): void;
+  /** Resolves once the store has room again. */
+  waitForSpace(): Promise<void>;
 }
 
 /** Per-asset progress: the newest frame and window already committed. */
@@ -79,10 +84,16 @@ export interface PipelineDeps {
 export interface Pipeline {
   onFrame(frame: AlignedFrame): void;
   onWindow(window: AlignedWindow): void;
-  /** Commits what the delivery produced; throws (and keeps nothing) when the store refuses. */
-  commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): void;
+  /**
+   * Commits what the delivery produced, after the deliveries before it. On a full store it waits
+   * for space and commits the same records then, so the delivery is acknowledged only once they
+   * are durable. Rejects (keeping nothing) when the store refuses for another reason.
+   */
+  commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): Promise<void>;
   /** While replaying the journal, outputs are rebuilt but nothing is committed or published. */
   setReplaying(isReplaying: boolean): void;
+  /** Gives up waiting for disk space: waiting commits reject (their deliveries stay unacknowledged). */
+  stopWaiting(): void;
 }
 
 function emptyBatch(): RecordBatch {
@@ -140,6 +151,31 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let batch = emptyBatch();
   let touched = new Set<string>();
   let isReplaying = false;
+  // Commits in delivery order: a delivery waiting for disk space holds back the ones after it.
+  let previousCommit: Promise<void> = Promise.resolve();
+  let stopWaiting: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stopWaiting = resolve;
+  });
+  let isStopped = false;
+  const commitWhenRoom = async (committing: RecordBatch, pipeline: PipelineCommit): Promise<void> => {
+    for (let isWaiting = false; ; ) {
+      try {
+        deps.store.commit(committing, pipeline);
+        if (isWaiting) log.info('The local store has room again; committing and acknowledging resume.');
+        return;
+      } catch (err) {
+        if (!isPipelineError(err) || err.code !== 'STORE_FULL') throw err;
+        if (!isWaiting) {
+          metrics.count('store_full_total');
+          log.warn({ err }, 'The local store is full; holding input unacknowledged until space returns.');
+        }
+        isWaiting = true;
+        await Promise.race([deps.store.waitForSpace(), stopped]);
+        if (isStopped) throw err;
+      }
+    }
+  };
   const progressOf = (assetId: string): AssetProgress => {
     let p = progress.get(assetId);
     if (p === undefined) {
@@ -240,6 +276,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       isReplaying = value;
     },
 
+    stopWaiting() {
+      isStopped = true;
+      stopWaiting();
+    },
+
     onFrame(frame) {
       const p = progressOf(frame.assetId);
       if (frame.startMs <= p.frameAtMs) return; // committed before a restart
@@ -287,7 +328,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
 
     commitDelivery(delivery) {
-      if (isReplaying) return;
+      if (isReplaying) return Promise.resolve();
       const receivedAtMs = delivery.origin.receivedAtMs;
       const journal: JournalReading[] = delivery.readings.map((r) => ({ ...r, receivedAtMs }));
       const assetState = new Map<string, string>();
@@ -301,10 +342,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const committing = batch;
       batch = emptyBatch();
       touched = new Set();
-      // When this throws, the aligner and the detector have already moved past the delivery, so a
+      // When this rejects, the aligner and the detector have already moved past the delivery, so a
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
-      // resumes from the last commit, where the broker's redelivery fits again.
-      deps.store.commit(committing, { journal, assetState });
+      // resumes from the last commit, where the broker's redelivery fits again. A full disk is not
+      // such a failure: the records wait in memory for space and are committed as they are.
+      const done = previousCommit.then(() => commitWhenRoom(committing, { journal, assetState }));
+      previousCommit = done.catch(() => {});
+      return done;
     },
   };
 }

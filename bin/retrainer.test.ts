@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
 import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
-import { createLocalStore, type LocalStore, type ModelEventRecord } from '../detector/sinks/index.js';
+import {
+  createLocalStore,
+  type LocalStore,
+  type ModelEventRecord,
+  retentionSchema,
+} from '../detector/sinks/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import { plantFrame, plantFrames, retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
 import { type Config, configSchema } from './config.js';
@@ -36,13 +41,13 @@ describe('retrainer', () => {
       {
         path: join(dir, 'gruwatch.db'),
         synchronous: 'normal',
-        retention: {
+        retention: retentionSchema.parse({
           scoresMaxAgeDays: 36_500,
           alertsMaxAgeDays: 36_500,
           framesMaxAgeDays: 36_500,
           pruneIntervalMs: 3_600_000,
           pruneChunkRows: 10_000,
-        },
+        }),
       },
       { clock, logger: createSilentLogger() },
     );

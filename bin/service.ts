@@ -35,6 +35,7 @@ import { reconstructFrames } from './reconstruct-frames.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { createServedModels, type ServedModel } from './served-models.js';
+import { storeReadiness } from './store-readiness.js';
 import { gruwatchVersion } from './version.js';
 
 export interface ServiceDeps {
@@ -252,18 +253,17 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
     beforeDelivery: () => store.waitForCapacity(),
-    afterDelivery: (delivery) => {
-      try {
-        pipeline.commitDelivery(delivery);
-      } catch (err) {
+    afterDelivery: (delivery) =>
+      pipeline.commitDelivery(delivery).catch((err: unknown) => {
+        // Stopping on a full disk: the delivery stays unacknowledged for the next start.
+        if (stopping !== undefined) throw err;
         log.error(
           { err },
           'Could not commit to the local store; stopping so a restart resumes from the last commit.',
         );
         deps.onCommitFailure?.(err);
         throw err;
-      }
-    },
+      }),
   });
 
   // Rebuild open cells and window rings from the journal; outputs already committed are skipped.
@@ -285,7 +285,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
 
   const api: ServiceApi = {
     readiness: () => [
-      { name: 'store', ready: true },
+      storeReadiness(store.space(), storePath),
       ...ingest.problems().map((detail) => ({ name: 'ingest.progress', ready: false, detail })),
       {
         name: 'ingest',
@@ -436,6 +436,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       stopping ??= (async () => {
         log.info('Stopping: intake first, then sinks.');
         clearInterval(refreshTimer);
+        pipeline.stopWaiting();
         await retrainer?.stop();
         await ingest.stop();
         await started;

@@ -15,6 +15,8 @@ export const errorCodes = {
   DETECTOR_INPUT_INVALID: 'Residuals, scores or observations given to the detector are malformed.',
   DETECTOR_STATE_INCOMPATIBLE: 'Persisted alert state has another version or does not match its schema.',
   SINK_WRITE_FAILED: 'A sink (InfluxDB, webhook, store) could not write a batch.',
+  STORE_FULL:
+    'The file system of the local store is full (SQLITE_FULL, or free space under store.minFreeBytes); input is held back unacknowledged until space returns.',
   SINK_QUERY_FAILED: 'A read from a sink (an InfluxQL query) failed or returned an error.',
   SINK_THROTTLED: 'A sink asked gruwatch to slow down (HTTP 429 or 503 with Retry-After).',
   SIMULATOR_PUBLISH_FAILED: 'The simulator could not reach or write its target (MQTT, Kafka or files).',

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { calibrationSchema, createAssetMonitor, detectorConfigSchema } from '../../detector/index.js';
 import { retrainingConfigSchema, retrainingSettingsFor } from '../../detector/retraining/index.js';
-import { createLocalStore, type FrameRecord, openStoreReader } from '../../detector/sinks/index.js';
+import {
+  createLocalStore,
+  type FrameRecord,
+  openStoreReader,
+  retentionSchema,
+} from '../../detector/sinks/index.js';
 import { createPlant } from '../../ingest/index.js';
 import { createScorer, modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
@@ -60,13 +65,13 @@ try {
     {
       path: storePath,
       synchronous: 'normal',
-      retention: {
+      retention: retentionSchema.parse({
         scoresMaxAgeDays: 36_500,
         alertsMaxAgeDays: 36_500,
         framesMaxAgeDays: 36_500,
         pruneIntervalMs: 3_600_000,
         pruneChunkRows: 10_000,
-      },
+      }),
     },
     { clock: systemClock, logger: createSilentLogger() },
   );

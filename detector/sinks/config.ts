@@ -24,16 +24,37 @@ export const retentionSchema = z
       .positive()
       .default(14)
       .describe('Aligned sensor frames older than this many days are pruned (retraining reads them back).'),
+    deadLettersMaxAgeDays: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('Dead letters (deliveries that failed for good) older than this many days are pruned.'),
+    assetStateMaxAgeDays: z
+      .number()
+      .positive()
+      .default(30)
+      .describe(
+        'The stored detector state of an asset that has not been committed for this many days is pruned (the asset starts fresh if it comes back).',
+      ),
+    modelEventsMaxAgeDays: z
+      .number()
+      .positive()
+      .default(365)
+      .describe('Model events (retraining, promotions, rollbacks) older than this many days are pruned.'),
     pruneIntervalMs: z
       .int()
       .positive()
       .default(60_000)
-      .describe('How often, at most, a commit is followed by a pruning pass.'),
+      .describe(
+        'How often, at most, a commit is followed by a pruning pass. A pass deletes what the rows written since the previous pass require, however many that is.',
+      ),
     pruneChunkRows: z
       .int()
       .positive()
       .default(5_000)
-      .describe('Most rows one pruning pass deletes per table, so pruning never stalls a commit for long.'),
+      .describe(
+        'Rows one delete statement removes; a pruning pass runs as many as it needs, each its own short transaction, so a commit never waits long behind one.',
+      ),
   })
   .describe('How long the embedded store keeps records (by record time, not insertion time).');
 
@@ -67,6 +88,20 @@ export const storeConfigSchema = z
       .default(512 * 1024 * 1024)
       .describe(
         'Most payload bytes waiting for delivery, over all sinks; same behaviour as `maxOutboxRows`.',
+      ),
+    minFreeBytes: z
+      .int()
+      .nonnegative()
+      .default(64 * 1024 * 1024)
+      .describe(
+        'Free space the file system of the store must keep. Below it (or when SQLite reports the disk full) the store refuses commits: input stays unacknowledged with the broker, `/readyz` reports "store full", pruning goes on, and intake resumes by itself once the space is back. 0 relies on SQLITE_FULL alone.',
+      ),
+    walMaxBytes: z
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe(
+        'Size the write-ahead log is truncated back to after a checkpoint (SQLite `journal_size_limit`); with the periodic checkpoints it bounds the -wal file.',
       ),
     retention: retentionSchema.prefault({}),
   })
@@ -190,10 +225,28 @@ export function sinkQueueName(sink: { type: string; name: string }): string {
   return `${sink.type}:${sink.name}`;
 }
 
-export function retentionMs(retention: RetentionConfig): { scores: number; alerts: number; frames: number } {
+/** The tables pruned by age, each with the retention that applies to it. */
+export type RetainedTable =
+  | 'scores'
+  | 'alerts'
+  | 'frames'
+  | 'dead_letters'
+  | 'asset_state'
+  | 'model_events'
+  | 'silences'
+  | 'labels';
+
+export function retentionMs(retention: RetentionConfig): Record<RetainedTable, number> {
+  const alerts = retention.alertsMaxAgeDays * dayMs;
   return {
     scores: retention.scoresMaxAgeDays * dayMs,
-    alerts: retention.alertsMaxAgeDays * dayMs,
+    alerts,
     frames: retention.framesMaxAgeDays * dayMs,
+    dead_letters: retention.deadLettersMaxAgeDays * dayMs,
+    asset_state: retention.assetStateMaxAgeDays * dayMs,
+    model_events: retention.modelEventsMaxAgeDays * dayMs,
+    // Operator actions are kept as long as the alerts they explain.
+    silences: alerts,
+    labels: alerts,
   };
 }

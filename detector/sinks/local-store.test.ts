@@ -9,6 +9,7 @@ import { alertAt, batchOf, frameAt, scoreAt } from '../../test/fixtures/sink-rec
 import { storeConfigSchema } from './config.js';
 import { createLocalStore, type LocalStore } from './local-store.js';
 import type { OutboxRoute } from './sink.js';
+import { storeSchemaVersion } from './store-schema.js';
 
 const dayMs = 86_400_000;
 let dir: string;
@@ -134,7 +135,7 @@ describe('local store', () => {
     expect(() => store.commit(batchOf({ scores: [scoreAt('a', 3)] }))).toThrow(/outbox full/);
   });
 
-  it('prunes records past retention in chunks, keeping newer ones', () => {
+  it('prunes records past retention, keeping newer ones', () => {
     const clock = new ManualClock(100 * dayMs);
     const store = open(
       clock,
@@ -150,8 +151,8 @@ describe('local store', () => {
         alerts: [alertAt('a', old)],
       }),
     );
-    expect(store.prune()).toEqual({ scores: 2, alerts: 0, frames: 1 });
-    expect(store.prune()).toEqual({ scores: 1, alerts: 0, frames: 0 });
+    expect(store.prune()).toMatchObject({ scores: 3, alerts: 0, frames: 1 });
+    expect(store.prune()).toMatchObject({ scores: 0, alerts: 0, frames: 0 });
     expect(store.queryScores({ assetId: 'a', fromMs: 0, toMs: Infinity }).map((s) => s.atMs)).toEqual([
       recent,
     ]);
@@ -428,9 +429,9 @@ describe('local store', () => {
     expect(store.outbox.depth()).toEqual({ rows: 0, bytes: 0 });
   });
 
-  it('prunes silences, labels and model events that ended before the alerts retention', () => {
+  it('prunes silences and labels that ended before the alerts retention, model events past theirs', () => {
     const clock = new ManualClock(100 * dayMs);
-    const store = open(clock, { retention: { alertsMaxAgeDays: 10 } }, []);
+    const store = open(clock, { retention: { alertsMaxAgeDays: 10, modelEventsMaxAgeDays: 10 } }, []);
     const old = 100 * dayMs - 11 * dayMs;
     const recent = 100 * dayMs - 9 * dayMs;
     const silence = (id: string, untilMs: number) => ({
@@ -507,7 +508,7 @@ describe('local store', () => {
     expect(store.listLabels().map((l) => l.id)).toEqual(['l1']);
     store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(storeSchemaVersion);
     check.close();
   });
 
@@ -516,7 +517,9 @@ describe('local store', () => {
     const future = new Database(path);
     future.pragma('user_version = 99');
     future.close();
-    expect(() => open(new ManualClock(0), { path })).toThrow(/layout version 99.*\(4\)/);
+    expect(() => open(new ManualClock(0), { path })).toThrow(
+      new RegExp(`layout version 99.*\\(${storeSchemaVersion}\\)`),
+    );
   });
 
   it('follows outbox changes another process made (a dead-letter replay) before it counts room', () => {

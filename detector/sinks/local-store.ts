@@ -4,7 +4,7 @@
 // the pipeline may acknowledge the input it came from.
 import Database from 'better-sqlite3';
 import { type Clock, type Logger, PipelineError } from '../../core/index.js';
-import { type RetentionConfig, retentionMs } from './config.js';
+import type { RetentionConfig } from './config.js';
 import { createModelEvents, type ModelEventQuery } from './model-events.js';
 import { createOperatorLabels, type LabelQuery } from './operator-labels.js';
 import { createOutbox, type DeadLetter, type Outbox } from './outbox.js';
@@ -20,7 +20,9 @@ import type {
 import { createSilenceHistory, type SilencePeriod, type StoredSilence } from './silence-history.js';
 import type { OutboxEntry, OutboxRoute } from './sink.js';
 import { createStoreQueries } from './store-queries.js';
+import { createStorePruner, enableIncrementalVacuum, type PruneReport } from './store-retention.js';
 import { migrateStore } from './store-schema.js';
+import { createSpaceWatch, isDiskFullError, type StoreSpace, storeFullError } from './store-space.js';
 import { noopSinkTelemetry, type SinkTelemetry } from './telemetry.js';
 
 export interface LocalStoreOptions {
@@ -29,6 +31,10 @@ export interface LocalStoreOptions {
   synchronous?: 'full' | 'normal';
   maxOutboxRows?: number;
   maxOutboxBytes?: number;
+  /** Free space the store's file system must keep; below it commits are refused (STORE_FULL). Default 0. */
+  minFreeBytes?: number;
+  /** Size the write-ahead log is cut back to after a checkpoint (default 64 MiB). */
+  walMaxBytes?: number;
   /**
    * Journal readings older than their asset's newest one minus this are pruned (default: one hour).
    * Per asset, so one asset's clock running ahead cannot prune the others' journal.
@@ -63,12 +69,20 @@ export interface LocalStoreDeps {
 export interface LocalStore extends RecordReader {
   /**
    * Writes the records and their outbox rows atomically. Throws a retriable
+   * STORE_FULL when the disk is full (see `space()`), a retriable
    * SINK_WRITE_FAILED when the outbox is full or the disk write fails, and a
-   * non-retriable one for a malformed record; in both cases nothing is written.
+   * non-retriable one for a malformed record; in every case nothing is written.
    */
   commit(batch: RecordBatch, pipeline?: PipelineCommit): void;
-  /** Resolves once the outbox is below 90% of its limits (at once when it is). */
+  /** Resolves once the outbox is below 90% of its limits and the store is not full (at once when both hold). */
   waitForCapacity(): Promise<void>;
+  /**
+   * Resolves once the store is not full. Meanwhile it prunes, returns free pages and truncates the
+   * log every second, so the store frees what retention allows without any commit.
+   */
+  waitForSpace(): Promise<void>;
+  /** Free space against `minFreeBytes`, database and log sizes, and whether the store is full. */
+  space(): StoreSpace;
   /** The journal, oldest first. */
   readJournal(): JournalReading[];
   /** Detector state per asset, as committed last. */
@@ -96,10 +110,10 @@ export interface LocalStore extends RecordReader {
   queryFrames(query: FrameQuery): FrameRecord[];
   listAssets(): string[];
   /**
-   * Deletes up to one chunk per table of records past retention; returns the rows deleted.
-   * Silences, labels and model events that ended before the alerts retention go too.
+   * Deletes the records of every table past its retention, at least as many rows per table as
+   * were written since the previous pass; returns the rows deleted per table.
    */
-  prune(): { scores: number; alerts: number; frames: number };
+  prune(): PruneReport;
   readonly outbox: Outbox;
   listDeadLetters(filter?: { sink?: string; limit?: number }): DeadLetter[];
   replayDeadLetters(filter?: { sink?: string; ids?: readonly number[] }): number;
@@ -121,9 +135,19 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   let db: Database.Database;
   try {
     db = new Database(options.path);
+    db.pragma('busy_timeout = 5000');
+    try {
+      if (!enableIncrementalVacuum(db)) throw new Error('auto_vacuum did not change');
+    } catch (err) {
+      // Converting an existing database rewrites it, which needs its size in free space again.
+      logger.warn(
+        { err, path: options.path },
+        'Could not turn on incremental auto-vacuum; pruned space is reused but not returned to the file system.',
+      );
+    }
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`journal_size_limit = ${options.walMaxBytes ?? 64 * 1024 * 1024}`);
     migrateStore(db, options.path);
   } catch (err) {
     if (err instanceof PipelineError) throw err;
@@ -146,7 +170,8 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   const silences = createSilenceHistory(db);
   const labels = createOperatorLabels(db);
   const modelEvents = createModelEvents(db);
-  const maxAge = retentionMs(options.retention);
+  const pruner = createStorePruner(db, options.retention);
+  const spaceWatch = createSpaceWatch(options.path, options.minFreeBytes ?? 0, deps.clock);
   const listeners = new Set<() => void>();
   // Another process (`gruwatch webhooks replay`) may change the outbox while we hold the
   // database; the in-memory queue sizes are then re-read from the table. `data_version`
@@ -172,17 +197,6 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   const insertFrame = db.prepare(
     'INSERT OR REPLACE INTO frames (asset_id, at_ms, state, channels, vals) VALUES (?, ?, ?, ?, ?)',
   );
-  const pruneKeys = {
-    scores: 'asset_id, at_ms',
-    alerts: 'id, type, at_ms',
-    frames: 'asset_id, at_ms',
-  } as const;
-  const pruneStatements = (['scores', 'alerts', 'frames'] as const).map((table) => ({
-    table,
-    statement: db.prepare(
-      `DELETE FROM ${table} WHERE (${pruneKeys[table]}) IN (SELECT ${pruneKeys[table]} FROM ${table} WHERE at_ms < ? ORDER BY at_ms LIMIT ?)`,
-    ),
-  }));
 
   const insertJournal = db.prepare(
     'INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES (?, ?, ?, ?, ?)',
@@ -283,23 +297,56 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         insertFrame.run(f.assetId, f.atMs, f.state, JSON.stringify(f.channels), Buffer.from(values.buffer));
       });
       if (batch.modelEvents !== undefined) modelEvents.insert(batch.modelEvents);
+      pruner.noteWritten('scores', batch.scores.length);
+      pruner.noteWritten('alerts', batch.alerts.length);
+      pruner.noteWritten('frames', batch.frames.length);
+      pruner.noteWritten('asset_state', pipeline.assetState?.size ?? 0);
+      pruner.noteWritten('model_events', batch.modelEvents?.length ?? 0);
       const nowMs = deps.clock.nowMs();
       for (const { sink, entries } of encoded) outbox.enqueue(sink, entries, nowMs);
     },
   );
 
-  const prune = (): { scores: number; alerts: number; frames: number } => {
+  const prune = (): PruneReport => {
     const nowMs = deps.clock.nowMs();
     lastPruneMs = nowMs;
-    const deleted = { scores: 0, alerts: 0, frames: 0 };
-    for (const { table, statement } of pruneStatements) {
-      deleted[table] = statement.run(nowMs - maxAge[table], options.retention.pruneChunkRows).changes;
+    const isUrgent = spaceWatch.check().isFull;
+    const report = pruner.prune(nowMs, isUrgent);
+    if (isUrgent) spaceWatch.check(true);
+    return report;
+  };
+  const pruneQuietly = (): void => {
+    try {
+      prune();
+    } catch (err) {
+      // Housekeeping: what it did not delete now it deletes on the next pass.
+      logger.warn({ err }, 'Pruning the local store failed; will try again.');
     }
-    // Few rows (operator actions, retraining steps): no chunking needed.
-    silences.prune(nowMs - maxAge.alerts);
-    labels.prune(nowMs - maxAge.alerts);
-    modelEvents.prune(nowMs - maxAge.alerts);
-    return deleted;
+  };
+  // Retention applies with or without commits (no input, or a full disk refusing them).
+  const housekeeping = setInterval(
+    () => {
+      if (deps.clock.nowMs() - lastPruneMs >= options.retention.pruneIntervalMs) pruneQuietly();
+    },
+    Math.min(options.retention.pruneIntervalMs, 10_000),
+  );
+  housekeeping.unref();
+  let isFullLogged = false;
+  const waitForSpace = async (): Promise<void> => {
+    for (;;) {
+      const space = spaceWatch.check(true);
+      if (isClosed || !space.isFull) {
+        if (isFullLogged) logger.info({ space }, 'The local store has room again.');
+        isFullLogged = false;
+        return;
+      }
+      if (!isFullLogged)
+        logger.warn({ space }, 'The local store is full; refusing commits until space returns.');
+      isFullLogged = true;
+      pruneQuietly();
+      if (!spaceWatch.check(true).isFull) continue;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   };
 
   return {
@@ -314,11 +361,14 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         for (const e of entries) bytes += Buffer.byteLength(e.payload);
       }
       outbox.assertRoomFor(rows, bytes);
+      const space = spaceWatch.check();
+      if (space.isFull) throw storeFullError(space, options.path);
       try {
         writeBatch(batch, encoded, pipeline);
       } catch (err) {
         outbox.recount();
         if (err instanceof PipelineError) throw err;
+        if (isDiskFullError(err)) throw storeFullError(spaceWatch.noteDiskFull(), options.path, err);
         throw new PipelineError(
           'SINK_WRITE_FAILED',
           `cannot write a batch to the local store at ${options.path}`,
@@ -330,16 +380,12 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         );
       }
       for (const listener of listeners) listener();
-      if (deps.clock.nowMs() - lastPruneMs >= options.retention.pruneIntervalMs) {
-        try {
-          prune();
-        } catch (err) {
-          // Pruning is housekeeping: the batch is already committed.
-          logger.warn({ err }, 'Pruning the local store failed; will try again.');
-        }
-      }
+      if (deps.clock.nowMs() - lastPruneMs >= options.retention.pruneIntervalMs) pruneQuietly();
     },
+    waitForSpace,
+    space: () => spaceWatch.check(),
     async waitForCapacity() {
+      await waitForSpace();
       const limits = {
         rows: 0.9 * (options.maxOutboxRows ?? 1_000_000),
         bytes: 0.9 * (options.maxOutboxBytes ?? 512 * 1024 * 1024),
@@ -410,6 +456,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     close() {
       if (isClosed) return;
       isClosed = true;
+      clearInterval(housekeeping);
       listeners.clear();
       db.close();
     },

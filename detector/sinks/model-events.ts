@@ -28,7 +28,6 @@ export function createModelEvents(db: Database) {
     `INSERT OR REPLACE INTO model_events (at_ms, model, event, version, previous_version, reason, details)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const pruneOld = db.prepare('DELETE FROM model_events WHERE at_ms < ?');
 
   return {
     /** Inside the commit transaction; throws a non-retriable error naming `modelEvents[i]`. */
@@ -67,10 +66,6 @@ export function createModelEvents(db: Database) {
         if (r.details !== null) event.details = JSON.parse(r.details) as Record<string, unknown>;
         return event;
       });
-    },
-    /** Deletes events older than `beforeMs`; returns how many. */
-    prune(beforeMs: number): number {
-      return pruneOld.run(beforeMs).changes;
     },
   };
 }

@@ -33,7 +33,6 @@ export function createOperatorLabels(db: Database) {
   const overlapping = db.prepare(
     'SELECT * FROM labels WHERE from_ms < ? AND to_ms > ? ORDER BY from_ms, created_at_ms, id',
   );
-  const pruneEnded = db.prepare('DELETE FROM labels WHERE to_ms < ?');
 
   return {
     save(label: StoredOperatorLabel): void {
@@ -78,10 +77,6 @@ export function createOperatorLabels(db: Database) {
       return assetId === undefined
         ? labels
         : labels.filter((l) => matchesAssetPattern(l.assetPattern, assetId));
-    },
-    /** Deletes labels whose period ended before `beforeMs`; returns how many. */
-    prune(beforeMs: number): number {
-      return pruneEnded.run(beforeMs).changes;
     },
   };
 }

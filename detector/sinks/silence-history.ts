@@ -44,7 +44,6 @@ export function createSilenceHistory(db: Database) {
     `SELECT asset_pattern, created_at_ms, until_ms FROM silences
      WHERE created_at_ms < ? AND until_ms > ? AND until_ms > created_at_ms ORDER BY created_at_ms, id`,
   );
-  const pruneEnded = db.prepare('DELETE FROM silences WHERE until_ms < ?');
 
   return {
     save(silence: StoredSilence): void {
@@ -81,10 +80,6 @@ export function createSilenceHistory(db: Database) {
         fromMs: r.created_at_ms,
         untilMs: r.until_ms,
       }));
-    },
-    /** Deletes silences that ended before `beforeMs`; returns how many. */
-    prune(beforeMs: number): number {
-      return pruneEnded.run(beforeMs).changes;
     },
   };
 }

@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 4;
+export const storeSchemaVersion = 5;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -77,6 +77,11 @@ CREATE TABLE IF NOT EXISTS model_events (
 CREATE INDEX IF NOT EXISTS model_events_by_time ON model_events (at_ms);
 `;
 
+// Layout 5: every table is pruned by age, dead letters by when they failed.
+const ddlLayout5 = `
+CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (dead_lettered_ms);
+`;
+
 /**
  * Creates the tables of an empty database and upgrades an older layout in place,
  * keeping its data (every step only adds tables and indexes); refuses a database
@@ -91,9 +96,12 @@ export function migrateStore(db: Database, path: string): void {
       { details: { path, version } },
     );
   }
+  // An up-to-date database is not written to: opening must work on a full disk.
+  if (version === storeSchemaVersion) return;
   db.transaction(() => {
     db.exec(ddl);
     db.exec(ddlLayout4);
+    db.exec(ddlLayout5);
     db.pragma(`user_version = ${storeSchemaVersion}`);
   })();
 }
