@@ -27,6 +27,21 @@ describe('service metrics', () => {
     expect(sample(text, 'detector_assets{status="alerting"}')).toBe(1);
   });
 
+  it('reads the age of the oldest undelivered row of every sink at scrape time', async () => {
+    const metrics = createServiceMetrics({ defaultMetrics: false });
+    let sinks = [
+      { sink: 'webhook:ops', oldestUndeliveredAgeMs: 7_200_000 as number | null },
+      { sink: 'influxdb:influxdb', oldestUndeliveredAgeMs: null },
+    ];
+    metrics.trackUndelivered(() => sinks);
+    let text = await metrics.registry.metrics();
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="webhook:ops"}')).toBe(7200);
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="influxdb:influxdb"}')).toBe(0);
+    sinks = [{ sink: 'webhook:ops', oldestUndeliveredAgeMs: null }];
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="webhook:ops"}')).toBe(0);
+  });
+
   it('folds the reading counters of ingest into one series per outcome and reason', async () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
     metrics.count('ingest_readings_total', { transport: 'mqtt' }, 10);

@@ -17,6 +17,7 @@ import {
   type LocalStore,
   type ModelEventRecord,
   type OutboxDrainer,
+  sinkQueueName,
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
 import { createModelRegistry } from '../model/node/index.js';
@@ -269,6 +270,19 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     version: gruwatchVersion(),
   });
   for (const drainer of drainers) drainer.start();
+  const deliveries = () => {
+    const nowMs = clock.nowMs();
+    return config.sinks.map((sink) => {
+      const name = sinkQueueName(sink);
+      const oldestMs = store.outbox.oldestUndeliveredMs(name);
+      return {
+        sink: name,
+        queuedRows: store.outbox.depth(name).rows,
+        oldestUndeliveredAgeMs: oldestMs === undefined ? null : Math.max(0, nowMs - oldestMs),
+      };
+    });
+  };
+  metrics.trackUndelivered(deliveries);
 
   const api: ServiceApi = {
     readiness: () => [
@@ -360,6 +374,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         periodMs: config.ingest.align.periodMs,
       });
     },
+    deliveries,
     subscribe: (listener) => live.subscribe(listener),
   };
   const http: FastifyInstance = await createHttpServer({
