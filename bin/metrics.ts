@@ -51,6 +51,8 @@ export interface ServiceMetrics {
   readonly sinkTelemetry: SinkTelemetry;
   /** Makes `detector_assets{status}` count the statuses `read` returns at each scrape. */
   trackAssetStatuses(read: () => Iterable<{ status: AssetStatus }>): void;
+  /** Makes `detector_model_info{model,version}` show exactly the versions `read` returns at each scrape. */
+  trackModelVersions(read: () => Iterable<{ model: string; version: string }>): void;
   /** Makes `sink_oldest_undelivered_age_seconds{sink}` read the outbox at each scrape. */
   trackUndelivered(read: () => Iterable<{ sink: string; oldestUndeliveredAgeMs: number | null }>): void;
 }
@@ -78,6 +80,18 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       for (const [status, n] of counts) this.set({ status }, n);
     },
   });
+  let readModelVersions: () => Iterable<{ model: string; version: string }> = () => [];
+  new Gauge({
+    name: 'detector_model_info',
+    help: help.detector_model_info!,
+    labelNames: ['model', 'version'],
+    registers: [registry],
+    collect() {
+      // Reset first: the series of a replaced version disappears instead of staying at 0.
+      this.reset();
+      for (const { model, version } of readModelVersions()) this.set({ model, version }, 1);
+    },
+  });
   let readUndelivered: () => Iterable<{ sink: string; oldestUndeliveredAgeMs: number | null }> = () => [];
   new Gauge({
     name: 'sink_oldest_undelivered_age_seconds',
@@ -100,6 +114,9 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     scoringLatency,
     trackAssetStatuses(read) {
       readStatuses = read;
+    },
+    trackModelVersions(read) {
+      readModelVersions = read;
     },
     trackUndelivered(read) {
       readUndelivered = read;

@@ -66,6 +66,11 @@ export interface Pipeline {
   commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): void;
   /** While replaying the journal, outputs are rebuilt but nothing is committed or published. */
   setReplaying(isReplaying: boolean): void;
+  /**
+   * Forgets the progress and detector state of assets ingest no longer tracks; an asset with
+   * output not yet committed is forgotten right after the next commit has written its state.
+   */
+  forgetAssets(assetIds: readonly string[]): void;
 }
 
 function emptyBatch(): RecordBatch {
@@ -100,6 +105,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let batch = emptyBatch();
   let touched = new Set<string>();
   let isReplaying = false;
+  let forgetAfterCommit = new Set<string>();
+  const forget = (assetIds: readonly string[]): void => {
+    if (assetIds.length === 0) return;
+    for (const id of assetIds) progress.delete(id);
+    monitor.dropAssets(assetIds);
+  };
   const progressOf = (assetId: string): AssetProgress => {
     let p = progress.get(assetId);
     if (p === undefined) {
@@ -112,6 +123,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     setReplaying(value) {
       isReplaying = value;
+    },
+
+    forgetAssets(assetIds) {
+      const now: string[] = [];
+      for (const id of assetIds) {
+        if (touched.has(id)) forgetAfterCommit.add(id);
+        else now.push(id);
+      }
+      forget(now);
     },
 
     onFrame(frame) {
@@ -217,6 +237,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
       // resumes from the last commit, where the broker's redelivery fits again.
       deps.store.commit(committing, { journal, assetState });
+      if (forgetAfterCommit.size > 0) {
+        const ids = [...forgetAfterCommit];
+        forgetAfterCommit = new Set();
+        forget(ids);
+      }
     },
   };
 }

@@ -91,12 +91,12 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       );
   }
   const servedOf = (assetId: string): ServedModel | undefined => models.slotOf(assetId)?.served;
-  const modelVersionGauge = () => {
-    for (const slot of models.slots)
-      if (slot.served !== undefined)
-        metrics.gauge('detector_model_info', 1, { model: slot.name, version: slot.served.version });
-  };
-  modelVersionGauge();
+  // One series per model (its current version), read at scrape time, so retrains add none.
+  metrics.trackModelVersions(() =>
+    models.slots.flatMap((slot) =>
+      slot.served === undefined ? [] : [{ model: slot.name, version: slot.served.version }],
+    ),
+  );
 
   const store = createLocalStore(
     { ...config.store, path: storePath },
@@ -126,6 +126,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         throw new PipelineError('DETECTOR_INPUT_INVALID', `no model serves asset ${assetId}`);
       return served.calibration;
     },
+    modelOf: (assetId) => models.slotOf(assetId)?.name,
     restore: restored,
   });
   // Silences added through the API live in the store with a stable id and come back at start;
@@ -205,11 +206,6 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         model: change.name,
         kind: change.isRollback ? 'rollback' : 'promotion',
       });
-      metrics.gauge('detector_model_info', 0, {
-        model: change.name,
-        version: change.fromVersion ?? 'none',
-      });
-      modelVersionGauge();
       recordModelEvent({
         atMs: clock.nowMs(),
         model: change.name,
@@ -239,6 +235,10 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     telemetry: metrics,
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
+    onAssetsEvicted: (assetIds) => {
+      pipeline.forgetAssets(assetIds);
+      models.forgetAssets(assetIds);
+    },
     beforeDelivery: () => store.waitForCapacity(),
     afterDelivery: (delivery) => {
       try {

@@ -26,10 +26,12 @@ export interface AlignOptions {
   idleFlushMs: number;
   /** Longest run of all-empty frames emitted before the aligner skips ahead (the window length T is a good value). */
   maxGapFrames: number;
+  /** Most assets tracked at once; readings of a further new asset are dropped as `asset_limit`. */
+  maxAssets?: number;
 }
 
 /** Why the aligner dropped a reading (the `reason` label of `ingest_readings_dropped_total`). */
-export type AlignDropReason = 'late' | 'duplicate' | 'unknown_asset' | 'unknown_channel';
+export type AlignDropReason = 'late' | 'duplicate' | 'unknown_asset' | 'unknown_channel' | 'asset_limit';
 
 export interface AlignerDeps {
   /** Receives each finalized frame; `frame.values` is reused and valid only during the call. */
@@ -48,6 +50,12 @@ export interface Aligner {
   tick(nowMs: number): void;
   /** Forgets the state of these assets (e.g. their Kafka partitions were revoked); the next reading starts afresh. */
   dropAssets(assetIds: Iterable<string>): void;
+  /**
+   * Forgets assets whose last reading arrived at or before `nowMs - idleMs` (wall clock) and returns
+   * their ids; cells still open are finalized first (as the idle flush would), so no reading is
+   * lost. A later reading of the asset starts afresh.
+   */
+  evictIdle(nowMs: number, idleMs: number): string[];
   readonly assetCount: number;
 }
 
@@ -114,6 +122,10 @@ class AssetTrack {
       values: new Float32Array(C),
       state: 'ok',
     };
+  }
+
+  get pending(): number {
+    return this.#pending;
   }
 
   channelIndex(channel: string): number | undefined {
@@ -263,6 +275,8 @@ export function createAligner(
         const layout = resolver.resolve(reading.assetId);
         if (layout === undefined) return drop('unknown_asset', reading);
         if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
+        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY))
+          return drop('asset_limit', reading);
         track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
         tracks.set(reading.assetId, track);
       }
@@ -284,7 +298,22 @@ export function createAligner(
       }
     },
     dropAssets(assetIds) {
-      for (const id of assetIds) tracks.delete(id);
+      for (const id of assetIds) {
+        tracks.delete(id);
+        resolver.forget?.(id);
+      }
+    },
+    evictIdle(nowMs, idleMs) {
+      const evicted: string[] = [];
+      for (const [id, track] of tracks) {
+        const silentMs = nowMs - track.lastArrivalMs;
+        if (silentMs < idleMs) continue;
+        if (track.pending > 0) track.advance(track.maxTsMs + silentMs - options.latenessMs, onFrame);
+        tracks.delete(id);
+        resolver.forget?.(id);
+        evicted.push(id);
+      }
+      return evicted;
     },
     get assetCount() {
       return tracks.size;

@@ -11,7 +11,7 @@ import kafkajs, {
 } from 'kafkajs';
 import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
 import type { KafkaConfig } from '../config.js';
-import type { DeadLetter } from '../dead-letter/dead-letter.js';
+import { type DeadLetter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake } from '../message-intake.js';
 import type { DeliveryHandler, Source } from '../source.js';
@@ -145,9 +145,14 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       inFlight++;
       const work = (async () => {
         if (result.deadLetter !== undefined) await deadLetter(result.deadLetter, message.key);
-        if (result.delivery !== undefined) {
-          for (const r of result.delivery.readings) state.assetIds.add(r.assetId);
-          await handler(result.delivery);
+        const delivery = result.delivery;
+        if (delivery !== undefined) {
+          for (const r of delivery.readings) state.assetIds.add(r.assetId);
+          await handler({
+            ...delivery,
+            deadLetter: (issue) =>
+              deadLetter(toDeadLetter(delivery.origin, issue, delivery.payload), message.key),
+          });
         }
       })();
       const settled = work.then(

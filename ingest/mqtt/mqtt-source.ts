@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
 import type { DeadLetterConfig, MqttConfig } from '../config.js';
-import type { DeadLetter, DeadLetterWriter } from '../dead-letter/dead-letter.js';
+import { type DeadLetter, type DeadLetterWriter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import { createFileDeadLetters } from '../dead-letter/file-dead-letters.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake, type IntakeResult } from '../message-intake.js';
@@ -86,7 +86,12 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
         rateLimitedLog.warn('dead-letter', { err }, 'Could not keep a rejected message as a dead letter.');
       }
     }
-    if (result.delivery !== undefined) await handler(result.delivery);
+    const delivery = result.delivery;
+    if (delivery !== undefined)
+      await handler({
+        ...delivery,
+        deadLetter: (issue) => deadLetter(toDeadLetter(delivery.origin, issue, delivery.payload)),
+      });
   };
 
   const buildOptions = (): IClientOptions => {
