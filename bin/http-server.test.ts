@@ -145,6 +145,26 @@ async function retrainingServer(apiToken?: string) {
 }
 
 describe('HTTP server: operator labels and model actions', () => {
+  it('lists the undelivered rows per sink, behind the bearer token', async () => {
+    const api = {
+      ...fakeApi(),
+      deliveries: () => [{ sink: 'webhook:ops', queuedRows: 3, oldestUndeliveredAgeMs: 7_200_000 }],
+    };
+    const app = await createHttpServer({
+      api,
+      registry: new Registry(),
+      logger: createSilentLogger(),
+      now: () => 1_000_000,
+      apiToken: new Secret('s3cret'),
+    });
+    expect((await app.inject('/api/deliveries')).statusCode).toBe(401);
+    const res = await app.inject({ url: '/api/deliveries', headers: { authorization: 'Bearer s3cret' } });
+    expect(res.json()).toEqual({
+      sinks: [{ sink: 'webhook:ops', queuedRows: 3, oldestUndeliveredAgeMs: 7_200_000 }],
+    });
+    expect((await (await server()).app.inject('/api/deliveries')).json()).toEqual({ sinks: [] });
+  });
+
   it('answers 404 "not available" on every retraining route of a service without retraining', async () => {
     const { app } = await server();
     const routes: [string, string, unknown?][] = [

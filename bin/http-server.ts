@@ -76,6 +76,8 @@ export interface ServiceApi {
   retrainNow?(model: string): Promise<unknown>;
   promoteModel?(model: string, version: string): Promise<unknown>;
   rollbackModel?(model: string): Promise<unknown>;
+  /** Per sink: rows waiting and the age of the oldest one (`oldestUndeliveredAgeMs`, null when none); none when absent. */
+  deliveries?(): unknown[];
   /** Live updates for the page; returns the unsubscribe function. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }
@@ -322,6 +324,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         ? reply.code(204).send()
         : reply.code(404).send({ error: 'not_found', message: `no label with id ${req.params.id}` });
     });
+    // A service without sinks has nothing undelivered: an empty list, not an error the page would log.
+    scope.get('/api/deliveries', async () => ({ sinks: api.deliveries?.() ?? [] }));
     scope.get('/api/models/events', async (req, reply) => {
       const query = modelEventsQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);

@@ -27,6 +27,35 @@ describe('service metrics', () => {
     expect(sample(text, 'detector_assets{status="alerting"}')).toBe(1);
   });
 
+  it('keeps one model info series per model however many versions were retrained and served', async () => {
+    const metrics = createServiceMetrics({ defaultMetrics: false });
+    let version = 'v0';
+    metrics.trackModelVersions(() => [{ model: 'pumps', version }]);
+    for (let i = 1; i <= 50; i++) {
+      version = `v${i}`;
+      await metrics.registry.metrics();
+    }
+    const text = await metrics.registry.metrics();
+    expect(text.split('\n').filter((l) => l.startsWith('detector_model_info{'))).toEqual([
+      'detector_model_info{model="pumps",version="v50"} 1',
+    ]);
+  });
+
+  it('reads the age of the oldest undelivered row of every sink at scrape time', async () => {
+    const metrics = createServiceMetrics({ defaultMetrics: false });
+    let sinks = [
+      { sink: 'webhook:ops', oldestUndeliveredAgeMs: 7_200_000 as number | null },
+      { sink: 'influxdb:influxdb', oldestUndeliveredAgeMs: null },
+    ];
+    metrics.trackUndelivered(() => sinks);
+    let text = await metrics.registry.metrics();
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="webhook:ops"}')).toBe(7200);
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="influxdb:influxdb"}')).toBe(0);
+    sinks = [{ sink: 'webhook:ops', oldestUndeliveredAgeMs: null }];
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'sink_oldest_undelivered_age_seconds{sink="webhook:ops"}')).toBe(0);
+  });
+
   it('folds the reading counters of ingest into one series per outcome and reason', async () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
     metrics.count('ingest_readings_total', { transport: 'mqtt' }, 10);
@@ -46,7 +75,7 @@ describe('service metrics', () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
     metrics.sinkTelemetry.queueDepth('webhook:ops', 7);
     metrics.sinkTelemetry.retried('webhook:ops', 2);
-    metrics.gauge('detector_model_info', 1, { model: 'pumps', version: 'v1' });
+    metrics.trackModelVersions(() => [{ model: 'pumps', version: 'v1' }]);
     metrics.scoringLatency.observe(0.0003);
     metrics.scoringLatency.observe(0.002);
     const text = await metrics.registry.metrics();

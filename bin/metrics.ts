@@ -36,6 +36,9 @@ const help: Record<string, string> = {
   sink_retries_total: 'Failed delivery attempts that will be retried, by sink.',
   sink_dead_letters_total: 'Records moved to the dead-letter store, by sink.',
   sink_queue_depth_rows: 'Rows waiting in the outbox of a sink.',
+  sink_oldest_undelivered_age_seconds:
+    'Age of the oldest row still waiting in the outbox of a sink (0 when its queue is empty): how long a receiver has been missing events.',
+  retrain_timeouts_total: 'Retraining runs killed for running longer than retraining.maxRunMs, by model.',
   detector_model_info: 'The model serving an asset group (value 1), by model name and version.',
   detector_assets:
     'Assets by current status (normal, alerting, off, gap, ...); counts per status, not one series per asset, so it stays small with hundreds of assets (per-asset status: GET /api/assets).',
@@ -52,6 +55,10 @@ export interface ServiceMetrics {
   readonly sinkTelemetry: SinkTelemetry;
   /** Makes `detector_assets{status}` count the statuses `read` returns at each scrape. */
   trackAssetStatuses(read: () => Iterable<{ status: AssetStatus }>): void;
+  /** Makes `detector_model_info{model,version}` show exactly the versions `read` returns at each scrape. */
+  trackModelVersions(read: () => Iterable<{ model: string; version: string }>): void;
+  /** Makes `sink_oldest_undelivered_age_seconds{sink}` read the outbox at each scrape. */
+  trackUndelivered(read: () => Iterable<{ sink: string; oldestUndeliveredAgeMs: number | null }>): void;
 }
 
 export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
@@ -77,6 +84,29 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       for (const [status, n] of counts) this.set({ status }, n);
     },
   });
+  let readModelVersions: () => Iterable<{ model: string; version: string }> = () => [];
+  new Gauge({
+    name: 'detector_model_info',
+    help: help.detector_model_info!,
+    labelNames: ['model', 'version'],
+    registers: [registry],
+    collect() {
+      // Reset first: the series of a replaced version disappears instead of staying at 0.
+      this.reset();
+      for (const { model, version } of readModelVersions()) this.set({ model, version }, 1);
+    },
+  });
+  let readUndelivered: () => Iterable<{ sink: string; oldestUndeliveredAgeMs: number | null }> = () => [];
+  new Gauge({
+    name: 'sink_oldest_undelivered_age_seconds',
+    help: help.sink_oldest_undelivered_age_seconds!,
+    labelNames: ['sink'],
+    registers: [registry],
+    collect() {
+      for (const { sink, oldestUndeliveredAgeMs } of readUndelivered())
+        this.set({ sink }, (oldestUndeliveredAgeMs ?? 0) / 1000);
+    },
+  });
   const outcomes = new Counter({
     name: 'ingest_readings_outcome_total',
     help: help.ingest_readings_outcome_total!,
@@ -88,6 +118,12 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     scoringLatency,
     trackAssetStatuses(read) {
       readStatuses = read;
+    },
+    trackModelVersions(read) {
+      readModelVersions = read;
+    },
+    trackUndelivered(read) {
+      readUndelivered = read;
     },
     sinkTelemetry: {
       queueDepth: (sink, rows) => metrics.gauge('sink_queue_depth_rows', rows, { sink }),

@@ -94,6 +94,11 @@ export interface Pipeline {
   setReplaying(isReplaying: boolean): void;
   /** Gives up waiting for disk space: waiting commits reject (their deliveries stay unacknowledged). */
   stopWaiting(): void;
+  /**
+   * Forgets the progress and detector state of assets ingest no longer tracks; an asset with
+   * output not yet committed is forgotten right after the next commit has written its state.
+   */
+  forgetAssets(assetIds: readonly string[]): void;
 }
 
 function emptyBatch(): RecordBatch {
@@ -175,6 +180,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (isStopped) throw err;
       }
     }
+  };
+  let forgetAfterCommit = new Set<string>();
+  const forget = (assetIds: readonly string[]): void => {
+    if (assetIds.length === 0) return;
+    for (const id of assetIds) progress.delete(id);
+    monitor.dropAssets(assetIds);
   };
   const progressOf = (assetId: string): AssetProgress => {
     let p = progress.get(assetId);
@@ -281,6 +292,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       stopWaiting();
     },
 
+    forgetAssets(assetIds) {
+      const now: string[] = [];
+      for (const id of assetIds) {
+        if (touched.has(id)) forgetAfterCommit.add(id);
+        else now.push(id);
+      }
+      forget(now);
+    },
+
     onFrame(frame) {
       const p = progressOf(frame.assetId);
       if (frame.startMs <= p.frameAtMs) return; // committed before a restart
@@ -346,7 +366,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
       // resumes from the last commit, where the broker's redelivery fits again. A full disk is not
       // such a failure: the records wait in memory for space and are committed as they are.
-      const done = previousCommit.then(() => commitWhenRoom(committing, { journal, assetState }));
+      const done = previousCommit.then(async () => {
+        await commitWhenRoom(committing, { journal, assetState });
+        if (forgetAfterCommit.size > 0) {
+          const ids = [...forgetAfterCommit];
+          forgetAfterCommit = new Set();
+          forget(ids);
+        }
+      });
       previousCommit = done.catch(() => {});
       return done;
     },

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
 import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
 import {
@@ -13,12 +13,13 @@ import {
   type ModelEventRecord,
   retentionSchema,
 } from '../detector/sinks/index.js';
+import { createAutoencoder, encodeArtifact } from '../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import { plantFrame, plantFrames, retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
 import { type Config, configSchema } from './config.js';
-import { createServiceMetrics } from './metrics.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
-import { createRetrainer, type Retrainer } from './retrainer.js';
+import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';
 import { createServedModels, type ServedModels } from './served-models.js';
 
 const { channels, periodMs, T, hop, startMs } = retrainPlant;
@@ -65,6 +66,7 @@ describe('retrainer', () => {
   function setUp(
     config: Config,
     damage?: (input: RetrainJobInput, result: Awaited<ReturnType<typeof runRetrainJob>>) => void,
+    options: { runJob?: RetrainerDeps['runJob']; metrics?: ServiceMetrics } = {},
   ): { retrainer: Retrainer; models: ServedModels } {
     const logger = createSilentLogger();
     const models = createServedModels(config, { registry, logger });
@@ -75,7 +77,7 @@ describe('retrainer', () => {
       storePath: join(dir, 'gruwatch.db'),
       clock,
       logger,
-      metrics: createServiceMetrics(),
+      metrics: options.metrics ?? createServiceMetrics(),
       labels: () => store.listLabels(),
       silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
       recordEvent: (event) => events.push(event),
@@ -89,14 +91,16 @@ describe('retrainer', () => {
           });
       },
       onStatus: () => {},
-      runJob: async (input) => {
-        const result = await runRetrainJob(input, {
-          nowMs: () => clock.nowMs(),
-          matches: matchesAssetPattern,
-        });
-        damage?.(input, result);
-        return result;
-      },
+      runJob:
+        options.runJob ??
+        (async (input) => {
+          const result = await runRetrainJob(input, {
+            nowMs: () => clock.nowMs(),
+            matches: matchesAssetPattern,
+          });
+          damage?.(input, result);
+          return result;
+        }),
     });
     return { retrainer, models };
   }
@@ -229,5 +233,60 @@ describe('retrainer', () => {
     expect(moved).toEqual({ from: second?.candidateVersion, to: first?.candidateVersion });
     expect(models.slotOf('pump-1')?.served?.version).toBe(first?.candidateVersion);
     await expect(retrainer.rollback('pumps')).rejects.toThrow(/no version that served before/);
+  });
+
+  it('stops a run over retraining.maxRunMs, counts it and keeps serving the current model', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const metrics = createServiceMetrics({ defaultMetrics: false });
+      let jobSignal: AbortSignal | undefined;
+      let started: () => void = () => {};
+      const isStarted = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      // A job that never finishes on its own (a stuck training child).
+      const { retrainer } = setUp(makeConfig({ retraining: { maxRunMs: 60_000 } }), undefined, {
+        metrics,
+        runJob: (_input, _progress, signal) => {
+          jobSignal = signal;
+          started();
+          return new Promise(() => {});
+        },
+      });
+      const running = retrainer.retrainNow('pumps');
+      await isStarted;
+      await vi.advanceTimersByTimeAsync(60_000);
+      const run = await running;
+      expect(run?.outcome).toBe('failed');
+      expect(run?.reason).toMatch(/longer than retraining\.maxRunMs \(60000 ms\)/);
+      expect(jobSignal?.aborted).toBe(true);
+      expect(retrainer.status('pumps')?.running).toBe(false);
+      expect(await metrics.registry.getSingleMetricAsString('retrain_timeouts_total')).toMatch(
+        /retrain_timeouts_total\{model="pumps"\} 1/,
+      );
+      expect(kinds()).toEqual(['retrain_started', 'retrain_failed']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('prunes the registry to retraining.keepVersions after a run, keeping the current version', async () => {
+    const old: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock.advance(1_000);
+      const bytes = encodeArtifact(createAutoencoder({ C: channels.length, T, H: 3 }, { seed: i }), {
+        channels: [...channels],
+        hopSteps: hop,
+        normalizer: { center: channels.map(() => 0), scale: channels.map(() => 1) },
+        calibration: { type: 'quantile', value: 1, n: 120, stats: { q: 0.99, min: 0, max: 1, mean: 0.2 } },
+        gruwatchVersion: '0.0.0-test',
+      });
+      old.push(await registry.add('pumps', bytes));
+    }
+    clock.advance(1_000);
+    const { retrainer } = setUp(makeConfig({ retraining: { keepVersions: 2 } }));
+    const run = await retrainer.retrainNow('pumps');
+    expect(run?.outcome).toBe('promoted');
+    expect(await registry.versions('pumps')).toEqual([old[3], run?.candidateVersion]);
   });
 });

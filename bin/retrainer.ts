@@ -272,15 +272,39 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       maintenance: [...config.detector.maintenance],
       trainedThroughMs: isForced ? null : state.trainedThroughMs,
     };
-    try {
-      const result = await deps.runJob(
-        input,
-        (p) => {
-          state.status.progress = { epoch: p.epoch, epochs: p.epochs };
-          deps.onStatus(state.name);
-        },
-        stopping.signal,
+    // A run is stopped by shutdown or by its time limit, whichever comes first; the job kills its
+    // child on abort, and the race abandons a job that ignores the signal.
+    const limit = new AbortController();
+    const onStopping = () => limit.abort(stopping.signal.reason);
+    stopping.signal.addEventListener('abort', onStopping, { once: true });
+    const { maxRunMs } = config.retraining;
+    let isTimedOut = false;
+    const timer = setTimeout(() => {
+      isTimedOut = true;
+      limit.abort(
+        new PipelineError(
+          'MODEL_TRAINING_FAILED',
+          `retraining ran longer than retraining.maxRunMs (${maxRunMs} ms) and was stopped; raise the limit or lower retraining.maxWindows`,
+          { details: { model: state.name, maxRunMs } },
+        ),
       );
+    }, maxRunMs);
+    const abandoned = new Promise<never>((_, reject) =>
+      limit.signal.addEventListener('abort', () => reject(limit.signal.reason), { once: true }),
+    );
+    abandoned.catch(() => undefined);
+    try {
+      const result = await Promise.race([
+        deps.runJob(
+          input,
+          (p) => {
+            state.status.progress = { epoch: p.epoch, epochs: p.epochs };
+            deps.onStatus(state.name);
+          },
+          limit.signal,
+        ),
+        abandoned,
+      ]);
       metrics.count('retrain_clean_rows_total', { model: state.name }, result.selection.cleanRows);
       if (result.outcome === 'skipped') {
         event(state, 'retrain_skipped', { reason: result.reason, details: { selection: result.selection } });
@@ -314,18 +338,42 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
         );
         return { atMs: startedAtMs, outcome: 'failed', reason, durationMs: clock.nowMs() - startedAtMs };
       }
+      if (isTimedOut) metrics.count('retrain_timeouts_total', { model: state.name });
       event(state, 'retrain_failed', { reason });
       log.error({ err, model: state.name }, 'Retraining failed; the current model keeps serving.');
       return { atMs: startedAtMs, outcome: 'failed', reason, durationMs: clock.nowMs() - startedAtMs };
     } finally {
+      clearTimeout(timer);
+      stopping.signal.removeEventListener('abort', onStopping);
       state.status.running = false;
       state.status.progress = null;
+    }
+  };
+
+  /** Keeps the registry bounded after every run; what may still be served is protected. */
+  const pruneVersions = async (state: ModelState): Promise<void> => {
+    const protect = [state.status.pendingApproval?.version, state.shadow?.served.version].filter(
+      (v): v is string => v !== undefined,
+    );
+    try {
+      const removed = await deps.registry.prune(state.name, {
+        keepNewest: config.retraining.keepVersions,
+        protect,
+      });
+      if (removed.length > 0)
+        log.info({ model: state.name, removed: removed.length }, 'Removed old model versions.');
+    } catch (err) {
+      log.warn(
+        { err, model: state.name },
+        'Could not remove old model versions; will try after the next run.',
+      );
     }
   };
 
   const enqueue = (state: ModelState, isForced = false): Promise<NonNullable<RetrainStatus['lastRun']>> => {
     const run = queue.then(async () => {
       const result = await runOnce(state, isForced);
+      await pruneVersions(state);
       if (!stopping.signal.aborted) finish(state, result);
       return result;
     });

@@ -37,10 +37,14 @@ export function runRetrainInChild(
       fn();
       if (child.exitCode === null) child.kill('SIGKILL');
     };
-    // Shutting down does not wait for a training run: the child is stopped where it is.
+    // Shutting down or a run over its time limit does not wait: the child is stopped where it is.
     const interrupted = () =>
       settle(() =>
-        reject(new PipelineError('MODEL_TRAINING_FAILED', 'retraining interrupted: the service is stopping')),
+        reject(
+          signal?.reason instanceof PipelineError
+            ? signal.reason
+            : new PipelineError('MODEL_TRAINING_FAILED', 'retraining interrupted: the service is stopping'),
+        ),
       );
     if (signal?.aborted) interrupted();
     signal?.addEventListener('abort', interrupted, { once: true });

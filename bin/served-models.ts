@@ -46,6 +46,8 @@ export interface ModelChange {
 export interface ServedModels {
   readonly slots: readonly ModelSlot[];
   slotOf(assetId: string): ModelSlot | undefined;
+  /** Drops the cached slot of assets no longer tracked. */
+  forgetAssets(assetIds: Iterable<string>): void;
   /** Loads and checks a version as it would be served, without serving it. */
   prepare(name: string, version?: string): Promise<ServedModel>;
   /**
@@ -60,6 +62,8 @@ export interface ServedModelsDeps {
   logger: Logger;
   onLoadFailed?: (name: string, version: string, err: unknown) => void;
 }
+
+const maxCachedAssets = 100_000;
 
 function incompatible(message: string, details: Record<string, unknown>): PipelineError {
   return new PipelineError('MODEL_ARTIFACT_INCOMPATIBLE', message, { details });
@@ -113,12 +117,18 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
   return {
     slots,
     slotOf(assetId) {
-      if (!slotByAsset.has(assetId))
+      if (!slotByAsset.has(assetId)) {
+        // A memo only: cleared when ids from outside (API queries, untracked assets) fill it.
+        if (slotByAsset.size >= maxCachedAssets) slotByAsset.clear();
         slotByAsset.set(
           assetId,
           slots.find((s) => matchesAssetPattern(s.match, assetId)),
         );
+      }
       return slotByAsset.get(assetId);
+    },
+    forgetAssets(assetIds) {
+      for (const id of assetIds) slotByAsset.delete(id);
     },
     prepare,
     async refresh() {

@@ -23,6 +23,7 @@ import {
   type LocalStore,
   type ModelEventRecord,
   type OutboxDrainer,
+  sinkQueueName,
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
 import { createModelRegistry } from '../model/node/index.js';
@@ -97,12 +98,12 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       );
   }
   const servedOf = (assetId: string): ServedModel | undefined => models.slotOf(assetId)?.served;
-  const modelVersionGauge = () => {
-    for (const slot of models.slots)
-      if (slot.served !== undefined)
-        metrics.gauge('detector_model_info', 1, { model: slot.name, version: slot.served.version });
-  };
-  modelVersionGauge();
+  // One series per model (its current version), read at scrape time, so retrains add none.
+  metrics.trackModelVersions(() =>
+    models.slots.flatMap((slot) =>
+      slot.served === undefined ? [] : [{ model: slot.name, version: slot.served.version }],
+    ),
+  );
 
   // The journal rebuilds open cells and window rings: per asset, the T frames before its newest
   // reading (twice over, for readings that arrive out of order), the lateness and the hold.
@@ -136,6 +137,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         throw new PipelineError('DETECTOR_INPUT_INVALID', `no model serves asset ${assetId}`);
       return served.calibration;
     },
+    modelOf: (assetId) => models.slotOf(assetId)?.name,
     restore: restored,
   });
   // Silences added through the API live in the store with a stable id and come back at start;
@@ -216,11 +218,6 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         model: change.name,
         kind: change.isRollback ? 'rollback' : 'promotion',
       });
-      metrics.gauge('detector_model_info', 0, {
-        model: change.name,
-        version: change.fromVersion ?? 'none',
-      });
-      modelVersionGauge();
       recordModelEvent({
         atMs: clock.nowMs(),
         model: change.name,
@@ -252,6 +249,10 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     telemetry: metrics,
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
+    onAssetsEvicted: (assetIds) => {
+      pipeline.forgetAssets(assetIds);
+      models.forgetAssets(assetIds);
+    },
     beforeDelivery: () => store.waitForCapacity(),
     afterDelivery: (delivery) =>
       pipeline.commitDelivery(delivery).catch((err: unknown) => {
@@ -282,6 +283,19 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     version: gruwatchVersion(),
   });
   for (const drainer of drainers) drainer.start();
+  const deliveries = () => {
+    const nowMs = clock.nowMs();
+    return config.sinks.map((sink) => {
+      const name = sinkQueueName(sink);
+      const oldestMs = store.outbox.oldestUndeliveredMs(name);
+      return {
+        sink: name,
+        queuedRows: store.outbox.depth(name).rows,
+        oldestUndeliveredAgeMs: oldestMs === undefined ? null : Math.max(0, nowMs - oldestMs),
+      };
+    });
+  };
+  metrics.trackUndelivered(deliveries);
 
   const api: ServiceApi = {
     readiness: () => [
@@ -374,6 +388,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         periodMs: config.ingest.align.periodMs,
       });
     },
+    deliveries,
     subscribe: (listener) => live.subscribe(listener),
   };
   const http: FastifyInstance = await createHttpServer({

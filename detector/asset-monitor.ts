@@ -76,7 +76,7 @@ export interface AssetMonitor {
   assets(): AssetSnapshot[];
   /** State of the given assets (all when omitted), for persistence. */
   snapshot(assetIds?: Iterable<string>): MonitorState;
-  /** Forgets assets (their Kafka partitions moved to another instance). */
+  /** Forgets every state of these assets (partitions moved to another instance, or long silent). */
   dropAssets(assetIds: Iterable<string>): void;
 }
 
@@ -84,6 +84,12 @@ export interface AssetMonitorOptions {
   config: DetectorConfig;
   /** The model's calibration for each asset (by asset id), from its artifact. */
   calibrationFor(assetId: string): Calibration;
+  /**
+   * The model serving the asset (e.g. its registry name). Assets of one model share a scorer and
+   * threshold set; a new calibration for the same model replaces them, so retraining does not add
+   * one per version. Absent, they are kept per calibration.
+   */
+  modelOf?(assetId: string): string | undefined;
   restore?: MonitorState;
 }
 
@@ -98,15 +104,20 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
     alertStates.set(assetId, assetAlertStateSchema.parse(state));
   }
   const silences: Silence[] = [...config.silences];
-  // One scorer and one threshold set per calibration: assets of one model share them.
-  const scorers = new Map<Calibration, { scorer: ResidualScorer; thresholds: AssetThresholds }>();
+  // One scorer and one threshold set per model (its current calibration): assets of one model share them.
+  const scorers = new Map<
+    unknown,
+    { calibration: Calibration; scorer: ResidualScorer; thresholds: AssetThresholds }
+  >();
   const restoredEwma = options.restore?.ewma ?? {};
   const restoredHistory = options.restore?.thresholdHistory ?? {};
   const partsFor = (assetId: string) => {
     const calibration = options.calibrationFor(assetId);
-    let parts = scorers.get(calibration);
-    if (parts === undefined) {
+    const key = options.modelOf?.(assetId) ?? calibration;
+    let parts = scorers.get(key);
+    if (parts?.calibration !== calibration) {
       parts = {
+        calibration,
         scorer: createResidualScorer({
           scoring: config.scoring,
           topChannels: config.topChannels,
@@ -121,7 +132,7 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
           history: restoredHistory,
         }),
       };
-      scorers.set(calibration, parts);
+      scorers.set(key, parts);
     }
     return parts;
   };
@@ -235,9 +246,14 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
       return { version: 1, alerts, ewma, thresholdHistory };
     },
     dropAssets(assetIds) {
-      for (const id of assetIds) {
+      const ids = [...assetIds];
+      for (const id of ids) {
         alertStates.delete(id);
         lastScores.delete(id);
+      }
+      for (const { scorer, thresholds } of scorers.values()) {
+        scorer.forget(ids);
+        thresholds.forget(ids);
       }
     },
   };

@@ -63,6 +63,8 @@ export interface ResidualScorer {
    * given (a delivery's commit touches a few assets; copying every asset's value would not scale).
    */
   ewmaSnapshot(assetIds?: Iterable<string>): Record<string, number>;
+  /** Drops the EWMA of assets no longer tracked. */
+  forget(assetIds: Iterable<string>): void;
 }
 
 function invalid(message: string, details: Record<string, unknown>): PipelineError {
@@ -240,5 +242,8 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
   return {
     score,
     ewmaSnapshot: (assetIds) => recordOf(ewma, assetIds, (value) => value),
+    forget(assetIds) {
+      for (const id of assetIds) ewma.delete(id);
+    },
   };
 }

@@ -425,12 +425,33 @@ export const ingestConfigSchema = z
     }),
     window: windowConfigSchema,
     deadLetter: deadLetterConfigSchema.default({ type: 'none' }),
+    maxAssets: z
+      .int()
+      .positive()
+      .default(10_000)
+      .describe(
+        'Most assets tracked at once. Readings of a further new asset id are dropped (counted as `ingest_readings_dropped_total{reason="asset_limit"}`, logged rate-limited), and a message carrying only such readings is dead-lettered with reason `asset_limit`; assets already tracked are not affected. Bounds memory when `match: "*"` meets untrusted asset ids.',
+      ),
+    evictIdleAssetsAfterMs: z
+      .int()
+      .positive()
+      .default(86_400_000)
+      .describe(
+        'An asset from which no reading has arrived for this long (wall clock of arrival, as silence is a property of the link, not of the data) is forgotten: its aligner cells, window ring and detector state leave memory and its slot counts no more toward `maxAssets`. Its committed state stays in the store; if it sends again it starts like a new asset (a fresh window and detector state).',
+      ),
   })
   .superRefine((c, ctx) => {
     if (c.mqtt === undefined && c.kafka === undefined) {
       ctx.addIssue({
         code: 'custom',
         message: 'Configure at least one source: `ingest.mqtt` or `ingest.kafka`.',
+      });
+    }
+    if (c.evictIdleAssetsAfterMs <= c.align.idleFlushMs + c.align.latenessMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evictIdleAssetsAfterMs'],
+        message: `ingest.evictIdleAssetsAfterMs (${c.evictIdleAssetsAfterMs}) must be longer than ingest.align.idleFlushMs + ingest.align.latenessMs (${c.align.idleFlushMs + c.align.latenessMs}), so a silent asset's last frames are flushed before it is forgotten`,
       });
     }
     if (c.deadLetter.type === 'mqtt' && c.mqtt === undefined) {

@@ -25,6 +25,8 @@ export interface IngestDeps {
    * completed the window until it resolves; a rejection leaves the message unacknowledged.
    */
   onWindow(window: AlignedWindow): void | Promise<void>;
+  /** Assets forgotten after `ingest.evictIdleAssetsAfterMs` of silence: drop their downstream state too. */
+  onAssetsEvicted?(assetIds: readonly string[]): void;
   /** Awaited before a delivery is aligned (e.g. until a store has room); holding it back is backpressure. */
   beforeDelivery?(): void | Promise<void>;
   /**
@@ -47,7 +49,17 @@ export interface Ingest {
   stop(): Promise<void>;
   /** What keeps connected sources from making progress, each a sentence (see `Source.problems`). */
   problems(): string[];
+  /**
+   * Forgets the assets silent since `nowMs - ingest.evictIdleAssetsAfterMs` whose frames are all
+   * out, tells `onAssetsEvicted`, and returns them. The tick calls it about once a minute.
+   */
+  evictIdle(nowMs: number): string[];
+  /** Assets the aligner tracks now (at most `ingest.maxAssets`). */
+  readonly trackedAssets: number;
 }
+
+// How often the tick looks for idle assets: their silence is measured in hours, not periods.
+const evictCheckIntervalMs = 60_000;
 
 export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const log = deps.logger.child({ component: 'ingest' });
@@ -62,8 +74,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     const result = deps.onWindow(window);
     if (result !== undefined) windowWork.push(result);
   });
+  let refusedInDelivery = 0;
   const aligner = createAligner(
-    { ...config.align, tickMs, maxGapFrames: config.window.T, assets: config.assets },
+    { ...config.align, tickMs, maxGapFrames: config.window.T, maxAssets: config.maxAssets, assets: config.assets },
     {
       onFrame: deps.onFrame
         ? (frame) => {
@@ -73,9 +86,17 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         : (frame) => assembler.push(frame),
       telemetry,
       onDrop: (reason, reading) => {
-        if (reason === 'unknown_asset' || reason === 'unknown_channel') {
+        if (reason === 'asset_limit') {
+          refusedInDelivery++;
           rateLimitedLog.warn(
-            `${reason}:${reading.assetId}`,
+            reason,
+            { reason, assetId: reading.assetId, maxAssets: config.maxAssets },
+            'Dropped readings of a new asset: ingest.maxAssets assets are already tracked.',
+          );
+        } else if (reason === 'unknown_asset' || reason === 'unknown_channel') {
+          // One key per reason, not per asset id: untrusted ids must not grow the limiter.
+          rateLimitedLog.warn(
+            reason,
             { reason, assetId: reading.assetId, channel: reading.channel },
             'Dropped readings of an asset or channel that no entry of `ingest.assets` lists.',
           );
@@ -96,7 +117,16 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     const { receivedAtMs, isRedelivery = false } = delivery.origin;
     for (const signal of delivery.signals) aligner.signal(signal);
     const readings = delivery.readings;
+    refusedInDelivery = 0;
     for (let i = 0; i < readings.length; i++) aligner.push(readings[i], receivedAtMs, isRedelivery);
+    if (readings.length > 0 && refusedInDelivery === readings.length && delivery.deadLetter !== undefined) {
+      // Nothing of the message was used: keep it whole, with the reason, before it is acknowledged.
+      const kept = delivery.deadLetter({
+        reason: 'asset_limit',
+        message: `ingest.maxAssets (${config.maxAssets}) assets are tracked; readings of new asset "${readings[0]!.assetId}" are refused until idle assets are forgotten (ingest.evictIdleAssetsAfterMs) or the limit is raised`,
+      });
+      windowWork.push(kept);
+    }
     const windowsDone = takeWindowWork();
     const after = deps.afterDelivery;
     if (after === undefined) return windowsDone ?? resolved;
@@ -159,8 +189,25 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     );
   }
 
+  const evictIdle = (nowMs: number): string[] => {
+    const evicted = aligner.evictIdle(nowMs, config.evictIdleAssetsAfterMs);
+    if (evicted.length === 0) return evicted;
+    assembler.dropAssets(evicted);
+    deps.onAssetsEvicted?.(evicted);
+    log.info(
+      { assets: evicted.length, idleMs: config.evictIdleAssetsAfterMs },
+      'Forgot the in-memory state of assets silent for longer than ingest.evictIdleAssetsAfterMs.',
+    );
+    return evicted;
+  };
+  let nextEvictCheckMs = Number.NEGATIVE_INFINITY;
+
   let tickTimer: NodeJS.Timeout | undefined;
   return {
+    evictIdle,
+    get trackedAssets() {
+      return aligner.assetCount;
+    },
     replay(readings) {
       for (const r of readings) aligner.push(r, r.receivedAtMs ?? Number.NEGATIVE_INFINITY);
       takeWindowWork()?.catch((err: unknown) =>
@@ -169,7 +216,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     },
     async start() {
       tickTimer = setInterval(() => {
-        aligner.tick(deps.clock.nowMs(), isLive());
+        const nowMs = deps.clock.nowMs();
+        aligner.tick(nowMs, isLive());
+        if (nowMs >= nextEvictCheckMs) {
+          nextEvictCheckMs = nowMs + evictCheckIntervalMs;
+          evictIdle(nowMs);
+        }
         takeWindowWork()?.catch((err: unknown) =>
           rateLimitedLog.warn('tick-window', { err }, 'Handling a window emitted by the idle flush failed.'),
         );

@@ -32,6 +32,11 @@ export interface SourceDelivery {
   origin: DeliveryOrigin;
   /** The message bytes as received; kept so a later stage can dead-letter the message. */
   payload: Uint8Array;
+  /**
+   * Keeps the whole message as a dead letter with this reason (where the source has a dead-letter
+   * target); resolves before the message is acknowledged.
+   */
+  deadLetter?(issue: { reason: 'asset_limit'; message: string }): Promise<void>;
 }
 
 /**

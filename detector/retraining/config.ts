@@ -152,6 +152,20 @@ export const retrainingConfigSchema = retrainingSettingsSchema
       .describe(
         'How often the running service looks at the model registry for a `current` version changed from outside (`gruwatch models promote|rollback`).',
       ),
+    keepVersions: z
+      .int()
+      .min(1)
+      .default(10)
+      .describe(
+        'Model versions kept per model in the registry: the newest this many, plus always the current one, the one that served before it (the rollback target) and a candidate awaiting approval or in shadow. Older versions are removed after each retraining run.',
+      ),
+    maxRunMs: z
+      .int()
+      .min(10_000)
+      .default(2 * 3_600_000)
+      .describe(
+        'Longest a retraining run may take; a run still going after this long is killed, counted in `retrain_timeouts_total` and recorded as failed (the current model keeps serving).',
+      ),
     models: z
       .record(z.string(), retrainingOverrideSchema)
       .default({})
@@ -185,7 +199,7 @@ export type PromotionPolicy = z.infer<typeof promotionPolicySchema>;
 
 /** The settings of one model: the defaults with its override applied key by key. */
 export function retrainingSettingsFor(config: RetrainingConfig, model: string): RetrainingSettings {
-  const { models, checkIntervalMs: _, ...defaults } = config;
+  const { models, checkIntervalMs: _, keepVersions: _k, maxRunMs: _m, ...defaults } = config;
   const override = models[model] ?? {};
   const merged = {
     ...defaults,

@@ -21,7 +21,12 @@ describe('sinks config', () => {
     expect(influx.type === 'influxdb' && influx.token).toBeInstanceOf(Secret);
     expect(JSON.stringify(sinks)).not.toContain('u:p');
     expect(influx.retry.maxAttempts).toBeUndefined();
-    expect(hook.type === 'webhook' && hook.retry.maxAttempts).toBe(10);
+    // Webhook receivers are retried for a day, not for a count of attempts.
+    expect(hook.type === 'webhook' && hook.retry).toMatchObject({
+      maxRetryMs: 86_400_000,
+      maxDelayMs: 300_000,
+    });
+    expect(hook.type === 'webhook' && hook.retry.maxAttempts).toBeUndefined();
     expect(hook.type === 'webhook' && hook.assets).toEqual(['*']);
   });
 

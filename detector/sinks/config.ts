@@ -186,8 +186,15 @@ export const webhookSinkConfigSchema = z
       .default({})
       .describe('Extra HTTP headers sent with every request (they cannot replace the signature headers).'),
     retry: retryPolicySchema
-      .prefault({ maxAttempts: 10 })
-      .describe('Retry schedule; after `maxAttempts` an event becomes a dead letter (replay it later).'),
+      .prefault({ maxRetryMs: 86_400_000, maxDelayMs: 300_000 })
+      .describe(
+        'Retry schedule; by default an event is retried for 24 hours (`maxRetryMs`), at most 5 minutes apart, before it becomes a dead letter (replay it later). 401, 403, 408, 429, 5xx and network errors are retried; any other 4xx dead-letters at once.',
+      ),
+    deadLetterMaxAgeDays: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('Dead letters of this endpoint are deleted this many days after they became dead letters.'),
   })
   .describe('A webhook endpoint.');
 

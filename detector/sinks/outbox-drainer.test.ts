@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger, ManualClock, PipelineError, SinkThrottledError } from '../../core/index.js';
 import { batchOf, scoreAt } from '../../test/fixtures/sink-records.js';
-import { storeConfigSchema } from './config.js';
+import { storeConfigSchema, webhookSinkConfigSchema } from './config.js';
 import { createLocalStore, type LocalStore } from './local-store.js';
 import { createOutboxDrainer } from './outbox-drainer.js';
 import { type RetryPolicy, retryPolicySchema } from './retry-policy.js';
@@ -309,5 +309,112 @@ describe('outbox drainer', () => {
     });
     await drainer.drainOnce();
     expect(counts.depth).toBe(1);
+  });
+
+  describe('through outages of hours (webhook defaults)', () => {
+    const hourMs = 3_600_000;
+    const webhookRetry = webhookSinkConfigSchema.parse({
+      type: 'webhook',
+      name: 'ops',
+      url: 'http://127.0.0.1:1/hook',
+      signingKey: 'k',
+    }).retry;
+
+    /** Drains with the clock jumping to every due time, until `until` (ms) or the queue is empty. */
+    async function driveUntil(
+      drainer: ReturnType<typeof createOutboxDrainer>,
+      clock: ManualClock,
+      untilMs: number,
+    ): Promise<void> {
+      for (;;) {
+        const step = await drainer.drainOnce();
+        if (step.nextDueMs === undefined || step.nextDueMs > untilMs) return;
+        clock.advance(Math.max(0, step.nextDueMs - clock.nowMs()));
+      }
+    }
+
+    it('keeps retrying through a 6-hour outage with capped back-off and delivers every event once', async () => {
+      const clock = new ManualClock(0);
+      const store = openStore(clock);
+      const sink = new ScriptedSink(1);
+      let isDown = true;
+      sink.failures = Array.from({ length: 10_000 }, () => () => (isDown ? retriable() : undefined));
+      commitScores(store, 1, 2, 3);
+      const drainer = createOutboxDrainer(sink, store.outbox, webhookRetry, {
+        clock,
+        logger: createSilentLogger(),
+        random: () => 0.5,
+      });
+      await driveUntil(drainer, clock, 6 * hourMs);
+      expect(store.listDeadLetters()).toEqual([]);
+      // Capped back-off: attempts keep coming during the outage, no gap longer than maxDelayMs.
+      expect(sink.calls.length).toBeGreaterThan((6 * hourMs) / webhookRetry.maxDelayMs - 20);
+      expect(store.outbox.oldestUndeliveredMs(sinkName)).toBe(0);
+      isDown = false;
+      clock.advance(webhookRetry.maxDelayMs);
+      await driveUntil(drainer, clock, Number.MAX_SAFE_INTEGER);
+      expect(sink.accepted).toEqual(['a@1', 'a@2', 'a@3']);
+      expect(store.outbox.oldestUndeliveredMs(sinkName)).toBeUndefined();
+    });
+
+    it('gives up after maxRetryMs (24 h by default), not after a number of attempts', async () => {
+      const clock = new ManualClock(0);
+      const store = openStore(clock);
+      const sink = new ScriptedSink(1);
+      sink.failures = Array.from({ length: 10_000 }, () => retriable);
+      commitScores(store, 1);
+      const drainer = createOutboxDrainer(sink, store.outbox, webhookRetry, {
+        clock,
+        logger: createSilentLogger(),
+        random: () => 0.5,
+      });
+      await driveUntil(drainer, clock, 48 * hourMs);
+      const [dead] = store.listDeadLetters();
+      expect(webhookRetry.maxRetryMs).toBe(24 * hourMs);
+      // The last attempt is made at the deadline itself, then the event is a dead letter.
+      expect(dead?.deadLetteredMs).toBe(24 * hourMs);
+      expect(dead?.attempts).toBe(sink.calls.length);
+    });
+
+    it('honours Retry-After only up to maxRetryAfterMs', async () => {
+      const clock = new ManualClock(0);
+      const store = openStore(clock);
+      const sink = new ScriptedSink();
+      sink.failures = [() => new SinkThrottledError('slow down', 86_400_000)];
+      commitScores(store, 1);
+      const drainer = createOutboxDrainer(sink, store.outbox, webhookRetry, {
+        clock,
+        logger: createSilentLogger(),
+        random: () => 0.5,
+      });
+      expect((await drainer.drainOnce()).nextDueMs).toBe(webhookRetry.maxRetryAfterMs);
+      expect(webhookRetry.maxRetryAfterMs).toBeLessThan(hourMs);
+    });
+
+    it('prunes its dead letters once they are older than deadLetterMaxAgeMs', async () => {
+      const clock = new ManualClock(0);
+      const store = openStore(clock);
+      const sink = new ScriptedSink(1);
+      sink.failures = [refused, refused];
+      commitScores(store, 1, 2);
+      const drainer = createOutboxDrainer(sink, store.outbox, webhookRetry, {
+        clock,
+        logger: createSilentLogger(),
+        deadLetterMaxAgeMs: 30 * 24 * hourMs,
+      });
+      await drainer.drainOnce();
+      clock.advance(24 * hourMs);
+      await drainer.drainOnce();
+      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@1', 'a@2']);
+      clock.advance(6 * 24 * hourMs + 1);
+      await drainer.drainOnce();
+      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@1', 'a@2']);
+      clock.advance(23 * 24 * hourMs);
+      await drainer.drainOnce();
+      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@2']);
+      clock.advance(24 * hourMs);
+      await drainer.drainOnce();
+      expect(store.listDeadLetters()).toEqual([]);
+    });
   });
 });

@@ -1,7 +1,8 @@
 // Delivers one sink's outbox queue: read a bounded batch from the head, write
 // it, delete it on success; back off on a retriable error, dead-letter on a
-// non-retriable one or after the last attempt. All state is in the table, so
-// after a restart the drainer simply continues where the queue stands.
+// non-retriable one or after the last attempt (by count or by age). All state
+// is in the table, so after a restart the drainer simply continues where the
+// queue stands. It also prunes its sink's dead letters past their keep time.
 import {
   type Clock,
   createRateLimitedLog,
@@ -10,7 +11,7 @@ import {
   SinkThrottledError,
 } from '../../core/index.js';
 import type { Outbox } from './outbox.js';
-import { backoffDelayMs, isLastAttempt, type RetryPolicy } from './retry-policy.js';
+import { backoffDelayMs, isLastAttempt, type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import type { OutboxRow, Sink } from './sink.js';
 import { noopSinkTelemetry, type SinkTelemetry } from './telemetry.js';
 
@@ -28,7 +29,12 @@ export interface OutboxDrainerDeps {
   onEnqueue?: (listener: () => void) => () => void;
   /** Longest idle wait between two looks at the queue. */
   idlePollMs?: number;
+  /** Dead letters of this sink older than this are deleted; kept forever when absent. */
+  deadLetterMaxAgeMs?: number;
 }
+
+// Dead letters are pruned at most this often (the cutoff moves slowly; the scan is not free).
+const deadLetterPruneIntervalMs = 3_600_000;
 
 /** What one `drainOnce` did. */
 export interface DrainStep {
@@ -93,20 +99,26 @@ export function createOutboxDrainer(
     // time, dropping would lose data.
     const isRetriable = isPipelineError(err) ? err.retriable : true;
     const failedAttempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-    if (!isRetriable || isLastAttempt(retryPolicy, failedAttempts)) {
+    const ageMs = clock.nowMs() - Math.min(...rows.map((r) => r.createdMs));
+    if (!isRetriable || isLastAttempt(retryPolicy, failedAttempts, ageMs)) {
       outbox.deadLetter(sink.name, ids, error, clock.nowMs());
       telemetry.deadLettered(sink.name, rows.length);
       step.deadLettered += rows.length;
       logger.error(
-        { err, rows: rows.length, attempts: failedAttempts, firstKey: rows[0].key },
+        { err, rows: rows.length, attempts: failedAttempts, ageMs, firstKey: rows[0].key },
         isRetriable
           ? 'Delivery failed on the last attempt; moved to dead letters.'
           : 'Delivery refused; moved to dead letters.',
       );
       return;
     }
-    let delayMs = backoffDelayMs(retryPolicy, failedAttempts, random);
-    if (err instanceof SinkThrottledError) delayMs = Math.max(delayMs, err.retryAfterMs);
+    const delayMs = retryDelayMs(
+      retryPolicy,
+      failedAttempts,
+      ageMs,
+      random,
+      err instanceof SinkThrottledError ? err.retryAfterMs : undefined,
+    );
     outbox.reschedule(sink.name, ids, clock.nowMs() + delayMs, error);
     telemetry.retried(sink.name, rows.length);
     step.retried += rows.length;
@@ -117,8 +129,19 @@ export function createOutboxDrainer(
     );
   }
 
+  let nextDeadLetterPruneMs = Number.NEGATIVE_INFINITY;
+  function pruneDeadLetters(): void {
+    const maxAgeMs = deps.deadLetterMaxAgeMs;
+    const nowMs = clock.nowMs();
+    if (maxAgeMs === undefined || nowMs < nextDeadLetterPruneMs) return;
+    nextDeadLetterPruneMs = nowMs + Math.min(deadLetterPruneIntervalMs, maxAgeMs);
+    const pruned = outbox.pruneDeadLetters(sink.name, nowMs - maxAgeMs);
+    if (pruned > 0) logger.info({ pruned, maxAgeMs }, 'Deleted dead letters past their keep time.');
+  }
+
   async function drainOnce(): Promise<DrainStep> {
     const step = emptyStep();
+    pruneDeadLetters();
     const rows = outbox.peek(sink.name, clock.nowMs(), sink.maxBatchRows, sink.maxBatchBytes);
     if (rows.length > 0) {
       try {

@@ -45,6 +45,10 @@ export interface Outbox {
   /** Moves rows to the dead letters (counting the attempt that failed). */
   deadLetter(sink: string, ids: readonly number[], error: string, nowMs: number): void;
   depth(sink?: string): { rows: number; bytes: number };
+  /** Commit time of the oldest row still waiting for `sink`, or undefined when its queue is empty. */
+  oldestUndeliveredMs(sink: string): number | undefined;
+  /** Deletes `sink`'s dead letters dead-lettered before `beforeMs`; returns how many. */
+  pruneDeadLetters(sink: string, beforeMs: number): number;
   listDeadLetters(filter?: { sink?: string; limit?: number }): DeadLetter[];
   /** Moves dead letters back to the end of their sink's queue with a fresh attempt count. */
   replayDeadLetters(filter: { sink?: string; ids?: readonly number[] }, nowMs: number): number;
@@ -80,6 +84,12 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Sink
   const insertDead = db.prepare(
     `INSERT INTO dead_letters (sink, key, payload, attempts, error, created_ms, dead_lettered_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (sink, key) DO UPDATE SET payload = excluded.payload, attempts = excluded.attempts, error = excluded.error, dead_lettered_ms = excluded.dead_lettered_ms`,
+  );
+  // Rows are queued in commit order (a replayed dead letter is queued anew, with the time of the
+  // replay), so the head of the queue is the oldest row.
+  const headCreated = db.prepare('SELECT created_ms FROM outbox WHERE sink = ? ORDER BY id LIMIT 1').pluck();
+  const pruneDead = db.prepare(
+    'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE sink = ? AND dead_lettered_ms < ? LIMIT 1000)',
   );
   const countAll = db.prepare(
     'SELECT sink, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM outbox GROUP BY sink',
@@ -214,6 +224,17 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Sink
       if (sink === undefined) return total();
       const size = sizes.get(sink);
       return size === undefined ? { rows: 0, bytes: 0 } : { ...size };
+    },
+    oldestUndeliveredMs(sink) {
+      return headCreated.get(sink) as number | undefined;
+    },
+    pruneDeadLetters(sink, beforeMs) {
+      let pruned = 0;
+      for (;;) {
+        const n = pruneDead.run(sink, beforeMs).changes;
+        pruned += n;
+        if (n < 1000) return pruned;
+      }
     },
     listDeadLetters(filter = {}) {
       const limit = filter.limit ?? 1000;

@@ -1,6 +1,7 @@
 // How long a drainer waits before trying a failed outbox row again, in one
-// place (STYLE §6): exponential back-off with jitter, capped, and a last
-// attempt after which the row becomes a dead letter.
+// place (STYLE §6): exponential back-off with jitter, capped, a cap on what a
+// server's Retry-After may ask for, and a last attempt (by count or by the
+// age of the row) after which the row becomes a dead letter.
 import { z } from 'zod';
 
 export const retryPolicySchema = z
@@ -29,7 +30,21 @@ export const retryPolicySchema = z
       .positive()
       .optional()
       .describe(
-        'Attempts after which a row moves to the dead letters. Leave it out to retry forever (the bounded outbox then holds the backlog and pushes back on the brokers).',
+        'Attempts after which a row moves to the dead letters. Leave it out (and `maxRetryMs`) to retry forever (the bounded outbox then holds the backlog and pushes back on the brokers).',
+      ),
+    maxRetryMs: z
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'How long a row is retried, counted from its commit: a row that fails after this long moves to the dead letters (the last attempt is made at this age). Leave it out for no time limit.',
+      ),
+    maxRetryAfterMs: z
+      .int()
+      .positive()
+      .default(600_000)
+      .describe(
+        "Longest delay a server's `Retry-After` is honoured for: a longer one (`Retry-After: 86400`) is cut to this, so one answer cannot hold the queue for a day.",
       ),
   })
   .describe('Retry schedule of one sink.');
@@ -50,9 +65,33 @@ export function backoffDelayMs(policy: RetryPolicy, failedAttempts: number, rand
   return Math.max(0, Math.min(policy.maxDelayMs, Math.round(delayMs)));
 }
 
-/** True when a row that has failed `failedAttempts` times gets no further attempt. */
-export function isLastAttempt(policy: RetryPolicy, failedAttempts: number): boolean {
-  return policy.maxAttempts !== undefined && failedAttempts >= policy.maxAttempts;
+/**
+ * True when a row that has failed `failedAttempts` times, `ageMs` after its commit, gets no
+ * further attempt.
+ */
+export function isLastAttempt(policy: RetryPolicy, failedAttempts: number, ageMs = 0): boolean {
+  return (
+    (policy.maxAttempts !== undefined && failedAttempts >= policy.maxAttempts) ||
+    (policy.maxRetryMs !== undefined && ageMs >= policy.maxRetryMs)
+  );
+}
+
+/**
+ * Delay before the next attempt of a row `ageMs` old: the back-off, at least what the server
+ * asked for (capped by maxRetryAfterMs), and never past the row's retry deadline, so the last
+ * attempt is made at the deadline rather than skipped.
+ */
+export function retryDelayMs(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  ageMs: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
+  let delayMs = backoffDelayMs(policy, failedAttempts, random);
+  if (retryAfterMs !== undefined) delayMs = Math.max(delayMs, Math.min(retryAfterMs, policy.maxRetryAfterMs));
+  if (policy.maxRetryMs !== undefined) delayMs = Math.min(delayMs, Math.max(0, policy.maxRetryMs - ageMs));
+  return delayMs;
 }
 
 /**

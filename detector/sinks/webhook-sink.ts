@@ -1,7 +1,9 @@
 // The webhook sink: one signed POST per alert event, body a versioned
 // CloudEvents-style envelope built at commit time (so a redelivery sends the
-// same bytes and the same idempotency key). 2xx delivers; 408, 429, 5xx and
-// network errors are retriable; any other status is final (dead letter).
+// same bytes and the same idempotency key). 2xx delivers; 401 and 403 (a
+// credential being rotated), 408, 429, 5xx and network errors are retriable,
+// with the server's Retry-After when it sends one; any other status is final
+// (dead letter).
 import { createHash } from 'node:crypto';
 import {
   type Clock,
@@ -105,6 +107,9 @@ export function createWebhookRoute(config: WebhookSinkConfig, options: { instanc
   };
 }
 
+// Statuses below 500 that may succeed later: an expired or rotated credential, a timeout, throttling.
+const retriableStatuses = new Set([401, 403, 408, 429]);
+
 export interface WebhookSinkDeps {
   clock: Clock;
   logger: Logger;
@@ -157,17 +162,17 @@ export function createWebhookSink(config: WebhookSinkConfig, deps: WebhookSinkDe
     const status = response.status;
     if (status >= 200 && status < 300) return;
     const details = { endpoint: config.name, key, statusCode: status, body: text.slice(0, 300) };
-    if (status === 429 || status === 503) {
-      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.clock.nowMs()) ?? 0;
+    const isRetriable = retriableStatuses.has(status) || status >= 500;
+    const retryAfterMs = isRetriable
+      ? parseRetryAfterMs(response.headers.get('retry-after'), deps.clock.nowMs())
+      : undefined;
+    if (retryAfterMs !== undefined || status === 429) {
       throw new SinkThrottledError(
-        `webhook ${config.name} (${where}) asked to slow down (HTTP ${status})`,
-        retryAfterMs,
-        {
-          details,
-        },
+        `webhook ${config.name} (${where}) asked to wait (HTTP ${status})`,
+        retryAfterMs ?? 0,
+        { details },
       );
     }
-    const isRetriable = status === 408 || status >= 500;
     throw new PipelineError(
       'SINK_WRITE_FAILED',
       isRetriable

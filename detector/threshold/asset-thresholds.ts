@@ -28,6 +28,8 @@ export interface AssetThresholds {
   judge(assetId: string, score: number): JudgedScore;
   /** The dynamic windows per asset (of `assetIds` only when given), JSON-serialisable, for persistence. */
   snapshot(assetIds?: Iterable<string>): Record<string, number[]>;
+  /** Drops the dynamic windows of assets no longer tracked. */
+  forget(assetIds: Iterable<string>): void;
 }
 
 export function createAssetThresholds(options: AssetThresholdsOptions): AssetThresholds {
@@ -64,5 +66,8 @@ export function createAssetThresholds(options: AssetThresholdsOptions): AssetThr
       };
     },
     snapshot: (assetIds) => recordOf(live, assetIds, (dynamic) => dynamic.history()),
+    forget(assetIds) {
+      for (const id of assetIds) live.delete(id);
+    },
   };
 }

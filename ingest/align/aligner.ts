@@ -32,10 +32,12 @@ export interface AlignOptions {
   tickMs?: number;
   /** Longest run of all-empty frames emitted before the aligner skips ahead (the window length T is a good value). */
   maxGapFrames: number;
+  /** Most assets tracked at once; readings of a further new asset are dropped as `asset_limit`. */
+  maxAssets?: number;
 }
 
 /** Why the aligner dropped a reading (the `reason` label of `ingest_readings_dropped_total`). */
-export type AlignDropReason = 'late' | 'duplicate' | 'unknown_asset' | 'unknown_channel';
+export type AlignDropReason = 'late' | 'duplicate' | 'unknown_asset' | 'unknown_channel' | 'asset_limit';
 
 export interface AlignerDeps {
   /** Receives each finalized frame; `frame.values` is reused and valid only during the call. */
@@ -63,6 +65,12 @@ export interface Aligner {
   drain(): void;
   /** Forgets the state of these assets (e.g. their Kafka partitions were revoked); the next reading starts afresh. */
   dropAssets(assetIds: Iterable<string>): void;
+  /**
+   * Forgets assets whose last reading arrived at or before `nowMs - idleMs` (wall clock) and returns
+   * their ids; cells still open are finalized first (as the idle flush would), so no reading is
+   * lost. A later reading of the asset starts afresh.
+   */
+  evictIdle(nowMs: number, idleMs: number): string[];
   readonly assetCount: number;
 }
 
@@ -81,6 +89,8 @@ class AssetTrack {
   maxTsMs = Number.NEGATIVE_INFINITY;
   /** Silence of this asset that counts toward the idle flush (see AlignOptions.idleFlushMs). */
   silentMs = 0;
+  /** Wall-clock time of the newest reading that arrived (not replayed); what eviction measures. */
+  lastArrivalMs: number;
   #unknownSinceMs = Number.NaN;
   #emptyRun = 0;
   // (K, C) per open cell and channel
@@ -97,13 +107,14 @@ class AssetTrack {
   readonly #seenTs: Float64Array; // (C, DUPLICATE_MEMORY) ring of accepted timestamps
   readonly #seenPos: Uint8Array;
 
-  constructor(assetId: string, layout: AssetChannels, opts: AlignOptions, firstTsMs: number) {
+  constructor(assetId: string, layout: AssetChannels, opts: AlignOptions, firstTsMs: number, arrivalMs: number) {
     this.#opts = opts;
     this.#indexOf = layout.indexOf;
     const C = layout.channels.length;
     this.#C = C;
     this.#K = Math.ceil(opts.latenessMs / opts.periodMs) + 2;
     this.nextStartMs = Math.floor((firstTsMs - opts.latenessMs) / opts.periodMs) * opts.periodMs;
+    this.lastArrivalMs = arrivalMs;
     const KC = this.#K * C;
     this.#sum = new Float64Array(KC);
     this.#count = new Uint32Array(KC);
@@ -125,12 +136,23 @@ class AssetTrack {
     };
   }
 
+  get pending(): number {
+    return this.#pending;
+  }
+
   channelIndex(channel: string): number | undefined {
     return this.#indexOf.get(channel);
   }
 
   /** Returns the drop reason, or undefined if the reading was placed. */
-  place(c: number, tsMs: number, value: number, isRedelivery: boolean, onFrame: (f: AlignedFrame) => void) {
+  place(
+    c: number,
+    tsMs: number,
+    value: number,
+    arrivalMs: number,
+    isRedelivery: boolean,
+    onFrame: (f: AlignedFrame) => void,
+  ) {
     const p = this.#opts.periodMs;
     const cellStartMs = Math.floor(tsMs / p) * p;
     // A redelivery of a reading already placed (a broker resends what was not acknowledged) is a duplicate, not late.
@@ -139,6 +161,7 @@ class AssetTrack {
     }
     if (this.#isDuplicate(c, tsMs)) return 'duplicate' as const;
     this.silentMs = 0;
+    if (arrivalMs > this.lastArrivalMs) this.lastArrivalMs = arrivalMs;
     if (tsMs > this.maxTsMs) {
       this.maxTsMs = tsMs;
       this.advance(tsMs - this.#opts.latenessMs, onFrame);
@@ -290,12 +313,14 @@ export function createAligner(
         const layout = resolver.resolve(reading.assetId);
         if (layout === undefined) return drop('unknown_asset', reading);
         if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
-        track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs);
+        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY))
+          return drop('asset_limit', reading);
+        track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
         tracks.set(reading.assetId, track);
       }
       const c = track.channelIndex(reading.channel);
       if (c === undefined) return drop('unknown_channel', reading);
-      const reason = track.place(c, reading.timestampMs, reading.value, isRedelivery, onFrame);
+      const reason = track.place(c, reading.timestampMs, reading.value, receivedAtMs, isRedelivery, onFrame);
       if (reason !== undefined) return drop(reason, reading);
       if (reading.timestampMs > frontierMs) frontierMs = reading.timestampMs;
       if (receivedAtMs > lastArrivalMs) lastArrivalMs = receivedAtMs;
@@ -329,7 +354,24 @@ export function createAligner(
       for (const track of tracks.values()) track.advance(Math.floor(track.maxTsMs / p) * p + p, onFrame);
     },
     dropAssets(assetIds) {
-      for (const id of assetIds) tracks.delete(id);
+      for (const id of assetIds) {
+        tracks.delete(id);
+        resolver.forget?.(id);
+      }
+    },
+    evictIdle(nowMs, idleMs) {
+      const evicted: string[] = [];
+      for (const [id, track] of tracks) {
+        // Replayed readings are no arrivals: such an asset's silence is measured from the first look.
+        if (track.lastArrivalMs === Number.NEGATIVE_INFINITY) track.lastArrivalMs = nowMs;
+        if (nowMs - track.lastArrivalMs < idleMs) continue;
+        const p = options.periodMs;
+        if (track.pending > 0) track.advance(Math.floor(track.maxTsMs / p) * p + p, onFrame);
+        tracks.delete(id);
+        resolver.forget?.(id);
+        evicted.push(id);
+      }
+      return evicted;
     },
     get assetCount() {
       return tracks.size;

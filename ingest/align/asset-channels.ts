@@ -18,6 +18,8 @@ export interface AssetChannels {
 export interface AssetChannelResolver {
   /** The channel layout of the first group whose pattern matches, or undefined if none does. */
   resolve(assetId: string): AssetChannels | undefined;
+  /** Drops what is cached for an asset that is no longer tracked. */
+  forget?(assetId: string): void;
 }
 
 export function createAssetChannelResolver(groups: readonly AssetGroup[]): AssetChannelResolver {
@@ -26,7 +28,7 @@ export function createAssetChannelResolver(groups: readonly AssetGroup[]): Asset
     const layout: AssetChannels = { channels, indexOf: new Map(channels.map((name, i) => [name, i])) };
     return { match: group.match, layout };
   });
-  // Only matches are cached: their number is bounded by the assets that really send data.
+  // Only matches are cached, and forgotten with their asset, so the cache holds tracked assets only.
   const cache = new Map<string, AssetChannels>();
   return {
     resolve(assetId) {
@@ -36,6 +38,9 @@ export function createAssetChannelResolver(groups: readonly AssetGroup[]): Asset
       if (found === undefined) return undefined;
       cache.set(assetId, found.layout);
       return found.layout;
+    },
+    forget(assetId) {
+      cache.delete(assetId);
     },
   };
 }

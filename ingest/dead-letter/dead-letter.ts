@@ -11,7 +11,7 @@ export interface DeadLetter {
   topic: string;
   partition?: number;
   offset?: string;
-  reason: DecodeIssue['reason'] | 'no_topic_match';
+  reason: DecodeIssue['reason'] | 'no_topic_match' | 'asset_limit';
   message: string;
   field?: string;
   payloadBase64: string;

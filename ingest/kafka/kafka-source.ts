@@ -14,7 +14,7 @@ import kafkajs, {
 } from 'kafkajs';
 import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
 import type { KafkaConfig } from '../config.js';
-import type { DeadLetter } from '../dead-letter/dead-letter.js';
+import { type DeadLetter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake } from '../message-intake.js';
 import type { DeliveryHandler, Source } from '../source.js';
@@ -291,9 +291,20 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       const work = (async () => {
         if (result.deadLetter !== undefined)
           await deadLetterUntilWritten(result.deadLetter, message.key, topic, partition, state);
-        if (result.delivery !== undefined) {
-          for (const r of result.delivery.readings) state.assetIds.add(r.assetId);
-          await handler(result.delivery);
+        const delivery = result.delivery;
+        if (delivery !== undefined) {
+          for (const r of delivery.readings) state.assetIds.add(r.assetId);
+          await handler({
+            ...delivery,
+            deadLetter: (issue) =>
+              deadLetterUntilWritten(
+                toDeadLetter(delivery.origin, issue, delivery.payload),
+                message.key,
+                topic,
+                partition,
+                state,
+              ),
+          });
         }
       })();
       const settled = work.then(

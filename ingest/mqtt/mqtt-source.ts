@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
 import type { DeadLetterConfig, MqttConfig } from '../config.js';
-import type { DeadLetter, DeadLetterWriter } from '../dead-letter/dead-letter.js';
+import { type DeadLetter, type DeadLetterWriter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import { createFileDeadLetters } from '../dead-letter/file-dead-letters.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake, type IntakeResult } from '../message-intake.js';
-import type { DeliveryHandler, Source } from '../source.js';
+import type { DeliveryHandler, Source, SourceDelivery } from '../source.js';
 import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { createTopicMap } from './topic-map.js';
 
@@ -70,6 +70,12 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
     telemetry.count('ingest_dead_letters_total', { transport: 'mqtt' });
   };
 
+  /** Lets a later stage (the asset limit) keep the whole message as a dead letter. */
+  const withDeadLetter = (delivery: SourceDelivery): SourceDelivery => ({
+    ...delivery,
+    deadLetter: (issue) => deadLetter(toDeadLetter(delivery.origin, issue, delivery.payload)),
+  });
+
   const processResult = async (result: IntakeResult, handler: DeliveryHandler): Promise<void> => {
     for (const command of result.commands) {
       // Sparkplug commands (rebirth requests) are QoS 0 by the Sparkplug spec; a lost one is re-requested.
@@ -87,7 +93,7 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
         rateLimitedLog.warn('dead-letter', { err }, 'Could not keep a rejected message as a dead letter.');
       }
     }
-    if (result.delivery !== undefined) await handler(result.delivery);
+    if (result.delivery !== undefined) await handler(withDeadLetter(result.delivery));
   };
 
   const buildOptions = (): IClientOptions => {
@@ -165,7 +171,7 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
           // Fast path (the common case): no dead letter, no command; hand over without an extra async frame.
           const work =
             result.deadLetter === undefined && result.commands.length === 0 && result.delivery !== undefined
-              ? handler(result.delivery)
+              ? handler(withDeadLetter(result.delivery))
               : processResult(result, handler);
           const done = work.then(
             () => callback(),

@@ -21,6 +21,30 @@ export async function writeDurable(path: string, data: Uint8Array | string): Pro
 }
 
 /**
+ * Syncs a directory, so the entries a rename or a new file put in it survive a power loss (a
+ * rename is durable only once its directory is).
+ */
+export async function syncDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Appends to the file (created when missing) and syncs it before returning. */
+export async function appendDurable(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'a');
+  try {
+    await fh.appendFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Writes both files into a fresh sibling directory, syncs them, then renames it into place, so a
  * reader sees either the old artifact or the new one, never a mix. An existing directory at `dir`
  * is moved aside first and removed after the swap.
@@ -41,6 +65,7 @@ export async function writeArtifactDir(dir: string, bytes: ArtifactBytes): Promi
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     await rename(tmp, dir);
+    await syncDir(dirname(dir));
     if (hadOld) await rm(old, { recursive: true, force: true });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -8,13 +8,15 @@
 //
 // The promotions log is what a rollback walks back: the version before the
 // current one is the one that served before it, not merely an older file (a
-// refused candidate is stored too, but never served).
+// refused candidate is stored too, but never served). Every step that makes a
+// change visible is synced (files, then the directory of a rename), so what a
+// promotion reported survives a power loss. `prune` bounds the versions kept.
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import { type ArtifactBytes, type DecodedArtifact, decodeArtifact } from '../artifact.js';
-import { readArtifactDir, writeArtifactDir, writeDurable } from './artifact-files.js';
+import { appendDurable, readArtifactDir, syncDir, writeArtifactDir, writeDurable } from './artifact-files.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -50,6 +52,12 @@ export interface ModelRegistry {
   /** Versions of a model, oldest first (versions sort by their time prefix). */
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
+  /**
+   * Removes old versions: keeps the `keepNewest` newest, the current one, the one that served
+   * before it (the rollback target) and those in `protect` (a candidate awaiting approval or in
+   * shadow). Returns the removed versions.
+   */
+  prune(name: string, options: { keepNewest: number; protect?: readonly string[] }): Promise<string[]>;
   /** Loads and validates a version (the current one when omitted); throws when there is none. */
   load(name: string, version?: string, expect?: { channels?: string[] }): Promise<LoadedModel>;
 }
@@ -95,9 +103,10 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
       const tmp = join(dir, name, `.current.tmp-${randomBytes(4).toString('hex')}`);
       await writeDurable(tmp, `${version}\n`);
       await rename(tmp, join(dir, name, 'current'));
+      await syncDir(join(dir, name));
       // After the pointer: a crash in between leaves a log one promotion short, never a log
       // naming a version that did not become current.
-      await appendFile(join(dir, name, 'promotions'), `${nowMs()} ${version} ${how}\n`);
+      await appendDurable(join(dir, name, 'promotions'), `${nowMs()} ${version} ${how}\n`);
     },
     current,
     async previous(name) {
@@ -150,6 +159,23 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw err;
       }
+    },
+    async prune(name, options) {
+      const all = await this.versions(name);
+      const keep = new Set([...all.slice(-Math.max(0, options.keepNewest)), ...(options.protect ?? [])]);
+      const now = await current(name);
+      if (now !== undefined) keep.add(now);
+      const before = await this.previous(name);
+      if (before !== undefined) keep.add(before);
+      const removed = all.filter((v) => !keep.has(v));
+      for (const v of removed) {
+        // Renamed out of the listing first, so a crash mid-removal never leaves a half version.
+        const trash = join(versionsDir(name), `.${v}.pruned-${randomBytes(4).toString('hex')}`);
+        await rename(join(versionsDir(name), v), trash);
+        await rm(trash, { recursive: true, force: true });
+      }
+      if (removed.length > 0) await syncDir(versionsDir(name));
+      return removed;
     },
     async names() {
       try {

@@ -460,6 +460,59 @@ describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {
     });
     expect(Buffer.from(lines[0].payloadBase64, 'base64').toString()).toBe('{"ts": 1, "value": ');
   });
+
+  it('dead-letters the messages of a new asset beyond ingest.maxAssets, counts them, and keeps the tracked ones flowing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-limit-'));
+    onTeardown(() => rm(dir, { recursive: true, force: true }));
+    const prefix = uniqueName('plant');
+    const path = join(dir, 'dl.jsonl');
+    const config = ingestConfigSchema.parse({
+      mqtt: sourceConfig({
+        url: broker.url,
+        topics: [`${prefix}/{asset}/{channel}`],
+        isSessionPersistent: false,
+      }),
+      decoder: { type: 'json' },
+      assets: [{ match: '*', channels: ['flow'] }],
+      align: { periodMs: 1000, fill: 'last', maxHoldMs: 0, latenessMs: 0, idleFlushMs: 60_000 },
+      window: { T: 2, hop: 1 },
+      deadLetter: { type: 'file', path, maxFileBytes: 1 << 20, maxFiles: 2 },
+      maxAssets: 2,
+    });
+    const telemetry = new MemoryTelemetry();
+    const frames: string[] = [];
+    const ingest = createIngest(config, {
+      logger: createSilentLogger(),
+      clock: systemClock,
+      telemetry,
+      onFrame: (f) => frames.push(f.assetId),
+      onWindow: () => {},
+    });
+    onTeardown(() => ingest.stop());
+    await ingest.start();
+    const pub = await publisher(broker.url);
+    const base = gridBaseMs();
+    for (let k = 0; k < 4; k++)
+      for (const asset of ['pump-1', 'pump-2', 'intruder-7'])
+        await pub.publishAsync(`${prefix}/${asset}/flow`, JSON.stringify({ ts: base + k * 1000, value: k }), {
+          qos: 1,
+        });
+    await waitFor(() => telemetry.get('ingest_readings_dropped_total', { reason: 'asset_limit' }) === 4, {
+      what: 'the four readings of the third asset refused',
+    });
+    await waitFor(() => frames.filter((a) => a === 'pump-2').length >= 3, {
+      what: 'frames of the tracked assets',
+    });
+    expect(ingest.trackedAssets).toBe(2);
+    expect(frames).not.toContain('intruder-7');
+    const lines = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ topic: `${prefix}/intruder-7/flow`, reason: 'asset_limit' });
+    expect(lines[0].message).toContain('ingest.maxAssets (2)');
+  });
 });
 
 describe('MQTT source config', () => {

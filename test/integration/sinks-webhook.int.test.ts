@@ -1,7 +1,9 @@
 // The webhook sink against a real HTTP receiver (node:http on 127.0.0.1): signed
 // events verified with verifyWebhookSignature, each delivered once per
 // idempotency key through a receiver outage, a 400 that dead-letters and is
-// replayed, a throttling 503, and a crash of the delivering side mid-outage.
+// replayed, a throttling 503, a crash of the delivering side mid-outage, a
+// 401/403 of a credential rotation, a capped `Retry-After: 86400`, and retries
+// bounded by time rather than by a count of attempts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -280,5 +282,93 @@ describe('webhook sink with a real HTTP receiver', () => {
     const delivered = receiver.delivered();
     expect(delivered.map((d) => d.envelope.data.assetId)).toEqual(events.map((e) => e.assetId));
     expect(new Set(delivered.map((d) => d.key)).size).toBe(events.length);
+  });
+
+  it('retries 401 and 403 like 5xx until the receiver accepts, and dead-letters a 404 at once', async () => {
+    const receiver = await startReceiver();
+    const answers = [401, 403, 200];
+    receiver.respond = (body) => ({ status: body.includes('"pump-gone"') ? 404 : (answers.shift() ?? 200) });
+    const config = endpoint(receiver.url);
+    const store = openStore(join(await tempDir(), 'gruwatch.db'), config);
+    onTeardown(() => store.close());
+    startDrainer(store, config);
+    store.commit(batchOf({ alerts: [alertAt('pump-1', nowAt(0)), alertAt('pump-gone', nowAt(1))] }));
+
+    const [dead] = await waitFor(
+      () => (store.listDeadLetters().length === 1 ? store.listDeadLetters() : undefined),
+      { what: 'the 404 to become a dead letter' },
+    );
+    expect(dead.error).toContain('HTTP 404');
+    expect(dead.attempts).toBe(1);
+    expect(receiver.received.map((r) => r.status)).toEqual([401, 403, 200, 404]);
+    expect(receiver.delivered().map((d) => d.envelope.data.assetId)).toEqual(['pump-1']);
+  });
+
+  it('honours Retry-After: 86400 only up to retry.maxRetryAfterMs', async () => {
+    const receiver = await startReceiver();
+    let calls = 0;
+    receiver.respond = () => {
+      calls += 1;
+      return calls === 1 ? { status: 429, headers: { 'retry-after': '86400' } } : { status: 200 };
+    };
+    const config = endpoint(receiver.url, {
+      retry: { initialDelayMs: 100, maxDelayMs: 400, jitter: 0, maxRetryMs: 60_000, maxRetryAfterMs: 1_000 },
+    });
+    const store = openStore(join(await tempDir(), 'gruwatch.db'), config);
+    onTeardown(() => store.close());
+    startDrainer(store, config);
+    store.commit(batchOf({ alerts: [alertAt('pump-1', nowAt(0))] }));
+    await waitFor(() => receiver.delivered().length === 1, { what: 'delivery after the capped Retry-After' });
+    const [throttledAt, acceptedAt] = receiver.received.map((r) => Number(r.headers['webhook-timestamp']));
+    expect(receiver.received.map((r) => r.status)).toEqual([429, 200]);
+    expect(acceptedAt - throttledAt).toBeGreaterThanOrEqual(0);
+    expect(acceptedAt - throttledAt).toBeLessThan(60);
+  });
+
+  it('retries through an outage by time, not by a count of attempts, and delivers every event once', async () => {
+    const receiver = await startReceiver();
+    const port = receiver.port;
+    await receiver.stop();
+    const config = endpoint(receiver.url, {
+      retry: { initialDelayMs: 20, maxDelayMs: 50, jitter: 0, maxRetryMs: 120_000 },
+    });
+    const store = openStore(join(await tempDir(), 'gruwatch.db'), config);
+    onTeardown(() => store.close());
+    startDrainer(store, config);
+    const events = [0, 1, 2].map((i) => alertAt(`pump-${i}`, nowAt(i)));
+    store.commit(batchOf({ alerts: events }));
+    const queue = sinkQueueName(config);
+    // Well past the ten attempts that used to end in a dead letter.
+    await waitFor(() => (store.outbox.peek(queue, Infinity, 1, 1e9)[0]?.attempts ?? 0) >= 25, {
+      what: '25 failed attempts while the receiver is down',
+      timeoutMs: 20_000,
+    });
+    expect(store.listDeadLetters()).toEqual([]);
+    expect(store.outbox.oldestUndeliveredMs(queue)).toBeLessThanOrEqual(Date.now());
+    await receiver.start(port);
+    await waitFor(() => store.outbox.depth().rows === 0, { what: 'the outbox to drain', timeoutMs: 20_000 });
+    const delivered = receiver.delivered();
+    expect(delivered.map((d) => d.envelope.data.assetId)).toEqual(['pump-0', 'pump-1', 'pump-2']);
+    expect(new Set(delivered.map((d) => d.key)).size).toBe(3);
+    expect(store.outbox.oldestUndeliveredMs(queue)).toBeUndefined();
+  });
+
+  it('gives an event up as a dead letter once it is retry.maxRetryMs old', async () => {
+    const receiver = await startReceiver();
+    receiver.respond = () => ({ status: 503 });
+    const config = endpoint(receiver.url, {
+      retry: { initialDelayMs: 50, maxDelayMs: 200, jitter: 0, maxRetryMs: 1_500 },
+    });
+    const store = openStore(join(await tempDir(), 'gruwatch.db'), config);
+    onTeardown(() => store.close());
+    startDrainer(store, config);
+    store.commit(batchOf({ alerts: [alertAt('pump-1', nowAt(0))] }));
+    const [dead] = await waitFor(
+      () => (store.listDeadLetters().length === 1 ? store.listDeadLetters() : undefined),
+      { what: 'the event to be given up after maxRetryMs', timeoutMs: 20_000 },
+    );
+    expect(dead.deadLetteredMs - dead.createdMs).toBeGreaterThanOrEqual(1_500);
+    expect(dead.attempts).toBe(receiver.received.length);
+    expect(dead.error).toContain('HTTP 503');
   });
 });

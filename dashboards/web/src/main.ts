@@ -3,6 +3,7 @@
 // the URL hash (#/, #/asset/<id>, #/alerts, #/model).
 import { createApiClient } from './api-client.js';
 import type { AlertEventView, AssetSnapshot } from './api-types.js';
+import { startDeliveryBadge } from './delivery-badge.js';
 import { h } from './dom.js';
 import { LiveStore } from './live-store.js';
 import { askToken } from './token-prompt.js';
@@ -67,6 +68,7 @@ function setupLargeType(): void {
 }
 
 setupLargeType();
+startDeliveryBadge(api, document.getElementById('deliveries')!);
 store.subscribe((change) => current?.onChange(change));
 window.addEventListener('hashchange', route);
 refreshSnapshot()
