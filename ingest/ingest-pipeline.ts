@@ -56,6 +56,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     const result = deps.onWindow(window);
     if (result !== undefined) windowWork.push(result);
   });
+  let isReplaying = false;
   const aligner = createAligner(
     { ...config.align, maxGapFrames: config.window.T, assets: config.assets },
     {
@@ -67,6 +68,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         : (frame) => assembler.push(frame),
       telemetry,
       onDrop: (reason, reading) => {
+        // Journaled readings were logged when they arrived, before the restart.
+        if (isReplaying) return;
         if (reason === 'unknown_asset' || reason === 'unknown_channel') {
           rateLimitedLog.warn(
             `${reason}:${reading.assetId}`,
@@ -144,7 +147,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   let tickTimer: NodeJS.Timeout | undefined;
   return {
     replay(readings) {
-      for (const r of readings) aligner.push(r, r.receivedAtMs ?? deps.clock.nowMs());
+      isReplaying = true;
+      try {
+        for (const r of readings) aligner.push(r, r.receivedAtMs ?? deps.clock.nowMs());
+      } finally {
+        isReplaying = false;
+      }
       takeWindowWork()?.catch((err: unknown) =>
         log.error({ err }, 'Handling a window rebuilt from the journal failed.'),
       );

@@ -18,7 +18,7 @@ import type { DeliveryHandler, Source } from '../source.js';
 import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { OffsetTracker } from './offset-tracker.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, Partitioners } = kafkajs;
 
 export interface KafkaSourceDeps {
   decoder: Decoder;
@@ -215,7 +215,12 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       c.on(c.events.REBALANCING, () => void commit());
       try {
         if (config.deadLetterTopic !== undefined) {
-          producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+          // Named, not left to the default, so kafkajs does not warn about its v2 default at every start.
+          producer = kafka.producer({
+            allowAutoTopicCreation: false,
+            idempotent: false,
+            createPartitioner: Partitioners.DefaultPartitioner,
+          });
           await producer.connect();
         }
         await c.connect();
