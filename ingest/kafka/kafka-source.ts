@@ -215,12 +215,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       c.on(c.events.REBALANCING, () => void commit());
       try {
         if (config.deadLetterTopic !== undefined) {
-          // Named, not left to the default, so kafkajs does not warn about its v2 default at every start.
-          producer = kafka.producer({
-            allowAutoTopicCreation: false,
-            idempotent: false,
-            createPartitioner: Partitioners.DefaultPartitioner,
-          });
+          producer = createDeadLetterProducer(kafka);
           await producer.connect();
         }
         await c.connect();
@@ -261,6 +256,18 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       await Promise.allSettled([consumer.disconnect(), producer?.disconnect()]);
     },
   };
+}
+
+/**
+ * The producer of the dead-letter topic. Its partitioner is named, not left to the default, so kafkajs
+ * does not warn about its v2 default at every start; murmur2 keeps a key on one partition as Java does.
+ */
+export function createDeadLetterProducer(kafka: InstanceType<typeof Kafka>): Producer {
+  return kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 function buildClientConfig(
