@@ -30,6 +30,13 @@ const tickMs = 150;
 const apiToken = 'page-token-7f3a';
 const viewerToken = 'wall-token-0c1d';
 const plantZone = 'Europe/Berlin';
+/** Names as plants write them; the page must show them whole. */
+const longChannelNames = [
+  'bearing_temperature_drive_end_c',
+  'vibration',
+  'discharge_pressure_downstream_bar',
+  'flow',
+] as const;
 
 interface Running {
   plant: PlantService;
@@ -39,9 +46,19 @@ interface Running {
 }
 
 async function startService(
-  options: { token?: string; viewer?: string; timeZone?: string } = {},
+  options: {
+    token?: string;
+    viewer?: string;
+    timeZone?: string;
+    channelNames?: readonly [string, string, string, string];
+  } = {},
 ): Promise<Running> {
-  const plant = createPlantService({ assets, startMs: Date.UTC(2026, 0, 5, 8), stepMs: 10_000 });
+  const plant = createPlantService({
+    assets,
+    startMs: Date.UTC(2026, 0, 5, 8),
+    stepMs: 10_000,
+    ...(options.channelNames ? { channelNames: options.channelNames } : {}),
+  });
   // History before the page opens, so charts and sparklines have data.
   for (let i = 0; i < 40; i++) plant.tick();
   const app = await createHttpServer({
@@ -409,7 +426,12 @@ describeWithBrowser('live page on a wall display with the viewer token', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    service = await startService({ token: apiToken, viewer: viewerToken, timeZone: plantZone });
+    service = await startService({
+      token: apiToken,
+      viewer: viewerToken,
+      timeZone: plantZone,
+      channelNames: longChannelNames,
+    });
   });
   afterAll(async () => {
     await service?.stop();
@@ -527,6 +549,25 @@ describeWithBrowser('live page on a wall display with the viewer token', () => {
         expect(bottoms[i], `${selector} at ${what}`).not.toBeNull();
         expect(bottoms[i]!, `${selector} at ${what}`).toBeLessThanOrEqual(size.height);
       });
+      // Long channel names are shown whole (wrapped), neither cut nor spilling into the bars.
+      const clipped = await page.evaluate(() => {
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              querySelectorAll(
+                s: string,
+              ): Iterable<{ textContent: string; scrollWidth: number; clientWidth: number }>;
+            };
+          }
+        ).document;
+        return [...doc.querySelectorAll('#contributions .bar-label, #signals h3')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1)
+          .map((el) => el.textContent);
+      });
+      expect(clipped, what).toEqual([]);
+      expect(await page.locator('#contributions .bar-label').allTextContents()).toEqual(
+        expect.arrayContaining([...longChannelNames]),
+      );
       if (wall === '0') await saveScreenshot(page, 'asset-1000px');
       expect(errors).toEqual([]);
     }
