@@ -9,6 +9,7 @@ import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
 import { ingestConfigSchema } from '../ingest/index.js';
 import { modelConfigSchema } from '../model/index.js';
+import { isLoopbackHost } from './http-hosts.js';
 
 export const loggingConfigSchema = z
   .strictObject({
@@ -18,6 +19,15 @@ export const loggingConfigSchema = z
       .describe('Lowest level written to the JSON log on stdout. Use debug to diagnose, trace only briefly.'),
   })
   .describe('Logging: pino JSON lines on stdout, one child logger per component.');
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const httpConfigSchema = z
   .strictObject({
@@ -37,8 +47,55 @@ export const httpConfigSchema = z
     apiToken: secretSchema
       .optional()
       .describe(
-        'Bearer token required by the JSON API and the live page when set. Give it as text, { env: NAME } or { file: PATH }, or through GRUWATCH_HTTP__API_TOKEN(_FILE).',
+        'Bearer token required by the JSON API and the live page when set; it may also silence, label, retrain, promote and roll back. Give it as text, { env: NAME } or { file: PATH }, or through GRUWATCH_HTTP__API_TOKEN(_FILE).',
       ),
+    viewerToken: secretSchema
+      .optional()
+      .describe(
+        'Read-only token for wall displays: it may read the API and the live stream but never change anything. Open the page as http://HOST:PORT/?access_token=<viewerToken>. Requires apiToken.',
+      ),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Host names (without port) the API answers to, besides loopback names and `host`; requests naming another Host are refused, which defeats DNS rebinding. With a wildcard `host` (0.0.0.0, ::) and this list empty, any Host is accepted.',
+      ),
+    allowUnauthenticated: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Start without apiToken although `host` is not a loopback address. Without it such a configuration is refused: anyone on the network could silence alerts or roll back models.',
+      ),
+    maxStreamClients: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(64)
+      .describe(
+        'Most live-stream (server-sent events) clients at once; more are answered 503. A client that cannot keep up is disconnected (it reconnects and reloads).',
+      ),
+    timeZone: z
+      .string()
+      .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+      .refine(isTimeZone, { message: 'not an IANA time zone (e.g. Europe/Berlin, UTC)' })
+      .describe(
+        "IANA time zone the live page shows times in (24 h clock), e.g. Europe/Berlin; default: the server's time zone.",
+      ),
+  })
+  .superRefine((h, ctx) => {
+    if (h.viewerToken !== undefined && h.apiToken === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['viewerToken'],
+        message: 'a viewer token without apiToken grants nothing: without apiToken the API is open to all',
+      });
+    if (!isLoopbackHost(h.host) && h.apiToken === undefined && !h.allowUnauthenticated)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiToken'],
+        message: `http.host ${h.host} is not a loopback address and no apiToken is set: set http.apiToken, or http.allowUnauthenticated: true to expose the API without one`,
+      });
   })
   .describe('The HTTP server of `gruwatch run`.');
 

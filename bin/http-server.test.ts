@@ -1,7 +1,13 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger, PipelineError, Secret } from '../core/index.js';
-import { createHttpServer, type LabelInput, type ServiceApi, type SilenceInput } from './http-server.js';
+import {
+  createHttpServer,
+  type LabelInput,
+  maxSilenceMs,
+  type ServiceApi,
+  type SilenceInput,
+} from './http-server.js';
 
 function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean } {
   const added: SilenceInput[] = [];
@@ -96,7 +102,7 @@ describe('HTTP server', () => {
 });
 
 /** A service with retraining: labels kept in memory, one model `pumps` with versions v1 and v2. */
-function retrainingApi(): ServiceApi & { labelsAdded: LabelInput[]; calls: string[] } {
+function retrainingApi(): ServiceApi & { labelsAdded: LabelInput[]; calls: string[]; added: SilenceInput[] } {
   const labelsAdded: LabelInput[] = [];
   const calls: string[] = [];
   const knownModel = (name: string) => {
@@ -172,9 +178,9 @@ describe('HTTP server: operator labels and model actions', () => {
       ['POST', '/api/labels', { assetPattern: 'a', fromMs: 1, toMs: 2, kind: 'normal', reason: 'r' }],
       ['DELETE', '/api/labels/l1'],
       ['GET', '/api/models/events'],
-      ['POST', '/api/models/pumps/retrain'],
+      ['POST', '/api/models/pumps/retrain', {}],
       ['POST', '/api/models/pumps/promote', { version: 'v2' }],
-      ['POST', '/api/models/pumps/rollback'],
+      ['POST', '/api/models/pumps/rollback', {}],
     ];
     for (const [method, url, payload] of routes) {
       const res = await app.inject({
@@ -254,7 +260,7 @@ describe('HTTP server: operator labels and model actions', () => {
 
   it('starts a retraining run with 202, promotes with 200 and rolls back with 200', async () => {
     const { app, api } = await retrainingServer();
-    const retrain = await app.inject({ method: 'POST', url: '/api/models/pumps/retrain' });
+    const retrain = await app.inject({ method: 'POST', url: '/api/models/pumps/retrain', payload: {} });
     expect([retrain.statusCode, retrain.json()]).toEqual([202, { started: true, model: 'pumps' }]);
     const promote = await app.inject({
       method: 'POST',
@@ -262,14 +268,14 @@ describe('HTTP server: operator labels and model actions', () => {
       payload: { version: 'v2' },
     });
     expect([promote.statusCode, promote.json()]).toEqual([200, { model: 'pumps', version: 'v2' }]);
-    const rollback = await app.inject({ method: 'POST', url: '/api/models/pumps/rollback' });
+    const rollback = await app.inject({ method: 'POST', url: '/api/models/pumps/rollback', payload: {} });
     expect([rollback.statusCode, rollback.json()]).toEqual([200, { model: 'pumps', version: 'v1' }]);
     expect(api.calls).toEqual(['retrain pumps', 'promote pumps v2', 'rollback pumps']);
   });
 
   it('maps an unknown model to 404, a version that cannot be promoted to 409, and a missing version to 400', async () => {
     const { app, api } = await retrainingServer();
-    const unknown = await app.inject({ method: 'POST', url: '/api/models/fans/retrain' });
+    const unknown = await app.inject({ method: 'POST', url: '/api/models/fans/retrain', payload: {} });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: 'not_found', message: 'no model named fans' });
     const refused = await app.inject({
@@ -288,13 +294,143 @@ describe('HTTP server: operator labels and model actions', () => {
   it('guards the label and model routes with the bearer token', async () => {
     const { app, api } = await retrainingServer('s3cret');
     expect((await app.inject('/api/labels')).statusCode).toBe(401);
-    expect((await app.inject({ method: 'POST', url: '/api/models/pumps/rollback' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/models/pumps/rollback', payload: {} })).statusCode,
+    ).toBe(401);
     expect(api.calls).toEqual([]);
     const ok = await app.inject({
       method: 'POST',
       url: '/api/models/pumps/rollback',
+      payload: {},
       headers: { authorization: 'Bearer s3cret' },
     });
     expect(ok.statusCode).toBe(200);
+  });
+});
+
+describe('HTTP server: requests from other sites and read-only access', () => {
+  async function guarded(
+    options: { allowedHosts?: string[]; viewer?: string; maxStreamClients?: number } = {},
+  ) {
+    const api = retrainingApi();
+    const app = await createHttpServer({
+      api,
+      registry: new Registry(),
+      logger: createSilentLogger(),
+      now: () => 1_000_000,
+      ...(options.viewer
+        ? { apiToken: new Secret('op-token'), viewerToken: new Secret(options.viewer) }
+        : {}),
+      ...(options.allowedHosts ? { allowedHosts: new Set(options.allowedHosts) } : {}),
+      ...(options.maxStreamClients ? { maxStreamClients: options.maxStreamClients } : {}),
+    });
+    return { app, api };
+  }
+
+  it('refuses a POST from a page of another site (Origin or Sec-Fetch-Site), and accepts its own page and curl', async () => {
+    const { app, api } = await guarded();
+    const post = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/models/pumps/rollback', payload: {}, headers });
+    const other = await post({ host: '127.0.0.1:8080', origin: 'https://evil.example' });
+    expect([other.statusCode, other.json().error]).toEqual([403, 'forbidden']);
+    expect((await post({ host: '127.0.0.1:8080', origin: 'null' })).statusCode).toBe(403);
+    // Another port on the same host is another origin (and only "same-site").
+    expect((await post({ host: '127.0.0.1:8080', origin: 'http://127.0.0.1:3000' })).statusCode).toBe(403);
+    expect((await post({ host: '127.0.0.1:8080', 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await post({ host: '127.0.0.1:8080', 'sec-fetch-site': 'same-site' })).statusCode).toBe(403);
+    expect(api.calls).toEqual([]);
+    const own = await post({
+      host: '127.0.0.1:8080',
+      origin: 'http://127.0.0.1:8080',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(own.statusCode).toBe(200);
+    expect((await post({ host: '127.0.0.1:8080' })).statusCode).toBe(200);
+    expect(api.calls).toEqual(['rollback pumps', 'rollback pumps']);
+    // Reading from another site is harmless (the browser hides the answer without CORS).
+    expect(
+      (await app.inject({ url: '/api/alerts', headers: { origin: 'https://evil.example' } })).statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses a POST without a JSON content type: what a no-cors request or a form can send', async () => {
+    const { app, api } = await guarded();
+    for (const headers of [
+      {},
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ]) {
+      const res = await app.inject({ method: 'POST', url: '/api/models/pumps/retrain', headers });
+      expect([res.statusCode, res.json().error]).toEqual([415, 'unsupported_media_type']);
+    }
+    const form = await app.inject({
+      method: 'POST',
+      url: '/api/silences',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ asset: 'pump-1', durationMs: 60_000 }),
+    });
+    expect(form.statusCode).toBe(415);
+    expect(api.calls).toEqual([]);
+    expect(api.added).toEqual([]);
+  });
+
+  it('answers only to its own host names: a rebound DNS name is refused, loopback names are not', async () => {
+    const { app } = await guarded({ allowedHosts: ['gruwatch.plant.example'] });
+    const asHost = async (host: string) =>
+      (await app.inject({ url: '/api/assets', headers: { host } })).statusCode;
+    expect(await asHost('attacker.example:8080')).toBe(403);
+    expect(await asHost('gruwatch.plant.example:8080')).toBe(200);
+    expect(await asHost('GRUWATCH.plant.example')).toBe(200);
+    expect(await asHost('127.0.0.1:8080')).toBe(200);
+    expect(await asHost('localhost:8080')).toBe(200);
+    expect(await asHost('[::1]:8080')).toBe(200);
+    // Probes and scrapers reach health and metrics by any name.
+    expect((await app.inject({ url: '/healthz', headers: { host: '10.0.0.7:8080' } })).statusCode).toBe(200);
+  });
+
+  it('lets the viewer token read everything and change nothing; the session names the access', async () => {
+    const { app, api } = await guarded({ viewer: 'wall-token' });
+    const viewer = { authorization: 'Bearer wall-token' };
+    expect((await app.inject({ url: '/api/assets', headers: viewer })).statusCode).toBe(200);
+    expect((await app.inject('/api/alerts?access_token=wall-token')).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/session', headers: viewer })).json()).toEqual({
+      access: 'viewer',
+      timeZone: 'UTC',
+    });
+    expect(
+      (await app.inject({ url: '/api/session', headers: { authorization: 'Bearer op-token' } })).json()
+        .access,
+    ).toBe('operator');
+    for (const [method, url] of [
+      ['POST', '/api/models/pumps/rollback'],
+      ['POST', '/api/models/pumps/retrain'],
+      ['POST', '/api/silences'],
+      ['POST', '/api/labels'],
+      ['DELETE', '/api/silences/s1'],
+    ] as const) {
+      const res = await app.inject({ method, url, payload: {}, headers: viewer });
+      expect([method, url, res.statusCode, res.json().error]).toEqual([method, url, 403, 'read_only']);
+    }
+    const viaQuery = await app.inject({
+      method: 'POST',
+      url: '/api/models/pumps/rollback?access_token=wall-token',
+      payload: {},
+    });
+    expect(viaQuery.statusCode).toBe(403);
+    expect(api.calls).toEqual([]);
+    expect(
+      (await app.inject({ url: '/api/assets', headers: { authorization: 'Bearer wall' } })).statusCode,
+    ).toBe(401);
+  });
+
+  it('refuses a silence whose end lies further out than the longest duration', async () => {
+    const { app, api } = await guarded();
+    const post = (untilMs: number) =>
+      app.inject({ method: 'POST', url: '/api/silences', payload: { asset: 'pump-1', untilMs } });
+    const far = await post(1_000_000 + maxSilenceMs + 1);
+    expect(far.statusCode).toBe(400);
+    expect(far.json().problems[0]).toMatch(/^untilMs:/);
+    expect((await post(1_000_000 + maxSilenceMs)).statusCode).toBe(201);
+    expect(api.added.map((s) => s.untilMs)).toEqual([1_000_000 + maxSilenceMs]);
   });
 });

@@ -1,8 +1,10 @@
 // The HTTP server of `gruwatch run`: liveness and readiness for orchestrators,
 // Prometheus metrics, and the JSON API (assets, scores, alerts, silences,
 // operator labels, models and their retraining).
-// The API is guarded by a bearer token when one is configured; health and
-// metrics are not, so probes and scrapers need no secret.
+// The API is guarded by a bearer token when one is configured (and a read-only
+// viewer token may read it); health and metrics are not, so probes and
+// scrapers need no secret. Requests that change anything must come from this
+// server's own page or from no page at all (curl, the CLI) and carry JSON.
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
@@ -15,6 +17,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { isPipelineError, type Logger, type Secret } from '../core/index.js';
 import { type OperatorLabelInput, operatorLabelInputSchema } from '../detector/retraining/index.js';
+import { isHostAllowed, isSameOrigin } from './http-hosts.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -90,6 +93,14 @@ export interface LiveEvent {
 
 export interface HttpServerOptions {
   apiToken?: Secret;
+  /** Read-only token: reads the API and the stream, never changes anything. */
+  viewerToken?: Secret;
+  /** Host names (no port) the API answers to besides loopback ones; undefined: any. */
+  allowedHosts?: Set<string>;
+  /** Most live-stream clients at once (default 64). */
+  maxStreamClients?: number;
+  /** IANA time zone the page shows times in (default UTC). */
+  timeZone?: string;
   registry: Registry;
   api: ServiceApi;
   logger: Logger;
@@ -99,6 +110,14 @@ export interface HttpServerOptions {
 }
 
 const limitSchema = z.coerce.number().int().min(1).max(10_000);
+/** The longest silence; an end time further out is refused like a longer duration. */
+export const maxSilenceMs = 31 * 24 * 3600_000;
+/** Bytes a live-stream client may fall behind before it is disconnected. */
+const maxStreamBufferBytes = 1024 * 1024;
+const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who a request is: the operator (API token, or no token configured) or a read-only viewer. */
+export type Access = 'operator' | 'viewer';
 const accessToken = { access_token: z.string().optional() };
 const scoresQuerySchema = z.strictObject({
   ...accessToken,
@@ -114,12 +133,7 @@ const alertsQuerySchema = z.strictObject({
 const silenceBodySchema = z
   .strictObject({
     asset: z.string().min(1).describe('Asset id or glob pattern (e.g. "pump-*").'),
-    durationMs: z
-      .number()
-      .int()
-      .positive()
-      .max(31 * 24 * 3600_000)
-      .optional(),
+    durationMs: z.number().int().positive().max(maxSilenceMs).optional(),
     untilMs: z.number().int().positive().optional(),
     reason: z.string().max(500).default(''),
     createdBy: z.string().max(200).default('api'),
@@ -173,11 +187,16 @@ async function modelAction(
   }
 }
 
-function tokenMatches(expected: Secret, header: string | undefined): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length));
-  const wanted = Buffer.from(expected.reveal());
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+function tokenMatches(expected: Secret | undefined, given: string | undefined): boolean {
+  if (expected === undefined || given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected.reveal());
+  // An empty secret never matches: the configuration refuses it, this is the second guard.
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
+}
+
+function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
+  return reply.code(status).send({ error, message });
 }
 
 function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
@@ -206,23 +225,62 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return reply.type(options.registry.contentType).send(text);
   });
 
+  const accessOf = new WeakMap<FastifyRequest, Access>();
+  let streamClients = 0;
+  const maxStreamClients = options.maxStreamClients ?? 64;
+
   await app.register(async (scope) => {
-    if (options.apiToken !== undefined) {
-      const token = options.apiToken;
-      scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!isHostAllowed(req.headers.host, options.allowedHosts)) {
+        return refuse(
+          reply,
+          403,
+          'forbidden',
+          `this server does not answer to Host "${req.headers.host ?? ''}"; add the name to http.allowedHosts`,
+        );
+      }
+      const isMutation = !readMethods.has(req.method);
+      if (isMutation && !isSameOrigin(req.headers)) {
+        return refuse(reply, 403, 'forbidden', 'cross-site requests may not change anything');
+      }
+      let access: Access = 'operator';
+      if (options.apiToken !== undefined) {
         // EventSource cannot send headers, so the token may also come as the
         // access_token query parameter (RFC 6750 §2.3).
         const fromQuery = (req.query as { access_token?: unknown }).access_token;
-        const header =
-          req.headers.authorization ?? (typeof fromQuery === 'string' ? `Bearer ${fromQuery}` : undefined);
-        if (!tokenMatches(token, header)) {
-          return reply.code(401).header('www-authenticate', 'Bearer realm="gruwatch"').send({
-            error: 'unauthorized',
-            message: 'send the API token as "Authorization: Bearer <token>"',
-          });
+        const header = req.headers.authorization;
+        const given = header?.startsWith('Bearer ')
+          ? header.slice('Bearer '.length)
+          : typeof fromQuery === 'string'
+            ? fromQuery
+            : undefined;
+        if (tokenMatches(options.apiToken, given)) access = 'operator';
+        else if (tokenMatches(options.viewerToken, given)) access = 'viewer';
+        else {
+          reply.header('www-authenticate', 'Bearer realm="gruwatch"');
+          return refuse(reply, 401, 'unauthorized', 'send the API token as "Authorization: Bearer <token>"');
         }
-      });
-    }
+      }
+      if (isMutation && access === 'viewer') {
+        return refuse(reply, 403, 'read_only', 'the viewer token may read, not change anything');
+      }
+      // A page of another site can POST without a preflight only with a form or text
+      // content type; requiring JSON keeps such requests out even without Origin.
+      const type = req.headers['content-type'] ?? '';
+      if (isMutation && req.method !== 'DELETE' && !/^application\/json\s*(;|$)/i.test(type)) {
+        return refuse(
+          reply,
+          415,
+          'unsupported_media_type',
+          'send a JSON body with Content-Type: application/json',
+        );
+      }
+      accessOf.set(req, access);
+    });
+    scope.get('/api/session', async (req) => ({
+      access: accessOf.get(req) ?? 'operator',
+      timeZone: options.timeZone ?? 'UTC',
+    }));
     scope.get('/api/assets', async () => ({ assets: api.assets() }));
     scope.get<{ Params: { id: string } }>('/api/assets/:id/scores', async (req, reply) => {
       const query = scoresQuerySchema.safeParse(req.query);
@@ -259,11 +317,31 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     });
     scope.get('/api/silences', async () => ({ silences: api.silences() }));
     scope.get('/api/models', async () => ({ models: api.models() }));
-    scope.get('/api/stream', (req, reply) => {
+    scope.get('/api/stream', (_req, reply) => {
       // Server-sent events: one `event:` per LiveEvent, a comment line as heartbeat so
       // proxies keep the connection open.
+      if (streamClients >= maxStreamClients) {
+        reply.header('retry-after', '10');
+        return refuse(
+          reply,
+          503,
+          'too_many_clients',
+          `at most ${maxStreamClients} live-stream clients at once`,
+        );
+      }
+      streamClients++;
       reply.hijack();
       const res = reply.raw;
+      // A client that reads slower than events come would make its buffer grow without
+      // bound: past the limit it is cut off, and its page reconnects and reloads.
+      const send = (text: string) => {
+        if (res.destroyed) return;
+        if (res.writableLength > maxStreamBufferBytes) {
+          res.destroy();
+          return;
+        }
+        res.write(text);
+      };
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -272,11 +350,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       });
       res.write(': connected\n\n');
       const unsubscribe = api.subscribe((event) => {
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+        send(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
       });
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), 15_000);
       heartbeat.unref();
-      req.raw.on('close', () => {
+      res.on('close', () => {
+        streamClients--;
         clearInterval(heartbeat);
         unsubscribe();
       });
@@ -284,7 +363,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     scope.post('/api/silences', async (req, reply) => {
       const body = silenceBodySchema.safeParse(req.body);
       if (!body.success) return badRequest(reply, body.error);
-      const untilMs = body.data.untilMs ?? options.now() + body.data.durationMs!;
+      const nowMs = options.now();
+      if (body.data.untilMs !== undefined && body.data.untilMs > nowMs + maxSilenceMs) {
+        return reply.code(400).send({
+          error: 'bad_request',
+          problems: [`untilMs: at most ${maxSilenceMs} ms (31 days) from now`],
+        });
+      }
+      const untilMs = body.data.untilMs ?? nowMs + body.data.durationMs!;
       const silence = api.addSilence({
         assetPattern: body.data.asset,
         untilMs,

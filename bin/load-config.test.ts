@@ -161,4 +161,57 @@ describe('loadConfig', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('GRUWATCH_HTTP__PROT');
   });
+
+  it('refuses an empty secret file (also through _FILE), which would otherwise match an empty token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-secret-'));
+    const empty = join(dir, 'token');
+    writeFileSync(empty, '\n');
+    const inFile = problemsOf(() =>
+      loadConfig(configSchema, { text: `http: { apiToken: { file: ${empty} } }\n${base}`, env: {} }),
+    );
+    expect(inFile[0]).toMatch(/^http\.apiToken: .*is empty/);
+    const viaEnv = problemsOf(() =>
+      loadConfig(configSchema, { text: base, env: { GRUWATCH_HTTP__API_TOKEN_FILE: empty } }),
+    );
+    expect(viaEnv[0]).toMatch(/is empty/);
+    // One trailing line break goes, nothing else (detector/sinks/README.md says so for signing keys).
+    for (const [text, secret] of [
+      ['tok en\n', 'tok en'],
+      [' tok\r\n', ' tok'],
+      ['tok\n\n', 'tok\n'],
+    ]) {
+      writeFileSync(empty, text);
+      const { config } = loadConfig(configSchema, {
+        text: base,
+        env: { GRUWATCH_HTTP__API_TOKEN_FILE: empty },
+      });
+      expect(config.http.apiToken?.reveal()).toBe(secret);
+    }
+  });
+
+  it('refuses a non-loopback host without a token unless unauthenticated access is allowed', () => {
+    const problems = problemsOf(() =>
+      loadConfig(configSchema, { text: `http: { host: 0.0.0.0 }\n${base}`, env: {} }),
+    );
+    expect(problems[0]).toMatch(/^http\.apiToken: .*not a loopback address.*allowUnauthenticated/);
+    for (const http of [
+      '{ host: 0.0.0.0, allowUnauthenticated: true }',
+      '{ host: 0.0.0.0, apiToken: abc }',
+      '{ host: 127.0.0.2 }',
+      '{ host: localhost }',
+      "{ host: '::1' }",
+    ]) {
+      expect(() => loadConfig(configSchema, { text: `http: ${http}\n${base}`, env: {} })).not.toThrow();
+    }
+    expect(
+      problemsOf(() =>
+        loadConfig(configSchema, { text: `http: { host: 10.1.2.3, viewerToken: wall }\n${base}`, env: {} }),
+      ).map((p) => p.split(':')[0]),
+    ).toEqual(['http.viewerToken', 'http.apiToken']);
+    expect(
+      problemsOf(() =>
+        loadConfig(configSchema, { text: `http: { timeZone: Mars/Olympus }\n${base}`, env: {} }),
+      )[0],
+    ).toMatch(/^http\.timeZone:/);
+  });
 });

@@ -195,7 +195,9 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
   withRegistryOptions(
     models
       .command('promote')
-      .description('make a version the current one (atomic); a running service serves it after a restart')
+      .description(
+        'make a version the current one (atomic); a running gruwatch run serves it within retraining.checkIntervalMs (default 5 s), no restart needed',
+      )
       .argument('<name>', 'model name')
       .argument('<version>', 'version to make current'),
     io,
@@ -221,7 +223,9 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
   withRegistryOptions(
     models
       .command('rollback')
-      .description('make the version that served before the current one current again')
+      .description(
+        'make the version that served before the current one current again; a running gruwatch run serves it within retraining.checkIntervalMs (default 5 s)',
+      )
       .argument('<name>', 'model name'),
     io,
   ).action(async (name: string, opts: RegistryOptions) => {

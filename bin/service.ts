@@ -28,6 +28,7 @@ import {
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import { type Config, registryDirOf, storePathOf } from './config.js';
+import { allowedHostNames, isLoopbackHost } from './http-hosts.js';
 import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
@@ -321,6 +322,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         fromMs: q.fromMs ?? 0,
         toMs: q.toMs ?? clock.nowMs() + 1,
         limit: q.limit,
+        latest: true,
       }),
     alerts: (q) => store.queryAlerts({ assetId: q.assetId, limit: q.limit, newestFirst: true }),
     silences: () => {
@@ -382,7 +384,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     frames: (q) => {
       const toMs = q.toMs ?? clock.nowMs() + 1;
       const fromMs = q.fromMs ?? toMs - 3_600_000;
-      const stored = store.queryFrames({ assetId: q.assetId, fromMs, toMs }).slice(-q.limit);
+      const stored = store.queryFrames({ assetId: q.assetId, fromMs, toMs, limit: q.limit, latest: true });
       return reconstructFrames(stored, servedOf(q.assetId), {
         hop: config.ingest.window.hop,
         periodMs: config.ingest.align.periodMs,
@@ -391,12 +393,22 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     deliveries,
     subscribe: (listener) => live.subscribe(listener),
   };
+  const allowedHosts = allowedHostNames(config.http.host, config.http.allowedHosts);
+  if (config.http.apiToken === undefined && !isLoopbackHost(config.http.host))
+    log.warn(
+      { host: config.http.host },
+      'The API has no token and listens beyond loopback (http.allowUnauthenticated): anyone who reaches it may change alerts and models.',
+    );
   const http: FastifyInstance = await createHttpServer({
     api,
     registry: metrics.registry,
     logger,
     now: () => clock.nowMs(),
     ...(config.http.apiToken ? { apiToken: config.http.apiToken } : {}),
+    ...(config.http.viewerToken ? { viewerToken: config.http.viewerToken } : {}),
+    ...(allowedHosts ? { allowedHosts } : {}),
+    maxStreamClients: config.http.maxStreamClients,
+    timeZone: config.http.timeZone,
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   const address = await http.listen({ host: config.http.host, port: config.http.port });

@@ -27,7 +27,10 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .description('train a model for an asset group on normal data and put it in the model registry')
     .requiredOption('-c, --config <file>', 'YAML configuration file', io.env.GRUWATCH_CONFIG)
     .option('--model <name>', 'model to train (an ingest.assets[].model); default: the first group')
-    .option('--csv <files...>', 'CSV files in the SKAB layout (datetime;channels…), one asset each')
+    .option(
+      '--csv <files...>',
+      'CSV files of normal operation, one asset each: ";"-separated, header "datetime;<channel>;…", datetime as YYYY-MM-DD hh:mm:ss in UTC (or ISO 8601 with an offset), channels by name in any order (the asset group\'s are used), optional last columns anomaly;changepoint ignored; see "Training a first model from CSV files" in the README and deploy/config/training/pump-001.csv',
+    )
     .option('--asset <ids...>', 'asset id of each CSV file (default: the file name)')
     .option('--from-store', 'train on the frames the local store kept for the group’s assets')
     .option('--lookback-hours <h>', 'with --from-store: how far back to read', '168')

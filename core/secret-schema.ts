@@ -11,7 +11,10 @@ const secretSourceSchema = z.union([
   z.string().min(1, 'must not be empty'),
   z.strictObject({ env: z.string().min(1).describe('Name of the environment variable holding the secret.') }),
   z.strictObject({
-    file: z.string().min(1).describe('Path of a file holding the secret (trailing newline ignored).'),
+    file: z
+      .string()
+      .min(1)
+      .describe('Path of a file holding the secret; one trailing line break is dropped, nothing else.'),
   }),
 ]);
 
@@ -29,8 +32,10 @@ export const secretSchema = secretSourceSchema
       }
       return new Secret(value);
     }
+    let value: string;
     try {
-      return new Secret(readFileSync(source.file, 'utf8').replace(/\r?\n$/, ''));
+      // One trailing line break is dropped (editors and `echo` add it); nothing else.
+      value = readFileSync(source.file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
       ctx.addIssue({
         code: 'custom',
@@ -38,6 +43,15 @@ export const secretSchema = secretSourceSchema
       });
       return z.NEVER;
     }
+    if (value === '') {
+      // An empty token would be matched by an empty `?access_token=`, an empty key signs nothing.
+      ctx.addIssue({
+        code: 'custom',
+        message: `secret file ${source.file} is empty; write the secret into it`,
+      });
+      return z.NEVER;
+    }
+    return new Secret(value);
   })
   .meta({ secret: true });
 

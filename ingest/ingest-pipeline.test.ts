@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger, ManualClock } from '../core/index.js';
+import { createRootLogger, createSilentLogger, ManualClock } from '../core/index.js';
 import { ingestConfigSchema } from './config.js';
 import { createIngest } from './ingest-pipeline.js';
 
@@ -41,6 +41,20 @@ describe('createIngest', () => {
       [0, 10, 1, 11],
       [1, 11, 2, 12],
     ]);
+  });
+
+  it('does not warn again about unknown assets while replaying the journal: that was logged on arrival', () => {
+    const lines: string[] = [];
+    const ingest = createIngest(config, {
+      logger: createRootLogger({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+      clock: new ManualClock(0),
+      onWindow: () => undefined,
+    });
+    ingest.replay([
+      { assetId: 'fan-9', channel: 'flow', timestampMs: 0, value: 1 },
+      { assetId: 'pump-1', channel: 'speed', timestampMs: 0, value: 1 },
+    ]);
+    expect(lines).toEqual([]);
   });
 
   it('keeps the model name of each asset group in the parsed config', () => {

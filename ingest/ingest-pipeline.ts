@@ -75,6 +75,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     if (result !== undefined) windowWork.push(result);
   });
   let refusedInDelivery = 0;
+  let isReplaying = false;
   const aligner = createAligner(
     { ...config.align, tickMs, maxGapFrames: config.window.T, maxAssets: config.maxAssets, assets: config.assets },
     {
@@ -86,7 +87,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         : (frame) => assembler.push(frame),
       telemetry,
       onDrop: (reason, reading) => {
-        if (reason === 'asset_limit') {
+        // Journaled readings were logged when they arrived, before the restart.
+        if (isReplaying) return;
+                if (reason === 'asset_limit') {
           refusedInDelivery++;
           rateLimitedLog.warn(
             reason,
@@ -209,7 +212,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       return aligner.assetCount;
     },
     replay(readings) {
-      for (const r of readings) aligner.push(r, r.receivedAtMs ?? Number.NEGATIVE_INFINITY);
+      isReplaying = true;
+      try {
+        for (const r of readings) aligner.push(r, r.receivedAtMs ?? Number.NEGATIVE_INFINITY);
+      } finally {
+        isReplaying = false;
+      }
       takeWindowWork()?.catch((err: unknown) =>
         log.error({ err }, 'Handling a window rebuilt from the journal failed.'),
       );

@@ -162,7 +162,7 @@ export const webhookSinkConfigSchema = z
       .describe('Name of the endpoint; part of the idempotency key, so keep it stable.'),
     url: z.url().describe('URL the events are POSTed to.'),
     signingKey: secretSchema.describe(
-      'HMAC-SHA256 key (a secret) the `webhook-signature` header is computed with; share it with the receiver.',
+      'HMAC-SHA256 key (a secret) the `webhook-signature` header is computed with; share it with the receiver. From { file: PATH } one trailing line break is dropped, nothing else: the receiver must use the same bytes.',
     ),
     assets: z
       .array(z.string().min(1))

@@ -94,12 +94,17 @@ export function createInfluxqlReader(config: InfluxqlReaderConfig): InfluxqlRead
     return body.results?.[0]?.series ?? [];
   }
 
+  const orderAndLimit = (latest: boolean | undefined, limit: number | undefined) =>
+    `ORDER BY time ${latest === true ? 'DESC' : 'ASC'}${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`;
+  const oldestFirst = <T>(rows: T[], latest: boolean | undefined): T[] =>
+    latest === true ? rows.reverse() : rows;
+
   return {
     async queryScores(q) {
       const series = await query(
-        `SELECT * FROM ${measurements.score} WHERE "asset" = ${influxqlString(q.assetId)} AND ${timeRange(q.fromMs, q.toMs)} ORDER BY time ASC LIMIT ${Math.trunc(q.limit ?? defaultScoreLimit)}`,
+        `SELECT * FROM ${measurements.score} WHERE "asset" = ${influxqlString(q.assetId)} AND ${timeRange(q.fromMs, q.toMs)} ${orderAndLimit(q.latest, q.limit ?? defaultScoreLimit)}`,
       );
-      return series.flatMap(rowsOf).map((row) => {
+      return oldestFirst(series.flatMap(rowsOf), q.latest).map((row) => {
         const channels: string[] = [];
         const contributions: number[] = [];
         for (const [column, value] of Object.entries(row)) {
@@ -147,10 +152,10 @@ export function createInfluxqlReader(config: InfluxqlReaderConfig): InfluxqlRead
     },
     async queryFrames(q) {
       const series = await query(
-        `SELECT * FROM ${measurements.frame} WHERE "asset" = ${influxqlString(q.assetId)} AND ${timeRange(q.fromMs, q.toMs)} ORDER BY time ASC`,
+        `SELECT * FROM ${measurements.frame} WHERE "asset" = ${influxqlString(q.assetId)} AND ${timeRange(q.fromMs, q.toMs)} ${orderAndLimit(q.latest, q.limit)}`,
       );
       return series.flatMap((s) => {
-        const rows = rowsOf(s);
+        const rows = oldestFirst(rowsOf(s), q.latest);
         // Columns are the union over all assets' channels; keep those this asset has.
         const channels = s.columns.filter(
           (c) => c !== 'time' && c !== 'asset' && c !== 'state' && rows.some((r) => typeof r[c] === 'number'),

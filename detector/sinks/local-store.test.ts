@@ -162,6 +162,19 @@ describe('local store', () => {
     expect(store.queryAlerts({}).length).toBe(1);
   });
 
+  it('bounds score and frame reads in SQL: the newest rows of a range with `latest`, oldest first', () => {
+    const store = open(new ManualClock(10 * dayMs));
+    const times = [1, 2, 3, 4, 5].map((i) => 9 * dayMs + i * 1_000);
+    store.commit(
+      batchOf({ scores: times.map((t) => scoreAt('a', t)), frames: times.map((t) => frameAt('a', t)) }),
+    );
+    const range = { assetId: 'a', fromMs: 0, toMs: Infinity, limit: 2 };
+    expect(store.queryScores(range).map((s) => s.atMs)).toEqual(times.slice(0, 2));
+    expect(store.queryScores({ ...range, latest: true }).map((s) => s.atMs)).toEqual(times.slice(3));
+    expect(store.queryFrames({ ...range, latest: true }).map((f) => f.atMs)).toEqual(times.slice(3));
+    expect(store.queryFrames({ ...range, limit: undefined }).map((f) => f.atMs)).toEqual(times);
+  });
+
   it('prunes on its own after a commit once the prune interval has passed', () => {
     const clock = new ManualClock(100 * dayMs);
     const store = open(clock, { retention: { scoresMaxAgeDays: 1, pruneIntervalMs: 60_000 } }, []);

@@ -258,6 +258,24 @@ describe('outbox drainer', () => {
     await drainer.close({ timeoutMs: 1_000 });
     expect(sink.accepted).toEqual(['a@1', 'a@2', 'a@3']);
   });
+  it('leaves no timer behind once closed, so a stopping process exits at once', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const clock = new ManualClock(0);
+    const store = openStore(clock);
+    const drainer = createOutboxDrainer(new ScriptedSink(), store.outbox, policy, {
+      clock,
+      logger: createSilentLogger(),
+      onEnqueue: (listener) => store.onCommit(listener),
+      idlePollMs: 60_000,
+    });
+    drainer.start();
+    commitScores(store, 1);
+    await new Promise((r) => setImmediate(r));
+    await drainer.close({ timeoutMs: 60_000 });
+    expect(timers()).toBe(before);
+  });
+
   it('retries connect with back-off through the injected sleep, then drains', async () => {
     const clock = new ManualClock(0);
     const store = openStore(clock);

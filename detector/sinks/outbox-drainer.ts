@@ -251,7 +251,13 @@ export function createOutboxDrainer(
       isStopping = true;
       stop.abort();
       wake.abort();
-      if (loop !== undefined) await Promise.race([loop, sleep(remainingMs())]);
+      if (loop !== undefined) {
+        // The deadline's timer goes with the loop: left running it would hold the process
+        // for the rest of the deadline after everything was flushed.
+        const deadlineWait = new AbortController();
+        await Promise.race([loop, sleep(remainingMs(), deadlineWait.signal)]);
+        deadlineWait.abort();
+      }
       await sink.close();
     },
   };

@@ -7,8 +7,10 @@ export interface ScoreQuery {
   assetId: string;
   fromMs: number;
   toMs: number;
-  /** Most records returned (the oldest ones in the range); default 10 000. */
+  /** Most records returned (the oldest ones in the range, or the newest with `latest`); default 10 000. */
   limit?: number;
+  /** Keep the newest `limit` records of the range instead of the oldest (still oldest first). */
+  latest?: boolean;
 }
 
 export interface AlertQuery {
@@ -23,6 +25,10 @@ export interface FrameQuery {
   assetId: string;
   fromMs: number;
   toMs: number;
+  /** Most frames returned; all in the range when left out (training reads whole ranges). */
+  limit?: number;
+  /** Keep the newest `limit` frames of the range instead of the oldest (still oldest first). */
+  latest?: boolean;
 }
 
 export interface RecordReader {

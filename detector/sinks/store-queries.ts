@@ -44,12 +44,15 @@ interface FrameRow {
 }
 
 export function createStoreQueries(db: Database) {
-  const scores = db.prepare(
-    'SELECT * FROM scores WHERE asset_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms LIMIT ?',
-  );
-  const frames = db.prepare(
-    'SELECT * FROM frames WHERE asset_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms',
-  );
+  // Limits are applied in SQL, so a wide range never loads more rows than are returned;
+  // `latest` takes the newest rows by the index in reverse, then puts them oldest first.
+  const ranged = (table: string, order: 'ASC' | 'DESC') =>
+    `SELECT * FROM ${table} WHERE asset_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms ${order} LIMIT ?`;
+  const oldestFirst = (sql: string) => `SELECT * FROM (${sql}) ORDER BY at_ms`;
+  const scores = db.prepare(ranged('scores', 'ASC'));
+  const latestScores = db.prepare(oldestFirst(ranged('scores', 'DESC')));
+  const frames = db.prepare(ranged('frames', 'ASC'));
+  const latestFrames = db.prepare(oldestFirst(ranged('frames', 'DESC')));
   const assets = db
     .prepare(
       'SELECT asset_id FROM scores UNION SELECT asset_id FROM frames UNION SELECT asset_id FROM alerts ORDER BY asset_id',
@@ -58,7 +61,7 @@ export function createStoreQueries(db: Database) {
 
   return {
     queryScores(query: ScoreQuery): ScoreRecord[] {
-      const rows = scores.all(
+      const rows = (query.latest === true ? latestScores : scores).all(
         query.assetId,
         query.fromMs,
         query.toMs,
@@ -102,7 +105,13 @@ export function createStoreQueries(db: Database) {
       });
     },
     queryFrames(query: FrameQuery): FrameRecord[] {
-      const rows = frames.all(query.assetId, query.fromMs, query.toMs) as FrameRow[];
+      // SQLite reads LIMIT -1 as no limit.
+      const rows = (query.latest === true ? latestFrames : frames).all(
+        query.assetId,
+        query.fromMs,
+        query.toMs,
+        query.limit ?? -1,
+      ) as FrameRow[];
       return rows.map((r) => {
         const copy = new Uint8Array(r.vals).buffer;
         return {

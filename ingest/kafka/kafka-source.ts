@@ -21,7 +21,7 @@ import type { DeliveryHandler, Source } from '../source.js';
 import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { OffsetTracker } from './offset-tracker.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, Partitioners } = kafkajs;
 
 export interface KafkaSourceDeps {
   decoder: Decoder;
@@ -384,13 +384,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       }
       try {
         if (config.deadLetterTopic !== undefined) {
-          // Few client retries: a refused dead letter is retried by deadLetterUntilWritten, with the
-          // partition paused, rather than inside one send for as long as kafkajs's own back-off lasts.
-          producer = kafka.producer({
-            allowAutoTopicCreation: false,
-            idempotent: false,
-            retry: { initialRetryTime: 300, retries: 2 },
-          });
+          producer = createDeadLetterProducer(kafka);
           await producer.connect();
           await checkDeadLetterTopic();
         }
@@ -452,6 +446,21 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       await Promise.allSettled([consumer.disconnect(), producer?.disconnect()]);
     },
   };
+}
+
+/**
+ * The producer of the dead-letter topic. Its partitioner is named, not left to the default, so kafkajs
+ * does not warn about its v2 default at every start; murmur2 keeps a key on one partition as Java does.
+ */
+export function createDeadLetterProducer(kafka: InstanceType<typeof Kafka>): Producer {
+  return kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // Few client retries: a refused dead letter is retried by deadLetterUntilWritten, with the
+    // partition paused, rather than inside one send for as long as kafkajs's own back-off lasts.
+    retry: { initialRetryTime: 300, retries: 2 },
+  });
 }
 
 function buildClientConfig(

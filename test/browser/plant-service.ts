@@ -46,7 +46,10 @@ export function createPlantService(options: {
   assets: number;
   startMs: number;
   stepMs: number;
+  /** Other names for the four channels (e.g. long ones, as plants name them). */
+  channelNames?: readonly [string, string, string, string];
 }): PlantService {
+  const channels: readonly string[] = options.channelNames ?? plantChannels;
   const assetIds = Array.from({ length: options.assets }, (_, i) => `pump-${String(i + 1).padStart(2, '0')}`);
   const calibration: Calibration = calibrationSchema.parse({
     type: 'quantile',
@@ -108,13 +111,10 @@ export function createPlantService(options: {
         assetId,
         atMs: nowMs,
         state: 'ok',
-        channels: plantChannels,
+        channels: channels,
         T,
         // Every frame of the window as the newest one: the page tests need no stopped machine.
-        values: Float32Array.from(
-          { length: T * plantChannels.length },
-          (_, i) => values[i % plantChannels.length]!,
-        ),
+        values: Float32Array.from({ length: T * channels.length }, (_, i) => values[i % channels.length]!),
       },
       residuals,
     );
@@ -127,7 +127,7 @@ export function createPlantService(options: {
         ratio: result.scored.ratio,
         modelVersion: 'v-test',
         state: 'ok',
-        channels: plantChannels,
+        channels: channels,
         contributions: Array.from(result.scored.contributions),
         topChannels: result.scored.topChannels.map((c) => c.channel),
       };
@@ -166,7 +166,7 @@ export function createPlantService(options: {
     name: 'pumps',
     version: 'v-test',
     createdAt: new Date(options.startMs).toISOString(),
-    channels: plantChannels,
+    channels: channels,
     dims: { T, C, H: 16 },
     threshold: calibration.value,
     calibration,
@@ -189,7 +189,7 @@ export function createPlantService(options: {
     readiness: () => [{ name: 'plant', ready: true }],
     assets: () => monitor.assets(),
     scores: (q) => inRange(scores.get(q.assetId) ?? [], q),
-    frames: (q) => ({ channels: plantChannels, points: inRange(frames.get(q.assetId) ?? [], q) }),
+    frames: (q) => ({ channels: channels, points: inRange(frames.get(q.assetId) ?? [], q) }),
     alerts: (q) => alerts.filter((a) => q.assetId === undefined || a.assetId === q.assetId).slice(0, q.limit),
     silences: () => [...monitor.silences()],
     addSilence(input: SilenceInput) {
@@ -251,8 +251,8 @@ export function createPlantService(options: {
       publish({ type: 'model', data: modelView() });
     },
     plant(assetId, channel, residual) {
-      const index = plantChannels.indexOf(channel as (typeof plantChannels)[number]);
-      if (index < 0) throw new Error(`unknown channel ${channel}; use one of ${plantChannels.join(', ')}`);
+      const index = channels.indexOf(channel);
+      if (index < 0) throw new Error(`unknown channel ${channel}; use one of ${channels.join(', ')}`);
       if (residual === 0) planted.delete(assetId);
       else planted.set(assetId, { channel: index, residual });
     },

@@ -4,7 +4,11 @@
 // stream with the right top channel, the silence action silences the asset,
 // "Mark as normal" labels the alert's period, retraining progress arrives
 // through the stream and a waiting candidate is promoted from the model view,
-// and with an API token the page asks for it once and then works.
+// and with an API token the page asks for it once and then works. A wall
+// display opens it from one URL with the viewer token: no dialog, no action
+// offered, and the API refuses its POSTs; the score reads as a ratio to the
+// threshold, times are in the plant's zone, and on a 1000 px tall screen the
+// score, the contributions and the first signals are seen together.
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,15 @@ const buildScript = fileURLToPath(new URL('../../dashboards/web/build.mjs', impo
 const assets = 24;
 const tickMs = 150;
 const apiToken = 'page-token-7f3a';
+const viewerToken = 'wall-token-0c1d';
+const plantZone = 'Europe/Berlin';
+/** Names as plants write them; the page must show them whole. */
+const longChannelNames = [
+  'bearing_temperature_drive_end_c',
+  'vibration',
+  'discharge_pressure_downstream_bar',
+  'flow',
+] as const;
 
 interface Running {
   plant: PlantService;
@@ -32,8 +45,20 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startService(options: { token?: string } = {}): Promise<Running> {
-  const plant = createPlantService({ assets, startMs: Date.UTC(2026, 0, 5, 8), stepMs: 10_000 });
+async function startService(
+  options: {
+    token?: string;
+    viewer?: string;
+    timeZone?: string;
+    channelNames?: readonly [string, string, string, string];
+  } = {},
+): Promise<Running> {
+  const plant = createPlantService({
+    assets,
+    startMs: Date.UTC(2026, 0, 5, 8),
+    stepMs: 10_000,
+    ...(options.channelNames ? { channelNames: options.channelNames } : {}),
+  });
   // History before the page opens, so charts and sparklines have data.
   for (let i = 0; i < 40; i++) plant.tick();
   const app = await createHttpServer({
@@ -43,6 +68,8 @@ async function startService(options: { token?: string } = {}): Promise<Running> 
     now: () => plant.nowMs,
     webRoot,
     ...(options.token ? { apiToken: new Secret(options.token) } : {}),
+    ...(options.viewer ? { viewerToken: new Secret(options.viewer) } : {}),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -289,6 +316,26 @@ describeWithBrowser('live page in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('offers no "Retrain now" while retraining is disabled, and offers it once enabled', async () => {
+    const { page, errors } = await freshPage();
+    onTeardown(() => service.plant.setRetraining(null));
+    const idle = {
+      schedule: null,
+      nextRunAtMs: null,
+      running: false,
+      lastRun: null,
+      pendingApproval: null,
+      shadow: null,
+    };
+    service.plant.setRetraining({ enabled: false, ...idle });
+    await page.goto(`${service.url}#/model`);
+    await page.locator('.model .retraining button[data-action="rollback"]').waitFor();
+    expect(await page.locator('.model button[data-action="retrain"]').count()).toBe(0);
+    service.plant.setRetraining({ enabled: true, ...idle, schedule: 'every 1 d' });
+    await page.locator('.model button[data-action="retrain"]').waitFor({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+  });
+
   it('shows retraining progress from the stream and promotes a candidate waiting for approval', async () => {
     const { page, errors } = await freshPage();
     await page.goto(`${service.url}#/model`);
@@ -370,5 +417,159 @@ describeWithBrowser('live page with an API token', () => {
     expect(await page.locator('#assets-table tbody tr').count()).toBe(assets);
     // The only console errors are the browser's own notes on the refused requests.
     expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+});
+
+describeWithBrowser('live page on a wall display with the viewer token', () => {
+  let browser: Browser;
+  let service: Running;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    service = await startService({
+      token: apiToken,
+      viewer: viewerToken,
+      timeZone: plantZone,
+      channelNames: longChannelNames,
+    });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await browser?.close();
+  });
+
+  async function wallPage(size: { width: number; height: number }) {
+    const context = await browser.newContext({ viewport: size });
+    onTeardown(() => context.close());
+    return openPage(context);
+  }
+
+  it('opens the overview from one URL without a dialog, offers no action, and cannot POST', async () => {
+    const { page, errors } = await wallPage({ width: 1920, height: 1080 });
+    await page.goto(`${service.url}?wall=1&access_token=${viewerToken}#/`);
+    await waitFor(async () => (await page.locator('#assets-table tbody tr').count()) === assets, {
+      what: `${assets} asset rows with the viewer token`,
+    });
+    await page.locator('#connection[data-state="open"]').waitFor();
+    expect(await page.locator('#token-dialog').count()).toBe(0);
+    expect(await page.locator('#access').isVisible()).toBe(true);
+    // The token leaves the address bar (and the screen's screenshots) at once.
+    expect(page.url()).not.toContain(viewerToken);
+    await saveScreenshot(page, 'overview-wall-read-only');
+
+    const assetId = service.plant.assetIds[3];
+    service.plant.plant(assetId, 'vibration', 2.5);
+    onTeardown(() => service.plant.plant(assetId, 'vibration', 0));
+    await page.goto(`${service.url}#/alerts`);
+    await page.locator(`#open-alerts tr[data-asset="${assetId}"]`).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#silence-form').count()).toBe(0);
+    expect(await page.locator('.alerts-view button').count()).toBe(0);
+    await page.goto(`${service.url}#/model`);
+    await page.locator('.model .version').waitFor();
+    expect(await page.locator('.model button').count()).toBe(0);
+
+    // The page's own token cannot change anything, whatever is sent.
+    const refused = await page.evaluate(async () => {
+      const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } })
+        .sessionStorage;
+      const token = storage.getItem('gruwatch.apiToken');
+      const res = await fetch('api/models/pumps/rollback', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return { status: res.status, error: ((await res.json()) as { error: string }).error };
+    });
+    expect(refused).toEqual({ status: 403, error: 'read_only' });
+    expect(service.plant.modelActions).toEqual([]);
+    expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+  });
+
+  it("plots the score as a ratio to the threshold, in the plant's time zone on a 24 h clock", async () => {
+    const { page, errors } = await wallPage({ width: 1440, height: 900 });
+    const assetId = service.plant.assetIds[8];
+    await page.goto(`${service.url}?access_token=${viewerToken}#/asset/${assetId}`);
+    const chart = page.locator('#score-chart');
+    await chart.locator('canvas').first().waitFor();
+    await waitFor(async () => (await chart.getAttribute('data-y-max')) !== null, { what: 'the y scale' });
+    const yMin = Number(await chart.getAttribute('data-y-min'));
+    const yMax = Number(await chart.getAttribute('data-y-max'));
+    // The threshold line (1) sits well inside the plot, not flattened onto the axis.
+    expect((1 - yMin) / (yMax - yMin)).toBeGreaterThan(0.2);
+    expect((1 - yMin) / (yMax - yMin)).toBeLessThan(0.95);
+    const { scores } = (await (
+      await fetch(`${service.url}api/assets/${assetId}/scores?limit=1000`, {
+        headers: { authorization: `Bearer ${viewerToken}` },
+      })
+    ).json()) as { scores: { score: number; threshold: number }[] };
+    expect(Math.max(...scores.map((s) => s.score / s.threshold))).toBeLessThanOrEqual(yMax);
+
+    expect(await page.locator('#time-zone').textContent()).toBe(plantZone);
+    const lastAtMs = (
+      (await (
+        await fetch(`${service.url}api/assets`, { headers: { authorization: `Bearer ${viewerToken}` } })
+      ).json()) as { assets: { assetId: string; lastAtMs: number }[] }
+    ).assets.find((a) => a.assetId === assetId)!.lastAtMs;
+    const updated = (await page.locator('.asset-header .stat.muted').textContent()) ?? '';
+    const shown = /updated (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(updated);
+    expect(shown, updated).not.toBeNull();
+    // Berlin is UTC+1 in January: the wall clock of the plant, not of the browser (UTC here).
+    const [, y, mo, d, hh, mm, ss] = shown!.map(Number);
+    const asUtc = Date.UTC(y, mo - 1, d, hh, mm, ss);
+    expect(lastAtMs - asUtc).toBeGreaterThanOrEqual(-3_600_000 - 60_000);
+    expect(lastAtMs - asUtc).toBeLessThanOrEqual(-3_600_000 + 60_000);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the state, the score, the contributions and the first signals together on a 1000 px screen', async () => {
+    // A kiosk browser shows the whole 1000 px; a browser with its bars leaves about 880.
+    for (const [size, wall] of [
+      [{ width: 1280, height: 1000 }, '0'],
+      [{ width: 1280, height: 1000 }, '1'],
+      [{ width: 1920, height: 880 }, '1'],
+    ] as const) {
+      const { page, errors } = await wallPage(size);
+      const assetId = service.plant.assetIds[20];
+      await page.goto(`${service.url}?wall=${wall}&access_token=${viewerToken}#/asset/${assetId}`);
+      await page.locator('#signals .signal canvas').first().waitFor();
+      await page.locator('#contributions li').first().waitFor();
+      await page.locator('.asset-header .badge').waitFor();
+      // Measured in one go: the header is re-rendered by every score of the asset.
+      const selectors = ['.asset-header .badge', '#contributions', '#signals .signal'];
+      const bottoms = await page.evaluate((list) => {
+        const doc = (
+          globalThis as unknown as {
+            document: { querySelector(s: string): { getBoundingClientRect(): { bottom: number } } | null };
+          }
+        ).document;
+        return list.map((selector) => doc.querySelector(selector)?.getBoundingClientRect().bottom ?? null);
+      }, selectors);
+      const what = `${size.width}×${size.height}, wall=${wall}`;
+      selectors.forEach((selector, i) => {
+        expect(bottoms[i], `${selector} at ${what}`).not.toBeNull();
+        expect(bottoms[i]!, `${selector} at ${what}`).toBeLessThanOrEqual(size.height);
+      });
+      // Long channel names are shown whole (wrapped), neither cut nor spilling into the bars.
+      const clipped = await page.evaluate(() => {
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              querySelectorAll(
+                s: string,
+              ): Iterable<{ textContent: string; scrollWidth: number; clientWidth: number }>;
+            };
+          }
+        ).document;
+        return [...doc.querySelectorAll('#contributions .bar-label, #signals h3')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1)
+          .map((el) => el.textContent);
+      });
+      expect(clipped, what).toEqual([]);
+      expect(await page.locator('#contributions .bar-label').allTextContents()).toEqual(
+        expect.arrayContaining([...longChannelNames]),
+      );
+      if (wall === '0') await saveScreenshot(page, 'asset-1000px');
+      expect(errors).toEqual([]);
+    }
   });
 });

@@ -1,9 +1,13 @@
 // `gruwatch run` starting before its broker: it keeps trying, answers /readyz
 // with 503 and the reason, and becomes ready once the real Mosquitto comes up.
 // Silences added through the API survive a restart under their id. A bad
-// configuration stops start-up with the field at fault and exit code 78.
+// configuration stops start-up with the field at fault and exit code 78. The
+// running API refuses what a page of another site (or a rebound DNS name)
+// would send; on SIGTERM the process exits as soon as it logged "Stopped.".
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +27,30 @@ import {
   uniqueName,
   waitFor,
 } from '../helpers/integration.js';
+import { gruwatchCli } from '../helpers/service-process.js';
 
 interface Readiness {
   ready: boolean;
   checks: { name: string; ready: boolean; detail?: string }[];
+}
+
+/** One raw HTTP request, with the Host and Origin a browser would send (fetch may not set Host). */
+function rawRequest(
+  port: number,
+  options: { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
 interface SilenceView {
@@ -154,6 +178,111 @@ describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {
 
     await start();
     expect(await list()).toEqual([]);
+  });
+
+  it("refuses a cross-site POST, a form-encoded POST and a rebound Host name, and takes its own page's POST", async () => {
+    const { base, start } = await setup();
+    await start();
+    const port = Number(new URL(base).port);
+    const host = `127.0.0.1:${port}`;
+    const silence = JSON.stringify({ asset: 'pump-7', durationMs: 60_000, reason: 'cross-site' });
+    const post = (headers: Record<string, string>, body = silence) =>
+      rawRequest(port, { method: 'POST', path: '/api/silences', headers, body });
+
+    const crossSite = await post({
+      host,
+      origin: 'https://intranet-page.example',
+      'sec-fetch-site': 'cross-site',
+      'content-type': 'application/json',
+    });
+    expect([crossSite.status, JSON.parse(crossSite.body).error]).toEqual([403, 'forbidden']);
+    // What a no-cors fetch or a form may send: no JSON content type.
+    const noCors = await post({ host, 'content-type': 'text/plain;charset=UTF-8' });
+    expect(noCors.status).toBe(415);
+    const rollback = await rawRequest(port, {
+      method: 'POST',
+      path: '/api/models/pumps/rollback',
+      headers: { host, origin: 'https://intranet-page.example' },
+    });
+    expect(rollback.status).toBe(403);
+    // DNS rebinding: the attacker's name now points at 127.0.0.1, the browser sends it as Host.
+    const rebound = await rawRequest(port, {
+      method: 'GET',
+      path: '/api/silences',
+      headers: { host: `rebind.attacker.example:${port}` },
+    });
+    expect(rebound.status).toBe(403);
+    expect(
+      JSON.parse((await rawRequest(port, { method: 'GET', path: '/api/silences', headers: { host } })).body),
+    ).toEqual({ silences: [] });
+
+    const own = await post({
+      host,
+      origin: `http://${host}`,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+    });
+    expect(own.status).toBe(201);
+  });
+
+  it('exits as soon as it logged "Stopped." on SIGTERM, with a sink whose drainer was running', async () => {
+    const receiver = createServer((_req, res) => res.writeHead(200).end());
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    onTeardown(() => new Promise((resolve) => receiver.close(resolve)));
+    const dir = mkdtempSync(join(tmpdir(), 'gruwatch-sigterm-'));
+    onTeardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'gruwatch.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        dataDir: join(dir, 'data'),
+        http: { port: 0 },
+        ingest: {
+          mqtt: {
+            url: mosquitto.url,
+            clientId: uniqueName('gruwatch-sigterm'),
+            topics: ['plants/{asset}/x'],
+          },
+          decoder: { type: 'json' },
+          assets: [{ channels: ['flow', 'speed'] }],
+          window: { T: 64, hop: 16 },
+        },
+        detector: { scoring: { hopSteps: 16 } },
+        sinks: [
+          {
+            type: 'webhook',
+            name: 'ops',
+            url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+            signingKey: 'whsec-sigterm',
+          },
+        ],
+      }),
+    );
+    const child = spawn(process.execPath, [gruwatchCli, 'run', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTeardown(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    let stoppedAtMs: number | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (stoppedAtMs === undefined && output.includes('"msg":"Stopped."')) stoppedAtMs = performance.now();
+    });
+    const exited = new Promise<{ code: number | null; atMs: number }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, atMs: performance.now() })),
+    );
+    await waitFor(() => output.includes('gruwatch is ready'), {
+      what: 'the service ready',
+      timeoutMs: 20_000,
+    });
+    child.kill('SIGTERM');
+    const { code, atMs } = await exited;
+    expect(code).toBe(0);
+    expect(stoppedAtMs, output).toBeDefined();
+    // Before, a drainer's deadline timer (5 s) kept the process after "Stopped.".
+    expect(atMs - stoppedAtMs!).toBeLessThan(2_000);
   });
 
   it('delivers dead letters that `gruwatch webhooks replay` put back, while the service runs', async () => {

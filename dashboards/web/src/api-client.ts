@@ -1,7 +1,10 @@
 // The page's access to the HTTP API: JSON requests and the live stream.
-// When the API answers 401 the page asks for the token once, keeps it in
-// sessionStorage (gone with the tab) and sends it as a bearer header, and as
-// `access_token` on the stream because EventSource cannot send headers.
+// A token in the page's URL (`?access_token=`, how a wall display opens the
+// page with its viewer token) is taken without a dialog; otherwise, when the
+// API answers 401, the page asks for the token once. Either is kept in
+// sessionStorage (gone with the tab), taken out of the address bar, and sent
+// as a bearer header, and as `access_token` on the stream because EventSource
+// cannot send headers.
 import type { LiveMessage } from './api-types.js';
 
 const tokenStorageKey = 'gruwatch.apiToken';
@@ -31,7 +34,18 @@ export interface ApiClientDeps {
   askToken(refused: boolean): Promise<string>;
 }
 
+/** Takes `access_token` out of the page's URL into sessionStorage; the token stays off screen and history. */
+function takeTokenFromUrl(): void {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('access_token');
+  if (given === null) return;
+  if (given !== '') sessionStorage.setItem(tokenStorageKey, given);
+  url.searchParams.delete('access_token');
+  history.replaceState(history.state, '', url);
+}
+
 export function createApiClient(deps: ApiClientDeps): ApiClient {
+  takeTokenFromUrl();
   let token = sessionStorage.getItem(tokenStorageKey);
   // One prompt for all requests that hit 401 at the same time.
   let pendingToken: Promise<string> | null = null;
@@ -46,7 +60,9 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     return pendingToken;
   };
 
-  const request = async <T>(method: string, path: string, body?: unknown): Promise<T | undefined> => {
+  const request = async <T>(method: string, path: string, given?: unknown): Promise<T | undefined> => {
+    // The API accepts changes only as JSON (what another site's page cannot send unasked).
+    const body = given === undefined && method === 'POST' ? {} : given;
     for (;;) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;

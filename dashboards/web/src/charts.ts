@@ -1,6 +1,8 @@
 // uPlot set-up shared by the views: dark axes, charts that follow their
-// container's width, and shaded time ranges (alert periods) behind a series.
+// container's width, times in the plant's zone on a 24 h clock, and shaded
+// time ranges (alert periods) behind a series.
 import uPlot from 'uplot';
+import { timeAxisOptions } from './time-format.js';
 
 const axisStroke = '#9aa7b4';
 const gridStroke = 'rgba(255,255,255,0.07)';
@@ -11,22 +13,28 @@ export interface ShadedRange {
   color: string;
 }
 
-export function axes(yLabel: string, timeAxis = true): uPlot.Axis[] {
+/** The axes of a chart; without `yLabel` the y axis has none (the chart's heading names it). */
+export function axes(yLabel: string | undefined, timeAxis = true): uPlot.Axis[] {
   return [
     {
       stroke: axisStroke,
       grid: { stroke: gridStroke },
       ticks: { stroke: gridStroke },
-      ...(timeAxis ? {} : { label: 'epoch' }),
+      ...(timeAxis ? { values: timeAxisOptions().values } : { label: 'epoch' }),
     },
     {
       stroke: axisStroke,
       grid: { stroke: gridStroke },
       ticks: { stroke: gridStroke },
-      label: yLabel,
+      ...(yLabel === undefined ? {} : { label: yLabel }),
       size: 60,
     },
   ];
+}
+
+/** The x series of a time chart: the cursor's time in the plant's zone. */
+export function timeSeries(): uPlot.Series {
+  return { value: timeAxisOptions().legendValue };
 }
 
 /** A draw hook that fills the given ranges across the plot area, under the series. */
@@ -54,7 +62,11 @@ export function mountChart(
   heightPx: number,
 ): { chart: uPlot; dispose(): void } {
   const width = () => Math.max(240, host.clientWidth || 600);
-  const chart = new uPlot({ ...options, width: width(), height: heightPx }, data, host);
+  const chart = new uPlot(
+    { tzDate: timeAxisOptions().tzDate, ...options, width: width(), height: heightPx },
+    data,
+    host,
+  );
   const observer = new ResizeObserver(() => chart.setSize({ width: width(), height: heightPx }));
   observer.observe(host);
   return {

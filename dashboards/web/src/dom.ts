@@ -1,6 +1,8 @@
 // Small DOM and formatting functions shared by the views: element creation
 // without innerHTML (asset ids and reasons come from the plant, not from us).
 
+export { formatTime } from './time-format.js';
+
 type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -34,11 +36,6 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   return Math.abs(value) >= 1000 || (Math.abs(value) < 0.001 && value !== 0)
     ? value.toExponential(2)
     : value.toFixed(digits);
-}
-
-export function formatTime(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '–';
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 export function formatDuration(ms: number): string {

@@ -1,11 +1,13 @@
-// The live page: loads the asset snapshot and recent alerts, keeps them
-// current from the server-sent event stream, and routes between the views by
-// the URL hash (#/, #/asset/<id>, #/alerts, #/model).
+// The live page: asks the API who it is (operator or read-only viewer) and
+// which time zone the plant keeps, loads the asset snapshot and recent alerts,
+// keeps them current from the server-sent event stream, and routes between the
+// views by the URL hash (#/, #/asset/<id>, #/alerts, #/model).
 import { createApiClient } from './api-client.js';
 import type { AlertEventView, AssetSnapshot } from './api-types.js';
 import { startDeliveryBadge } from './delivery-badge.js';
 import { h } from './dom.js';
 import { LiveStore } from './live-store.js';
+import { setTimeZone, timeZone } from './time-format.js';
 import { askToken } from './token-prompt.js';
 import { createAlertsView } from './views/alerts-view.js';
 import { createAssetView } from './views/asset-view.js';
@@ -17,7 +19,7 @@ const largeTypeKey = 'gruwatch.largeType';
 
 const api = createApiClient({ askToken });
 const store = new LiveStore();
-const context: ViewContext = { api, store };
+const context: ViewContext = { api, store, readOnly: false };
 const main = document.getElementById('view')!;
 const connection = document.getElementById('connection')!;
 let current: View | null = null;
@@ -48,6 +50,22 @@ async function refreshSnapshot(): Promise<void> {
   store.setAlerts(alerts);
 }
 
+/** Who the page is and the plant's time zone, shown in the header; older services answer 404. */
+async function loadSession(): Promise<void> {
+  try {
+    const session = await api.get<{ access: 'operator' | 'viewer'; timeZone: string }>('api/session');
+    context.readOnly = session.access === 'viewer';
+    setTimeZone(session.timeZone);
+  } catch {
+    // Without a session the page offers its actions and the API decides.
+  }
+  const zone = document.getElementById('time-zone')!;
+  zone.textContent = timeZone();
+  zone.title = 'Times on this page are in this time zone, on a 24 h clock.';
+  const access = document.getElementById('access')!;
+  access.hidden = !context.readOnly;
+}
+
 function showError(err: unknown): void {
   main.prepend(h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
 }
@@ -71,7 +89,8 @@ setupLargeType();
 startDeliveryBadge(api, document.getElementById('deliveries')!);
 store.subscribe((change) => current?.onChange(change));
 window.addEventListener('hashchange', route);
-refreshSnapshot()
+loadSession()
+  .then(refreshSnapshot)
   .catch(showError)
   .finally(() => {
     route();

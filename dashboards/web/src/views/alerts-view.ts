@@ -17,7 +17,7 @@ const durations = [
   { label: '7 days', ms: 7 * 24 * 3_600_000 },
 ];
 
-export function createAlertsView({ api, store }: ViewContext): View {
+export function createAlertsView({ api, store, readOnly }: ViewContext): View {
   const openBody = h('tbody');
   const recentBody = h('tbody');
   const silenceList = h('ul', { class: 'silences', id: 'silence-list' });
@@ -84,8 +84,8 @@ export function createAlertsView({ api, store }: ViewContext): View {
     h(
       'div',
       { class: 'panel' },
-      h('h2', {}, 'Silence an asset'),
-      form,
+      h('h2', {}, readOnly ? 'Silences' : 'Silence an asset'),
+      readOnly ? null : form,
       message,
       h('h3', {}, 'Active silences'),
       silenceList,
@@ -144,15 +144,17 @@ export function createAlertsView({ api, store }: ViewContext): View {
       h('td', {}, formatDuration(endMs - alert.openedAtMs), alert.flapping ? ' (flapping)' : ''),
       h('td', { class: 'num' }, formatRatio(alert.peakRatio)),
       h('td', { class: 'top-channels' }, alert.topChannels.join(', ') || '–'),
-      h(
-        'td',
-        { class: 'actions' },
-        alert.resolvedAtMs === null ? silenceButton : '',
-        ' ',
-        labelButton('normal', 'Mark as normal'),
-        ' ',
-        labelButton('not_normal', 'Mark not normal'),
-      ),
+      readOnly
+        ? h('td', { class: 'actions' })
+        : h(
+            'td',
+            { class: 'actions' },
+            alert.resolvedAtMs === null ? silenceButton : '',
+            ' ',
+            labelButton('normal', 'Mark as normal'),
+            ' ',
+            labelButton('not_normal', 'Mark not normal'),
+          ),
     );
   };
 
@@ -213,7 +215,7 @@ export function createAlertsView({ api, store }: ViewContext): View {
         await api.send('DELETE', `api/silences/${encodeURIComponent(id)}`);
         await loadSilences();
       });
-      item.append(' ', remove);
+      if (!readOnly) item.append(' ', remove);
       silenceList.append(item);
     }
   };

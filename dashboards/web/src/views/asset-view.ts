@@ -1,10 +1,13 @@
-// One asset: each channel's signal with the model's reconstruction, the score
-// against the threshold with alert periods shaded, and the per-channel
-// contributions of the selected moment (hover or tap the score chart).
+// One asset: the score as a ratio to the threshold (1 is the threshold, so
+// "how far over" reads at a glance whatever the score's scale) with alert
+// periods shaded, the per-channel contributions of the selected moment (hover
+// or tap the score chart), and each channel's signal with the model's
+// reconstruction. Sized so that on a 1000 px tall screen the score, the
+// contributions and the first signals are seen together.
 
 import { groupAlertEvents } from '../alert-periods.js';
 import type { AlertEventView, FramesView, ScorePoint } from '../api-types.js';
-import { axes, mountChart, type ShadedRange, shadeRanges, type uPlot } from '../charts.js';
+import { axes, mountChart, type ShadedRange, shadeRanges, timeSeries, type uPlot } from '../charts.js';
 import { clear, formatNumber, formatRatio, formatTime, h } from '../dom.js';
 import { statusBadge } from '../status-badge.js';
 import type { View, ViewContext } from './view.js';
@@ -16,6 +19,8 @@ const ranges = [
   { label: '24 h', ms: 24 * 3_600_000 },
 ];
 const maxScores = 5000;
+const scoreChartPx = 220;
+const signalChartPx = 130;
 const framesRefreshMs = 5000;
 
 export function createAssetView({ api, store }: ViewContext, assetId: string): View {
@@ -49,7 +54,24 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
       h('div', { class: 'panel' }, h('h2', {}, 'Score against threshold'), scoreHost),
       h('div', { class: 'panel' }, h('h2', {}, 'Channel contributions'), contributions),
     ),
-    h('div', { class: 'panel' }, h('h2', {}, 'Signals and reconstruction'), signals),
+    h(
+      'div',
+      { class: 'panel' },
+      h(
+        'h2',
+        {},
+        'Signals and reconstruction ',
+        // One key for all signal charts instead of a legend under each: more charts fit on a screen.
+        h(
+          'span',
+          { class: 'chart-key' },
+          h('span', { class: 'key-signal' }, 'signal'),
+          ' ',
+          h('span', { class: 'key-reconstruction' }, 'reconstruction'),
+        ),
+      ),
+      signals,
+    ),
   );
 
   const renderHeader = () => {
@@ -95,7 +117,7 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
         h(
           'li',
           { 'data-channel': bar.channel },
-          h('span', { class: 'bar-label' }, bar.channel),
+          h('span', { class: 'bar-label', title: bar.channel }, bar.channel),
           h('span', { class: 'bar-track' }, fill),
           h('span', { class: 'bar-value' }, `${pct.toFixed(1)}%`),
         ),
@@ -107,8 +129,8 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
 
   const scoreData = (): uPlot.AlignedData => [
     scores.map((s) => s.atMs / 1000),
-    scores.map((s) => s.score),
-    scores.map((s) => s.threshold),
+    scores.map((s) => (s.threshold !== null && s.threshold > 0 ? s.score / s.threshold : s.ratio)),
+    scores.map(() => 1),
   ];
 
   const renderScoreChart = () => {
@@ -123,14 +145,23 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
       scoreHost,
       {
         series: [
-          {},
-          { label: 'score', stroke: '#4fc3f7', width: 1.5 },
-          { label: 'threshold', stroke: '#ffb74d', width: 1.5, dash: [6, 4] },
+          timeSeries(),
+          { label: 'score / threshold', stroke: '#4fc3f7', width: 1.5, value: (_u, v) => formatRatio(v) },
+          { label: 'threshold', stroke: '#ffb74d', width: 1.5, dash: [6, 4], value: () => '1' },
         ],
-        axes: axes('score'),
+        axes: axes('score / threshold'),
+        // The threshold (1) and 0 always in view, however low or high the scores run.
+        scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1.25, max * 1.05)] } },
         cursor: { sync: { key: `asset-${assetId}` } },
         hooks: {
           drawClear: [shadeRanges(() => periods)],
+          setScale: [
+            (u, key) => {
+              if (key !== 'y') return;
+              scoreHost.dataset.yMin = String(u.scales.y.min);
+              scoreHost.dataset.yMax = String(u.scales.y.max);
+            },
+          ],
           setCursor: [
             (u) => {
               if (u.cursor.idx !== null && u.cursor.idx !== undefined && u.cursor.idx !== selected) {
@@ -142,7 +173,7 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
         },
       },
       scoreData(),
-      260,
+      scoreChartPx,
     );
   };
 
@@ -188,23 +219,23 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
     }
     frames.channels.forEach((channel, c) => {
       const host = h('div', { class: 'chart signal', 'data-channel': channel });
-      signals.append(h('h3', {}, channel), host);
+      signals.append(h('div', { class: 'signal-cell' }, h('h3', { title: channel }, channel), host));
       signalCharts.push(
         mountChart(
           host,
           {
             series: [
-              {},
-              { label: channel, stroke: '#81c784', width: 1.5 },
+              timeSeries(),
+              { label: 'signal', stroke: '#81c784', width: 1.5 },
               { label: 'reconstruction', stroke: '#ce93d8', width: 1.2, dash: [4, 3] },
             ],
-            axes: axes(channel),
+            axes: axes(undefined),
             cursor: { sync: { key: `asset-${assetId}` } },
             hooks: { drawClear: [shadeRanges(() => periods)] },
-            legend: { show: true },
+            legend: { show: false },
           },
           signalData(frames, c),
-          140,
+          signalChartPx,
         ),
       );
     });

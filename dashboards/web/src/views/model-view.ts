@@ -9,7 +9,7 @@ import { modelKey } from '../live-store.js';
 import { modelEventCells, retrainingFacts } from '../retraining-summary.js';
 import type { View, ViewContext } from './view.js';
 
-export function createModelView({ api, store }: ViewContext): View {
+export function createModelView({ api, store, readOnly }: ViewContext): View {
   const body = h('div', { class: 'models' });
   const el = h(
     'section',
@@ -75,7 +75,8 @@ export function createModelView({ api, store }: ViewContext): View {
       h('dl', { class: 'facts' }, ...retrainingFacts(retraining).map(([label, value]) => fact(label, value))),
     );
     const message = messageFor(key);
-    const modelPath = name === undefined ? null : `api/models/${encodeURIComponent(name)}`;
+    // A viewer sees the state but is offered no action.
+    const modelPath = name === undefined || readOnly ? null : `api/models/${encodeURIComponent(name)}`;
     const pending = retraining?.pendingApproval ?? null;
     if (pending !== null) {
       const approval = h(
@@ -136,15 +137,19 @@ export function createModelView({ api, store }: ViewContext): View {
     }
     if (modelPath !== null && retraining !== null && retraining !== undefined) {
       const actions = h('div', { class: 'actions' });
+      // Retraining on request runs the job retraining.enabled switches off: not offered then.
+      if (retraining.enabled)
+        actions.append(
+          actionButton(
+            'Retrain now',
+            'retrain',
+            () => api.send('POST', `${modelPath}/retrain`),
+            message,
+            'Retraining started.',
+          ),
+          ' ',
+        );
       actions.append(
-        actionButton(
-          'Retrain now',
-          'retrain',
-          () => api.send('POST', `${modelPath}/retrain`),
-          message,
-          'Retraining started.',
-        ),
-        ' ',
         actionButton(
           'Roll back',
           'rollback',
@@ -181,7 +186,7 @@ export function createModelView({ api, store }: ViewContext): View {
       h(
         'dl',
         { class: 'facts' },
-        fact('Created', model.createdAt ?? '–'),
+        fact('Created', model.createdAt ? formatTime(Date.parse(model.createdAt)) : '–'),
         fact(
           'Training data',
           range ? `${formatTime(range.startMs)} → ${formatTime(range.endMs)}` : 'not recorded',

@@ -6,6 +6,8 @@ import type { Change, LiveStore } from '../live-store.js';
 export interface ViewContext {
   api: ApiClient;
   store: LiveStore;
+  /** Opened with the viewer token: actions that change anything are not offered. */
+  readOnly: boolean;
 }
 
 export interface View {
