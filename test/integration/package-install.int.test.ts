@@ -95,10 +95,10 @@ describeWithRequirement(
           '--no-fund',
           join(work, info.filename),
         ],
-        { cwd: work, env, timeoutMs: 420_000 },
+        { cwd: work, env, timeoutMs: 840_000 },
       );
       expect(installed.code, `${installed.stdout}\n${installed.stderr}`).toBe(0);
-    }, 600_000);
+    }, 900_000);
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 
     it('ships the built code, the page, the deployment files and no tests or sources', () => {
