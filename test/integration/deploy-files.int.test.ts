@@ -3,7 +3,6 @@
 // against the API schemas (kubernetes-validate, strict) plus the policies a plant expects, the
 // compose file by a compose loader, the Dockerfile by hadolint, and every shipped gruwatch
 // configuration by `gruwatch config check`. Each checker is also shown a broken copy it must refuse.
-import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -20,34 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { describeWithRequirement, onTeardown } from '../helpers/integration.js';
-import { deployTools, isExecutable, isOnPath } from '../helpers/tools.js';
+import { deployTools, isExecutable, isOnPath, runCommand } from '../helpers/tools.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'bin', 'gruwatch.js');
 const deploy = (...parts: string[]) => join(root, 'deploy', ...parts);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd: root, env, timeout: 60_000, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') {
-          reject(new Error(`${command} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-          return;
-        }
-        resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr });
-      },
-    );
-  });
-}
+const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  runCommand(command, args, { cwd: root, env });
 
 /** A temporary directory removed after the current test. */
 function tempDir(prefix: string): string {

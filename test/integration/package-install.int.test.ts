@@ -1,7 +1,7 @@
 // The npm package as a plant installs it: `npm pack`, then `npm install -g` of the tarball into an
 // empty prefix (better-sqlite3 builds or fetches its native module there), then the `gruwatch` on
 // that prefix's PATH runs the README's commands and a short demo whose page answers.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -9,42 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithRequirement, onTeardown, waitFor } from '../helpers/integration.js';
-import { isOnPath } from '../helpers/tools.js';
+import { isOnPath, runCommand } from '../helpers/tools.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
+const run = (
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-) {
-  return new Promise<Run>((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd ?? root,
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 64 << 20,
-      },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') {
-          reject(new Error(`${command} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-          return;
-        }
-        resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr });
-      },
-    );
-  });
-}
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+) => runCommand(command, args, { cwd: root, ...options });
 
 const toolchain = ['npm', 'make', 'g++', 'python3'].filter((tool) => !isOnPath(tool));
 const isBuilt =
@@ -68,10 +41,13 @@ describeWithRequirement(
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: [join(prefix, 'bin'), dirname(process.execPath), process.env.PATH ?? ''].join(delimiter),
-      npm_config_update_notifier: 'false',
     };
-    for (const key of Object.keys(env))
-      if (key.startsWith('GRUWATCH_') && key !== 'GRUWATCH_TEST_ARTIFACTS_DIR') delete env[key];
+    // A plant's shell has no gruwatch settings and none of the npm_* variables `npm run`/`npx` export.
+    for (const key of Object.keys(env)) {
+      if ((key.startsWith('GRUWATCH_') && key !== 'GRUWATCH_TEST_ARTIFACTS_DIR') || key.startsWith('npm_'))
+        delete env[key];
+    }
+    env.npm_config_update_notifier = 'false';
     let files: string[] = [];
 
     beforeAll(async () => {
@@ -93,6 +69,7 @@ describeWithRequirement(
           '--prefer-offline',
           '--no-audit',
           '--no-fund',
+          '--foreground-scripts',
           join(work, info.filename),
         ],
         { cwd: work, env, timeoutMs: 840_000 },
