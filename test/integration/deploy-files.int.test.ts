@@ -307,7 +307,8 @@ describeWithRequirement(
       }
       for (const name of ['gruwatch', 'seed', 'simulator'])
         expect(stack.services[name]?.read_only, name).toBe(true);
-      expect(stack.services.seed?.build?.dockerfile).toBe('deploy/container/Dockerfile');
+      for (const name of ['gruwatch', 'seed', 'simulator'])
+        expect(stack.services[name]?.build?.dockerfile, name).toBe('deploy/container/Dockerfile');
       expect(stack.services.gruwatch?.depends_on).toHaveProperty('seed');
       // Every Grafana dashboard of the repository is provisioned.
       const grafanaMounts = (stack.services.grafana?.volumes ?? []).join('\n');
