@@ -130,10 +130,14 @@ describeWithRequirement(
       });
       expect(printed.code, printed.stderr).toBe(0);
       expect(printed.stdout).not.toContain('a-password');
-      for (const command of ['run', 'train', 'simulate', 'models', 'webhooks', 'eval', 'demo']) {
-        const help = await run('gruwatch', [command, '--help'], { env, cwd: work });
-        expect(help.code, `gruwatch ${command} --help: ${help.stderr}`).toBe(0);
-      }
+      const commands = ['run', 'train', 'simulate', 'models', 'webhooks', 'eval', 'demo'];
+      const helps = await Promise.all(
+        commands.map((command) => run('gruwatch', [command, '--help'], { env, cwd: work })),
+      );
+      helps.forEach((help, i) => {
+        expect(help.code, `gruwatch ${commands[i]} --help: ${help.stderr}`).toBe(0);
+        expect(help.stdout).toContain(`Usage: gruwatch ${commands[i]}`);
+      });
     });
 
     it('runs a short demo whose page and health endpoint answer, and stops on SIGINT', async () => {
