@@ -27,6 +27,7 @@ import { paramViews } from '../params.js';
 import { createRng } from '../rng.js';
 import { createScorer } from '../scorer.js';
 import { createWasmArena } from '../wasm/arena.js';
+import { cpuPeak, profileKernels } from './kernel-profile.js';
 
 const CONFIGS: Array<{ name: string } & ModelDims> = [
   { name: 'A', C: 8, T: 64, H: 32 },
@@ -190,6 +191,26 @@ const result: Record<string, unknown> = {
   }),
 };
 
+// Where the time goes: each kernel alone at the model's shapes, and the whole forward's GFLOP/s
+// (forward = T·(12H(C + H) + 2HC) flops, training ≈ 3× that).
+const forwardFlops = (d: ModelDims) => d.T * (12 * d.H * (d.C + d.H) + 2 * d.H * d.C);
+result.kernels = {
+  peak: cpuPeak(),
+  configs: configs.map((cfg) => {
+    const ours = figures(cfg.name, 'teacher-forcing');
+    const gf = (wps: number, mult: number) => Number(((wps * mult * forwardFlops(cfg)) / 1e9).toFixed(2));
+    return {
+      name: cfg.name,
+      gflops: {
+        stream_b1: gf(ours.stream_b1.windows_per_s, 1),
+        batch256: gf(ours.batch256.windows_per_s, 1),
+        train_b64: gf(ours.train_b64.windows_per_s, 3),
+      },
+      b1: profileKernels(cfg, 1),
+      b256: profileKernels(cfg, 256),
+    };
+  }),
+};
 const anchorStatus = (why: string | null) =>
   why === null ? { available: true } : { available: false, reason: why };
 result.anchors = { torch: anchorStatus(torchWhy), ort: anchorStatus(ortWhy) };
