@@ -3,8 +3,10 @@
 // second with all 8 channels, QoS 1), with a trained model (T 64, hop 16), the local store at
 // `synchronous: full` and the InfluxDB sink when that server is up.
 //   1. Throughput: historic timestamps fed as fast as the service keeps up (the publisher stays at
-//      most `--backlog` messages ahead of what the service took): sustained readings/s from the
-//      broker to committed scores, and so the assets one instance carries at 1 Hz.
+//      most `--backlog` asset-seconds ahead of what the service committed): sustained readings/s
+//      from the broker to the store (the reading journal is committed in the same transaction as
+//      the scores), and so the assets one instance carries at 1 Hz. Once with one message per
+//      asset and second, once with `--assets-per-message` assets per message (a gateway's batch).
 //   2. Real time: `--assets` assets at 1 Hz (event time = publication time, spread over the second)
 //      for `--seconds` s: latency from publication to the window's score being committed (seen in
 //      the store), RSS per asset, and where the main thread's time goes per stage (a V8 CPU profile
@@ -375,20 +377,25 @@ async function throughputPhase(dir: string, sink: Record<string, unknown> | unde
   const pub = await connectPublisher(`tp${perMessage}`);
   const v = new Float64Array(C);
   const startMs = Date.UTC(2026, 0, 1);
+  // Readings committed so far, from the store's reading journal (one row per reading, written in
+  // the delivery's transaction): read beside the service, not through its busy event loop.
+  const dbPath = join(service.dataDir, 'gruwatch.db');
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const committedQuery = db.prepare('SELECT coalesce(max(seq), 0) AS n FROM journal');
+  const committed = () => (committedQuery.get() as { n: number }).n;
   let published = 0;
   let isStopped = false;
   const publisher = (async () => {
     let ts = startMs;
     let asset = 0;
-    const backlog = Math.max(10, Math.ceil(maxBacklog / perMessage));
     while (!isStopped) {
-      const ahead = published - (await service.metric('ingest_messages_total'));
+      const ahead = published - committed() / C;
       const sends: Promise<unknown>[] = [];
-      for (let i = ahead; i < backlog; i++) {
+      for (let i = ahead; i < maxBacklog; i += perMessage) {
         const count = Math.min(perMessage, throughputAssets - asset);
         const topic = `${topicRoot}/g${asset}/telemetry`;
         sends.push(pub.publishAsync(topic, payload(asset, count, ts, v), { qos: 1 }));
-        published++;
+        published += count;
         asset += count;
         if (asset === throughputAssets) {
           asset = 0;
@@ -401,7 +408,7 @@ async function throughputPhase(dir: string, sink: Record<string, unknown> | unde
   })();
   const snapshot = async () => ({
     atMs: Date.now(),
-    readings: await service.metric('ingest_readings_total'),
+    readings: committed(),
     cpu: cpuSeconds(service.child.pid!),
   });
   // Warm-up first: the broker queue fills, the windows start, the JIT settles.
@@ -411,6 +418,7 @@ async function throughputPhase(dir: string, sink: Record<string, unknown> | unde
   const last = await snapshot();
   isStopped = true;
   await publisher;
+  db.close();
   const scores = await service.metric('detector_windows_scored_total');
   const windows = await service.series('detector_windows_');
   const rss = rssBytes(service.child.pid!);
@@ -547,6 +555,8 @@ async function realtimePhase(dir: string, sink: Record<string, unknown> | undefi
     scores_committed: seen.size,
     scores_due: expected,
     kept_up: missing <= expected * 0.01,
+    committed_p50_ms: quantile(latencies, 0.5),
+    committed_p99_ms: quantile(latencies, 0.99),
     p50_ms: finite(quantile(all, 0.5)),
     p99_ms: finite(quantile(all, 0.99)),
     max_ms: finite(all.at(-1) ?? Number.NaN),
