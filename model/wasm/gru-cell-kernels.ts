@@ -25,8 +25,10 @@ function expV(t: number, nf: number): number[] {
     ...get(t), ...op.f32x4Mul, ...c(5.0000001201e-1), ...op.f32x4Add,
     ...get(t), ...op.f32x4Mul, ...get(t), ...op.f32x4Mul,
     ...get(t), ...op.f32x4Add, ...c(1), ...op.f32x4Add,
-    // × 2ⁿ: (n + 127) << 23 reinterpreted as float32
-    ...get(nf), ...op.i32x4TruncSatF32x4S, ...op.i32x4Const(127), ...op.i32x4Add, ...i32(23), ...op.i32x4Shl,
+    // × 2ⁿ: (n + 127) << 23 reinterpreted as float32. n is an integer in [−126, 128], so the low bits
+    // of n + 1.5·2²³ hold n exactly, and shifting them by 23 drops the rest: cheaper than a
+    // saturating float → int conversion, with the same bits.
+    ...get(nf), ...c(12582912), ...op.f32x4Add, ...i32(23), ...op.i32x4Shl, ...op.i32x4Const(127 << 23), ...op.i32x4Add,
     ...op.f32x4Mul,
   ];
 }
