@@ -3,7 +3,7 @@
 // matrix product each; only the recurrence is stepped.
 import type { FloatArray } from './dims.js';
 import { gruCellBackward, gruCellForward } from './gru-cell.js';
-import { addColumnSums, matmulAddAB, matmulAddAtB, matmulBt } from './matmul.js';
+import { addColumnSums, matmulAddAB, matmulAddAtB, matmulBt, wasmKernelsFor } from './matmul.js';
 import type { GruViews } from './params.js';
 
 /**
@@ -70,6 +70,28 @@ export function gruLayerForward(
     }
   }
   const BH = B * H;
+  // With the whole input projection in gi (or none needed), the recurrence runs in WebAssembly in
+  // one call: the same kernels in the same order as the loop below, without a crossing per step.
+  const wHhT = tw?.wHhT ?? null;
+  if ((allSteps || zeroInput) && wHhT !== null && (H & 3) === 0) {
+    const wasm = wasmKernelsFor(hs, gates, gi, gh, wHhT, p.bHh);
+    if (wasm !== undefined) {
+      wasm.gruSeq(
+        hs.byteOffset,
+        gates.byteOffset,
+        keepGates ? 4 * B * 4 * H : 0,
+        gi.byteOffset,
+        allSteps ? 4 * B * H3 : 0,
+        wHhT.byteOffset,
+        p.bHh.byteOffset,
+        gh.byteOffset,
+        B,
+        H,
+        T,
+      );
+      return;
+    }
+  }
   for (let t = 0; t < T; t++) {
     if (!zeroInput && !allSteps) {
       const src = t - (shift === 1 ? 1 : 0);

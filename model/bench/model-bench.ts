@@ -2,7 +2,10 @@
 // batched inference (batch 256) and training (batch 64: forward, MSE, backward, Adam) for configs
 // A, B, C, with the PyTorch anchor's method (warm-up ≥ 0.3 s and ≥ 3 calls, repeats calibrated to
 // ~0.15 s, 5 repeats per round, rounds interleaved, median of the pooled repeats). One thread.
-// Options: --rounds N, --configs A,B,C, --with-torch [--torch-anchor PATH] (adds PyTorch figures and ratios).
+// Options: --rounds N, --configs A,B,C, --with-torch [--torch-anchor PATH] (adds PyTorch figures and
+// ratios), --with-ort (adds onnxruntime-node figures and ratios), --anchors DIR: a copy of the
+// anchors folder with onnxruntime-node installed (default /tmp/anchors; see the model README). An
+// anchor that cannot run here is reported under `anchors` with the reason, and its ratios left out.
 import { adamStep, createAdamState } from '../adam.js';
 import {
   autoencoderBackward,
@@ -14,11 +17,17 @@ import {
 } from '../autoencoder.js';
 import { createAutoencoder, defaultFeeding } from '../create-autoencoder.js';
 import type { ModelDims } from '../dims.js';
-import { runTorchAnchor } from '../node/run-torch-anchor.js';
+import {
+  prepareOrtAnchor,
+  runOrtAnchor,
+  runTorchAnchor,
+  torchUnavailable,
+} from '../node/run-torch-anchor.js';
 import { paramViews } from '../params.js';
 import { createRng } from '../rng.js';
 import { createScorer } from '../scorer.js';
 import { createWasmArena } from '../wasm/arena.js';
+import { cpuPeak, profileKernels } from './kernel-profile.js';
 
 const CONFIGS: Array<{ name: string } & ModelDims> = [
   { name: 'A', C: 8, T: 64, H: 32 },
@@ -101,7 +110,9 @@ function parseArgs(argv: string[]) {
     rounds: Number(get('--rounds') ?? 3),
     configs: (get('--configs') ?? 'A,B,C').split(','),
     withTorch: argv.includes('--with-torch'),
-    torchAnchor: get('--torch-anchor') ?? '../shared/anchors/torch_gru_ae.py',
+    torchAnchor: get('--torch-anchor') ?? `${get('--anchors') ?? '/tmp/anchors'}/torch_gru_ae.py`,
+    withOrt: argv.includes('--with-ort'),
+    ortAnchors: get('--anchors') ?? '/tmp/anchors',
   };
 }
 
@@ -112,10 +123,25 @@ const feedings: DecoderFeeding[] =
 type TorchRun = {
   configs: Array<{ name: string; threads: Record<string, Record<Mode, { windows_per_s: number }>> }>;
 };
+const names = configs.map((c) => c.name);
+const torchOptions = { script: args.torchAnchor };
+const ortOptions = { dir: args.ortAnchors, configs: names, rounds: 1, torch: torchOptions };
+const torchWhy = args.withTorch ? torchUnavailable(torchOptions) : 'not requested (--with-torch)';
+const ortWhy = args.withOrt ? prepareOrtAnchor(ortOptions) : 'not requested (--with-ort)';
+for (const [name, why, asked] of [
+  ['PyTorch', torchWhy, args.withTorch],
+  ['onnxruntime-node', ortWhy, args.withOrt],
+] as const) {
+  if (asked && why !== null) process.stderr.write(`bench:model: the ${name} anchor is unavailable: ${why}\n`);
+}
 const samples = new Map<string, number[]>();
 // With --with-torch each round runs our sweep and then one round of the anchor, so both see the
 // same phases of a shared, noisy host; the torch figure is the median of its per-round medians.
 const torchRuns: TorchRun[] = [];
+type OrtRun = {
+  results: Record<string, { config: string; threads: number } & Record<string, { windows_per_s: number }>>;
+};
+const ortRuns: OrtRun[] = [];
 for (let round = 0; round < args.rounds; round++) {
   for (const cfg of configs) {
     for (const feeding of feedings) {
@@ -126,10 +152,9 @@ for (let round = 0; round < args.rounds; round++) {
       }
     }
   }
-  if (args.withTorch) {
-    const names = configs.map((c) => c.name);
-    torchRuns.push(runTorchAnchor({ script: args.torchAnchor, configs: names, rounds: 1 }) as TorchRun);
-  }
+  if (torchWhy === null)
+    torchRuns.push(runTorchAnchor({ ...torchOptions, configs: names, rounds: 1 }) as TorchRun);
+  if (ortWhy === null) ortRuns.push(runOrtAnchor(ortOptions) as OrtRun);
 }
 
 const figures = (name: string, feeding: DecoderFeeding) =>
@@ -166,7 +191,31 @@ const result: Record<string, unknown> = {
   }),
 };
 
-if (args.withTorch) {
+// Where the time goes: each kernel alone at the model's shapes, and the whole forward's GFLOP/s
+// (forward = T·(12H(C + H) + 2HC) flops, training ≈ 3× that).
+const forwardFlops = (d: ModelDims) => d.T * (12 * d.H * (d.C + d.H) + 2 * d.H * d.C);
+result.kernels = {
+  peak: cpuPeak(),
+  configs: configs.map((cfg) => {
+    const ours = figures(cfg.name, 'teacher-forcing');
+    const gf = (wps: number, mult: number) => Number(((wps * mult * forwardFlops(cfg)) / 1e9).toFixed(2));
+    return {
+      name: cfg.name,
+      gflops: {
+        stream_b1: gf(ours.stream_b1.windows_per_s, 1),
+        batch256: gf(ours.batch256.windows_per_s, 1),
+        train_b64: gf(ours.train_b64.windows_per_s, 3),
+      },
+      b1: profileKernels(cfg, 1),
+      b256: profileKernels(cfg, 256),
+    };
+  }),
+};
+const anchorStatus = (why: string | null) =>
+  why === null ? { available: true } : { available: false, reason: why };
+result.anchors = { torch: anchorStatus(torchWhy), ort: anchorStatus(ortWhy) };
+const ratios = new Map<string, Record<string, number>>(configs.map((c) => [c.name, {}]));
+if (torchWhy === null) {
   const torchFigure = (name: string, mode: Mode) =>
     median(
       torchRuns.map((run) => run.configs.find((c) => c.name === name)!.threads['1'][mode].windows_per_s),
@@ -189,13 +238,39 @@ if (args.withTorch) {
     })),
     runs: torchRuns,
   };
-  result.ratios = configs.map((cfg) => {
+  for (const cfg of configs) {
     const ours = figures(cfg.name, 'teacher-forcing');
-    return {
-      name: cfg.name,
-      ...Object.fromEntries(MODES.map((m) => [m, ours[m].windows_per_s / torchFigure(cfg.name, m)])),
-    };
-  });
+    for (const m of MODES)
+      ratios.get(cfg.name)![`${m}_vs_torch`] = ours[m].windows_per_s / torchFigure(cfg.name, m);
+  }
 }
+if (ortWhy === null) {
+  const ORT_MODES = ['stream_b1', 'batch256'] as const;
+  const ortFigure = (name: string, mode: (typeof ORT_MODES)[number]) =>
+    median(ortRuns.map((run) => run.results[`${name}|1`]![mode]!.windows_per_s));
+  result.ort = {
+    method: `ort_gru_ae.mjs --threads 1 --rounds 1, run once after each of our ${args.rounds} rounds; windows_per_s = median over rounds`,
+    onnxruntime_node: (ortRuns[0] as unknown as { onnxruntime_node?: string })?.onnxruntime_node,
+    configs: configs.map((cfg) => ({
+      name: cfg.name,
+      ...Object.fromEntries(
+        ORT_MODES.map((m) => [
+          m,
+          {
+            windows_per_s: ortFigure(cfg.name, m),
+            per_round_wps: ortRuns.map((run) => run.results[`${cfg.name}|1`]![m]!.windows_per_s),
+          },
+        ]),
+      ),
+    })),
+  };
+  for (const cfg of configs) {
+    const ours = figures(cfg.name, 'teacher-forcing');
+    for (const m of ORT_MODES)
+      ratios.get(cfg.name)![`${m}_vs_ort`] = ours[m].windows_per_s / ortFigure(cfg.name, m);
+  }
+}
+if (torchWhy === null || ortWhy === null)
+  result.ratios = configs.map((cfg) => ({ ...ratios.get(cfg.name), name: cfg.name }));
 
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -25,8 +25,10 @@ function expV(t: number, nf: number): number[] {
     ...get(t), ...op.f32x4Mul, ...c(5.0000001201e-1), ...op.f32x4Add,
     ...get(t), ...op.f32x4Mul, ...get(t), ...op.f32x4Mul,
     ...get(t), ...op.f32x4Add, ...c(1), ...op.f32x4Add,
-    // × 2ⁿ: (n + 127) << 23 reinterpreted as float32
-    ...get(nf), ...op.i32x4TruncSatF32x4S, ...op.i32x4Const(127), ...op.i32x4Add, ...i32(23), ...op.i32x4Shl,
+    // × 2ⁿ: (n + 127) << 23 reinterpreted as float32. n is an integer in [−126, 128], so the low bits
+    // of n + 1.5·2²³ hold n exactly, and shifting them by 23 drops the rest: cheaper than a
+    // saturating float → int conversion, with the same bits.
+    ...get(nf), ...c(12582912), ...op.f32x4Add, ...i32(23), ...op.i32x4Shl, ...op.i32x4Const(127 << 23), ...op.i32x4Add,
     ...op.f32x4Mul,
   ];
 }
@@ -128,4 +130,37 @@ export function gruCellBackBody(): FunctionBody {
     ...op.br(0), ...op.end, ...op.end,
   ];
   return { exportName: 'gruCellBack', paramCount: 8, locals: [[8, I32], [8, V128]], code };
+}
+
+/**
+ * The recurrence of a GRU layer over T steps in one call (gru-layer.ts gruLayerForward once the
+ * input projection is in gi): per step gh = bHh + hs[t] · wHhT (mmAcc) and the gate step (gruCell),
+ * so a window crosses from JavaScript into WebAssembly once per layer instead of twice per step.
+ * hs (T + 1, B, H); gates advance by gateStride bytes per step (0 reuses one (B, 4H) block), gi by
+ * giStride bytes (0 reuses one (B, 3H) block); wHhT (H, 3H); gh (B, 3H) scratch. The same kernels
+ * in the same order as the step-by-step path, so the results are identical.
+ */
+// biome-ignore format: instruction sequences read best as written, a few per line
+export function gruSeqBody(funcs: { mmAcc: number; gruCell: number }): FunctionBody {
+  const [hs, gates, gateStride, gi, giStride, wHhT, bHh, gh, B, H, T] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [t, hp, BHb] = [11, 12, 13];
+  const code = [
+    ...get(B), ...get(H), ...op.i32Mul, ...i32(2), ...op.i32Shl, ...set(BHb),
+    ...i32(0), ...set(t),
+    ...op.block, ...op.loop,
+    ...get(t), ...get(T), ...op.i32GeS, ...op.brIf(1),
+    ...get(hs), ...get(t), ...get(BHb), ...op.i32Mul, ...op.i32Add, ...set(hp),
+    // mmAcc(out, a, sRow, sInner, b, M, K, N, bias)
+    ...get(gh), ...get(hp), ...get(H), ...i32(1), ...get(wHhT), ...get(B), ...get(H), ...get(H), ...i32(3), ...op.i32Mul, ...get(bHh),
+    ...op.call(funcs.mmAcc),
+    // gruCell(hOut, cache, gi, hPrev, gh, B, H)
+    ...get(hp), ...get(BHb), ...op.i32Add,
+    ...get(gates), ...get(t), ...get(gateStride), ...op.i32Mul, ...op.i32Add,
+    ...get(gi), ...get(t), ...get(giStride), ...op.i32Mul, ...op.i32Add,
+    ...get(hp), ...get(gh), ...get(B), ...get(H),
+    ...op.call(funcs.gruCell),
+    ...get(t), ...i32(1), ...op.i32Add, ...set(t),
+    ...op.br(0), ...op.end, ...op.end,
+  ];
+  return { exportName: 'gruSeq', paramCount: 11, locals: [[3, I32]], code };
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../dims.js';
 import { gruCellBackward, gruCellForward } from '../gru-cell.js';
+import { gruLayerForward } from '../gru-layer.js';
 import { matmulAddAB, matmulAddAtB, matmulBt } from '../matmul.js';
 import { createRng } from '../rng.js';
 import { createWasmArena } from './arena.js';
@@ -117,4 +118,75 @@ describe('WebAssembly SIMD matrix kernels', () => {
     gruCellBackward(p[0], 0, p[1], 0, p[2], p[3], p[4], 0, p[5], 0, p[6], B, H);
     for (const k of [0, 1, 2]) expect(maxRelDiff(w[k], p[k])).toBeLessThan(1e-6);
   });
+
+  for (const [B, T, keep, shift] of [
+    [1, 7, false, 0],
+    [3, 5, true, 0],
+    [2, 6, true, 'none'],
+    [2, 4, false, 'none'],
+  ] as const) {
+    it(`a layer's recurrence in one call equals the step-by-step kernels bit for bit, B=${B} T=${T} keep=${keep} shift=${shift}`, () => {
+      const [C, H] = [8, 12];
+      const H3 = 3 * H;
+      const giRows = shift === 'none' && !keep ? B : T * B;
+      // hs, gates, gi, gh, wIh, wHh, bIh, bHh, wIhT, wHhT, x; then the same for the step-by-step run.
+      const sizes = [
+        (T + 1) * B * H,
+        (keep ? T : 1) * B * 4 * H,
+        giRows * H3,
+        B * H3,
+        H3 * C,
+        H3 * H,
+        H3,
+        H3,
+        C * H3,
+        H * H3,
+        T * B * C,
+      ];
+      const { inArena: a } = setup([...sizes, ...sizes], 4242 + B * 10 + T);
+      const [fused, steps] = [a.slice(0, sizes.length), a.slice(sizes.length)];
+      for (let i = 0; i < sizes.length; i++) steps[i]!.set(fused[i]!);
+      const [hs, gates, gi, gh, wIh, wHh, bIh, bHh, wIhT, wHhT, x] = fused as Float32Array[];
+      for (let n = 0; n < H3; n++) {
+        for (let k = 0; k < C; k++) wIhT![k * H3 + n] = wIh![n * C + k]!;
+        for (let k = 0; k < H; k++) wHhT![k * H3 + n] = wHh![n * H + k]!;
+      }
+      for (const i of [8, 9]) steps[i]!.set(fused[i]!);
+      gruLayerForward(
+        { hs: hs!, gates: gates!, gi: gi!, gh: gh! },
+        x!,
+        shift,
+        { wIh: wIh!, wHh: wHh!, bIh: bIh!, bHh: bHh! },
+        { T, B, C, H },
+        keep,
+        { wIhT: wIhT!, wHhT: wHhT! },
+      );
+      // The reference: the same input projection, then one gruCellForward per step.
+      const [sHs, sGates, sGi, sGh, sWIh, sWHh, sBIh, sBHh, sWIhT, sWHhT, sX] = steps as Float32Array[];
+      if (shift === 'none') for (let r = 0; r < giRows; r++) sGi!.set(sBIh!, r * H3);
+      else matmulBt(sGi!, 0, sX!, 0, T * B, C, sWIh!, 0, H3, sBIh!, false, sWIhT!);
+      for (let t = 0; t < T; t++) {
+        const giOff = giRows === B ? 0 : t * B * H3;
+        const cOff = keep ? t * B * 4 * H : 0;
+        gruCellForward(
+          sHs!,
+          (t + 1) * B * H,
+          sGates!,
+          cOff,
+          sGi!,
+          giOff,
+          sHs!,
+          t * B * H,
+          sWHh!,
+          sBHh!,
+          sGh!,
+          B,
+          H,
+          sWHhT!,
+        );
+      }
+      expect(Array.from(hs!)).toEqual(Array.from(sHs!));
+      expect(Array.from(gates!)).toEqual(Array.from(sGates!));
+    });
+  }
 });

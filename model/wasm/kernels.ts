@@ -1,7 +1,7 @@
 // The model's WebAssembly SIMD kernels as one module, generated as bytes at first use, and the
 // interface matmul.ts and gru-cell.ts call them through. Buffers live in one WebAssembly.Memory (an
 // arena); the callers dispatch here when every operand is a view of a registered arena.
-import { gruCellBackBody, gruCellBody } from './gru-cell-kernels.js';
+import { gruCellBackBody, gruCellBody, gruSeqBody } from './gru-cell-kernels.js';
 import { mmAccBody, mmBtBody } from './matmul-kernels.js';
 import { encodeModule } from './wasm-encoding.js';
 
@@ -28,6 +28,19 @@ export interface WasmKernels {
     bias: number,
   ): void;
   gruCell(hOut: number, cache: number, gi: number, hPrev: number, gh: number, B: number, H: number): void;
+  gruSeq(
+    hs: number,
+    gates: number,
+    gateStride: number,
+    gi: number,
+    giStride: number,
+    wHhT: number,
+    bHh: number,
+    gh: number,
+    B: number,
+    H: number,
+    T: number,
+  ): void;
   gruCellBack(
     dgi: number,
     dgh: number,
@@ -61,7 +74,14 @@ let compiled: object | null | undefined;
 export function wasmKernelModule(): object | null {
   if (compiled === undefined) {
     const api = wasmApi();
-    const bytes = encodeModule([mmBtBody(), mmAccBody(), gruCellBody(), gruCellBackBody()]);
+    // Function indices follow this order; gruSeq calls mmAcc (1) and gruCell (2).
+    const bytes = encodeModule([
+      mmBtBody(),
+      mmAccBody(),
+      gruCellBody(),
+      gruCellBackBody(),
+      gruSeqBody({ mmAcc: 1, gruCell: 2 }),
+    ]);
     compiled = api?.validate(bytes) ? new api.Module(bytes) : null;
   }
   return compiled;

@@ -37,6 +37,7 @@ export const op = {
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  call: (func: number) => [0x10, ...uleb(func)],
   get: (l: number) => [0x20, ...uleb(l)],
   set: (l: number) => [0x21, ...uleb(l)],
   tee: (l: number) => [0x22, ...uleb(l)],
