@@ -8,6 +8,7 @@ import type { AlertEvent, AssetStatus, ChannelShareValue } from './alert.js';
 import { stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
 import type { DetectorConfig, Silence } from './config.js';
+import { type AnchorState, createResidualAnchors } from './residual-anchor.js';
 import { createResidualScorer, type ResidualScorer } from './residual-scorer.js';
 import { findMachineOff, findMaintenance, findSilence, resolveMachineOffRules } from './suppression.js';
 import { type AssetThresholds, createAssetThresholds } from './threshold/asset-thresholds.js';
@@ -63,6 +64,8 @@ export interface MonitorState {
   alerts: Record<string, AssetAlertState>;
   ewma: Record<string, number>;
   thresholdHistory: Record<string, number[]>;
+  /** Per-asset channel anchors (`scoring.reanchor`); absent in states written without it. */
+  anchors?: Record<string, AnchorState>;
 }
 
 export interface AssetMonitor {
@@ -102,6 +105,11 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
   const scorers = new Map<Calibration, { scorer: ResidualScorer; thresholds: AssetThresholds }>();
   const restoredEwma = options.restore?.ewma ?? {};
   const restoredHistory = options.restore?.thresholdHistory ?? {};
+  const reanchor = config.scoring.reanchor;
+  const anchors =
+    reanchor === undefined
+      ? undefined
+      : createResidualAnchors(reanchor, config.scoring.hopSteps, options.restore?.anchors ?? {});
   const partsFor = (assetId: string) => {
     const calibration = options.calibrationFor(assetId);
     let parts = scorers.get(calibration);
@@ -146,9 +154,13 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
       let scored: MonitorResult['scored'];
       if (v.shouldScore && residuals !== null) {
         const { scorer, thresholds } = partsFor(assetId);
+        const alertOpen = (alertStates.get(assetId)?.alert ?? null) !== null;
         const result = scorer.score({
           assetId,
-          residuals,
+          residuals:
+            anchors === undefined
+              ? residuals
+              : anchors.apply(assetId, residuals, window.T, window.channels.length, alertOpen, atMs),
           T: window.T,
           C: window.channels.length,
           channels: window.channels,
@@ -232,12 +244,19 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
         Object.assign(ewma, scorer.ewmaSnapshot(ids));
         Object.assign(thresholdHistory, thresholds.snapshot(ids));
       }
-      return { version: 1, alerts, ewma, thresholdHistory };
+      return {
+        version: 1,
+        alerts,
+        ewma,
+        thresholdHistory,
+        ...(anchors !== undefined ? { anchors: anchors.snapshot(ids) } : {}),
+      };
     },
     dropAssets(assetIds) {
       for (const id of assetIds) {
         alertStates.delete(id);
         lastScores.delete(id);
+        anchors?.drop(id);
       }
     },
   };
