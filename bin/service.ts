@@ -121,7 +121,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   );
 
   // Restore the detector and progress state of every asset from the last commit.
-  const restored: MonitorState = { version: 1, alerts: {}, ewma: {}, thresholdHistory: {} };
+  const restored: MonitorState = { version: 1, alerts: {}, ewma: {}, thresholdHistory: {}, anchors: {} };
   const progress = new Map<string, AssetProgress>();
   for (const [assetId, text] of store.readAssetStates()) {
     const state = JSON.parse(text) as PersistedAssetState;
@@ -129,6 +129,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     Object.assign(restored.alerts, state.monitor.alerts);
     Object.assign(restored.ewma, state.monitor.ewma);
     Object.assign(restored.thresholdHistory, state.monitor.thresholdHistory);
+    Object.assign(restored.anchors ?? {}, state.monitor.anchors);
   }
   const monitor: AssetMonitor = createAssetMonitor({
     config: config.detector,

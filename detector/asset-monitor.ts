@@ -8,6 +8,7 @@ import type { AlertEvent, AssetStatus, ChannelShareValue } from './alert.js';
 import { stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
 import type { DetectorConfig, Silence } from './config.js';
+import { type AnchorState, createResidualAnchors } from './residual-anchor.js';
 import { createResidualScorer, type ResidualScorer } from './residual-scorer.js';
 import { findMachineOff, findMaintenance, findSilence, resolveMachineOffRules } from './suppression.js';
 import { type AssetThresholds, createAssetThresholds } from './threshold/asset-thresholds.js';
@@ -63,6 +64,8 @@ export interface MonitorState {
   alerts: Record<string, AssetAlertState>;
   ewma: Record<string, number>;
   thresholdHistory: Record<string, number[]>;
+  /** Per-asset channel anchors (`scoring.reanchor`); absent in states written without it. */
+  anchors?: Record<string, AnchorState>;
 }
 
 export interface AssetMonitor {
@@ -111,6 +114,11 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
   >();
   const restoredEwma = options.restore?.ewma ?? {};
   const restoredHistory = options.restore?.thresholdHistory ?? {};
+  const reanchor = config.scoring.reanchor;
+  const anchors =
+    reanchor === undefined
+      ? undefined
+      : createResidualAnchors(reanchor, config.scoring.hopSteps, options.restore?.anchors ?? {});
   const partsFor = (assetId: string) => {
     const calibration = options.calibrationFor(assetId);
     const key = options.modelOf?.(assetId) ?? calibration;
@@ -157,9 +165,13 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
       let scored: MonitorResult['scored'];
       if (v.shouldScore && residuals !== null) {
         const { scorer, thresholds } = partsFor(assetId);
+        const alertOpen = (alertStates.get(assetId)?.alert ?? null) !== null;
         const result = scorer.score({
           assetId,
-          residuals,
+          residuals:
+            anchors === undefined
+              ? residuals
+              : anchors.apply(assetId, residuals, window.T, window.channels.length, alertOpen, atMs),
           T: window.T,
           C: window.channels.length,
           channels: window.channels,
@@ -243,13 +255,20 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
         Object.assign(ewma, scorer.ewmaSnapshot(ids));
         Object.assign(thresholdHistory, thresholds.snapshot(ids));
       }
-      return { version: 1, alerts, ewma, thresholdHistory };
+      return {
+        version: 1,
+        alerts,
+        ewma,
+        thresholdHistory,
+        ...(anchors !== undefined ? { anchors: anchors.snapshot(ids) } : {}),
+      };
     },
     dropAssets(assetIds) {
       const ids = [...assetIds];
       for (const id of ids) {
         alertStates.delete(id);
         lastScores.delete(id);
+        anchors?.drop(id);
       }
       for (const { scorer, thresholds } of scorers.values()) {
         scorer.forget(ids);

@@ -10,6 +10,46 @@ const assetPattern = z
     'An asset id, or a glob over asset ids where `*` matches any run of characters and `?` matches one character.',
   );
 
+export const reanchorSchema = z.strictObject({
+  fastAlpha: z
+    .number()
+    .gt(0)
+    .lte(1)
+    .default(0.1)
+    .describe(
+      "Weight of the newest window in the moving average of each channel's residual (normalized units, newest `hopSteps` steps): the channel's current level.",
+    ),
+  steadyTolerance: z
+    .number()
+    .positive()
+    .default(0.5)
+    .describe(
+      "Largest distance, in normalized units, a channel's level may move from where a steady stretch began for the channel to still count as steady (not moving toward a new level, not drifting).",
+    ),
+  steadyMs: z
+    .int()
+    .nonnegative()
+    .default(30_000)
+    .describe(
+      'How long a channel must stay steady, with an alert open, before its current level becomes its second anchor (data time, ms).',
+    ),
+  maxOffset: z
+    .number()
+    .positive()
+    .default(2)
+    .describe(
+      "Largest level, in normalized units (the normalizer's scale: at least the training spread and the relative scale floor of the level), that can become an anchor: a larger steady shift is not a plausible new operating point and stays scored as a fault.",
+    ),
+  reversalRatio: z
+    .number()
+    .positive()
+    .lte(1)
+    .default(1)
+    .describe(
+      'A channel is re-anchored only once its level has fallen to at most this fraction of the largest level it reached since the alert opened: below 1 only channels that have partly returned after an event are re-anchored, so a fault that holds its full shift stays detected; 1 asks for no return.',
+    ),
+});
+
 export const scoringSchema = z
   .strictObject({
     aggregate: z
@@ -52,6 +92,11 @@ export const scoringSchema = z
       .optional()
       .describe(
         'How the channels of the scored region become one score: `mean` averages the per-channel squared errors, `max` takes the largest, so one deviating channel is not diluted by the others; `top2_mean` averages the two largest, so a fault must show on two channels, or strongly on one, while one channel drifting slowly on its own counts half. Leave it out for `mean`.',
+      ),
+    reanchor: reanchorSchema
+      .optional()
+      .describe(
+        'Re-anchoring of channel offsets while an alert is open: a channel that has settled at a new, steady level within `maxOffset` of its trained level gets that level as a second anchor, so the alert can clear once the event is over instead of staying open on a new set-point. Leave it out to score every residual against the trained level only.',
       ),
   })
   .describe('How residuals are turned into one score per window.');
@@ -396,6 +441,7 @@ export const detectorConfigSchema = z
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 export type ScoringConfig = z.infer<typeof scoringSchema>;
+export type ReanchorConfig = z.infer<typeof reanchorSchema>;
 export type ThresholdConfig = z.infer<typeof thresholdSchema>;
 export type ThresholdOverride = z.infer<typeof thresholdOverrideSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;

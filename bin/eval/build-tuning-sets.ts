@@ -7,7 +7,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { numberFlag } from '../cli-flags.js';
 import { parseLabeledCsv } from './labeled-csv.js';
-import { buildTuningSets, defaultTuningSetOptions, formatLabeledCsv } from './tuning-sets.js';
+import {
+  buildFamilySets,
+  buildTuningSets,
+  defaultTuningSetOptions,
+  formatLabeledCsv,
+} from './tuning-sets.js';
 
 const usage = 'usage: build-tuning-sets <anomaly-free.csv> <out-dir> [--fault-scale-floor F]';
 let source: string | undefined;
@@ -30,11 +35,10 @@ if (source === undefined || outDir === undefined) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
 }
-const sets = buildTuningSets(parseLabeledCsv(readFileSync(source, 'utf8'), source), {
-  ...defaultTuningSetOptions,
-  faultScaleFloor,
-});
-for (const file of [...sets.normal, ...sets.fault]) {
+const series = parseLabeledCsv(readFileSync(source, 'utf8'), source);
+const options = { ...defaultTuningSetOptions, faultScaleFloor };
+const sets = buildTuningSets(series, options);
+for (const file of [...sets.normal, ...sets.fault, ...buildFamilySets(series, options)]) {
   const path = join(outDir, file.name);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, formatLabeledCsv(file.series));

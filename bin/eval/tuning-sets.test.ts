@@ -2,7 +2,14 @@
 // by construction, and the SKAB layout written back readably.
 import { describe, expect, it } from 'vitest';
 import { type LabeledSeries, parseLabeledCsv } from './labeled-csv.js';
-import { buildTuningSets, formatLabeledCsv, plantFault, type TuningSetOptions } from './tuning-sets.js';
+import {
+  buildFamilySets,
+  buildTuningSets,
+  familyKinds,
+  formatLabeledCsv,
+  plantFault,
+  type TuningSetOptions,
+} from './tuning-sets.js';
 
 const C = 3;
 const options: TuningSetOptions = {
@@ -125,5 +132,35 @@ describe('tuning sets', () => {
 
   it('refuses a source too short for the chunks asked for', () => {
     expect(() => buildTuningSets(src, { ...options, chunks: 5 })).toThrow(/cannot cut 5 chunks of 100 rows/);
+  });
+
+  it('builds every family on the chunks that carry it, labelled by construction', () => {
+    const families = buildFamilySets(src, options);
+    // chunks 0 and 2 of the 4 cut here
+    expect(families.map((f) => f.name)).toEqual(
+      familyKinds.flatMap((kind) => [`${kind}/0.csv`, `${kind}/2.csv`]),
+    );
+    const labelled = (name: string) => Array.from(families.find((f) => f.name === name)!.series.anomaly);
+    const rows = (from: number, to: number) =>
+      Array.from({ length: options.chunkRows }, (_, i) => (i >= from && i < to ? 1 : 0));
+    // New steady levels are normal; faults that last to the end are labelled to the end.
+    expect(labelled('setpoint/0.csv')).toEqual(rows(0, 0));
+    expect(labelled('aftermath/0.csv')).toEqual(rows(options.faultFrom, options.faultTo));
+    for (const kind of ['persistent', 'drift', 'compensated'])
+      expect(labelled(`${kind}/2.csv`)).toEqual(rows(options.faultFrom, options.chunkRows));
+    for (const kind of ['variance', 'quiet'])
+      expect(labelled(`${kind}/0.csv`)).toEqual(rows(options.faultFrom, options.faultTo));
+    // A set-point change and an aftermath leave one or two channels off their recorded level to the end.
+    const off = (name: string, k: number) => {
+      const file = families.find((f) => f.name === name)!;
+      const last = (options.chunkRows - 1) * C;
+      return src.channels.filter(
+        (_, c) => file.series.values[last + c] !== normal[k]!.series.values[last + c],
+      );
+    };
+    expect(off('setpoint/0.csv', 0)).toHaveLength(2);
+    expect(off('aftermath/2.csv', 2)).toHaveLength(1);
+    expect(off('compensated/0.csv', 0)).toHaveLength(1);
+    expect(new Set(families.find((f) => f.name === 'compensated/0.csv')!.fault!.channels).size).toBe(3);
   });
 });

@@ -46,7 +46,7 @@ export interface TuningFile {
   name: string;
   series: LabeledSeries & { anomaly: Uint8Array; changepoint: Uint8Array };
   /** The planted fault, for the fault set. */
-  fault?: { kind: FaultKind; channels: string[] };
+  fault?: { kind: FaultKind | FamilyKind; channels: string[] };
 }
 
 /** mulberry32: a small seeded generator, so the sets are the same on every build. */
@@ -177,6 +177,137 @@ export function buildTuningSets(
     });
   }
   return { normal, fault };
+}
+
+/**
+ * Families of cases a detector must tell apart, each labelled by construction (fault rows 1,
+ * everything else 0), all sized in `faultUnit`:
+ * - `setpoint`: two channels move over 20 rows to a new level 1.5 units away and stay there to
+ *   the end (a set-point or product change: labelled normal throughout);
+ * - `aftermath`: a 3-unit step on two channels in the fault rows, after which one of them stays
+ *   1 unit off to the end (the plant settles at another steady state: labelled normal);
+ * - `persistent`: a 3-unit step on two channels from `faultFrom` to the end of the record;
+ * - `variance`: the noise of two channels grows by 2 units (standard deviation) in the fault rows,
+ *   the level unchanged;
+ * - `drift`: two channels ramp from 0 to 4 units between `faultFrom` and the end of the record;
+ * - `quiet`: a 3-unit step in the fault rows on the channel whose unit is set by the floor of its
+ *   level most (the quietest relative to its scale);
+ * - `compensated`: a 4-unit step on three channels for 100 rows (at most a third of the fault rows), after which two
+ *   return and one stays 3 units off to the end of the record (controllers compensating a fault).
+ * Chunks `familyChunks` of the normal set carry them.
+ */
+export const familyKinds = [
+  'setpoint',
+  'aftermath',
+  'persistent',
+  'variance',
+  'drift',
+  'quiet',
+  'compensated',
+] as const;
+export type FamilyKind = (typeof familyKinds)[number];
+
+/** Chunks of the normal set that carry each family (every other chunk, to keep a run short). */
+export const familyChunks = [0, 2, 4, 6] as const;
+
+function addLevel(
+  series: TuningFile['series'],
+  c: number,
+  from: number,
+  to: number,
+  level: (i: number) => number,
+): void {
+  const C = series.channels.length;
+  for (let i = from; i < to; i++) series.values[i * C + c] += level(i);
+}
+
+/** Chunk k's channel whose `faultUnit` exceeds its standard deviation the most (ties: the first). */
+function quietestChannel(series: TuningFile['series'], options: TuningSetOptions): number {
+  const C = series.channels.length;
+  let best = 0;
+  let bestRatio = -1;
+  for (let c = 0; c < C; c++) {
+    const ratio =
+      faultUnit(series.values, C, c, options) / (channelStd(series.values, C, c, options.trainRows) || 1e-12);
+    if (ratio > bestRatio) {
+      best = c;
+      bestRatio = ratio;
+    }
+  }
+  return best;
+}
+
+/** The family files: `<family>/<chunk>.csv` for every family and every chunk in `familyChunks`. */
+export function buildFamilySets(
+  source: LabeledSeries,
+  options: TuningSetOptions = defaultTuningSetOptions,
+): TuningFile[] {
+  const { chunkRows, faultFrom: from, faultTo: to } = options;
+  const C = source.channels.length;
+  const compensatedAt = from + Math.min(100, Math.round((to - from) / 3));
+  const next = rng(options.seed + 1000);
+  const files: TuningFile[] = [];
+  for (const kind of familyKinds) {
+    for (const k of familyChunks) {
+      if (k >= options.chunks) continue;
+      const series = chunkOf(source, k, chunkRows);
+      const first = Math.floor(next() * C);
+      const second = (first + 1 + Math.floor(next() * (C - 1))) % C;
+      let third = (second + 1) % C;
+      while (third === first || third === second) third = (third + 1) % C;
+      const sign = next() < 0.5 ? -1 : 1;
+      const unit = (c: number) => sign * faultUnit(series.values, C, c, options);
+      let channels = [first, second];
+      let faultEnd = to;
+      switch (kind) {
+        case 'setpoint':
+          for (const c of channels)
+            addLevel(series, c, from, chunkRows, (i) => 1.5 * unit(c) * Math.min(1, (i - from + 1) / 20));
+          faultEnd = from;
+          break;
+        case 'aftermath':
+          for (const c of channels) addLevel(series, c, from, to, () => 3 * unit(c));
+          addLevel(series, first, to, chunkRows, () => unit(first));
+          break;
+        case 'persistent':
+          for (const c of channels) addLevel(series, c, from, chunkRows, () => 3 * unit(c));
+          faultEnd = chunkRows;
+          break;
+        case 'variance':
+          for (const c of channels)
+            addLevel(series, c, from, to, () => 2 * Math.abs(unit(c)) * gaussian(next));
+          break;
+        case 'drift':
+          for (const c of channels)
+            addLevel(series, c, from, chunkRows, (i) => (4 * unit(c) * (i - from + 1)) / (chunkRows - from));
+          faultEnd = chunkRows;
+          break;
+        case 'quiet': {
+          const c = quietestChannel(series, options);
+          channels = [c];
+          addLevel(series, c, from, to, () => 3 * unit(c));
+          break;
+        }
+        case 'compensated':
+          channels = [first, second, third];
+          for (const c of channels) addLevel(series, c, from, compensatedAt, () => 4 * unit(c));
+          addLevel(series, first, compensatedAt, chunkRows, () => 3 * unit(first));
+          faultEnd = chunkRows;
+          break;
+      }
+      if (faultEnd > from) {
+        series.anomaly.fill(1, from, faultEnd);
+        series.changepoint[from] = 1;
+        if (faultEnd < chunkRows) series.changepoint[faultEnd] = 1;
+      }
+      files.push({
+        name: `${kind}/${k}.csv`,
+        series,
+        fault: { kind, channels: channels.map((c) => series.channels[c]) },
+      });
+    }
+  }
+  return files;
 }
 
 /** The SKAB layout: `datetime;<channels>;anomaly;changepoint`. */
