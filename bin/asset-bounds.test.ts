@@ -64,7 +64,10 @@ describe('bounded cardinality over simulated months', () => {
     const pipeline = createPipeline({
       modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, scorer }),
       monitor,
-      store: { commit: (_batch, p) => committedStates.push(p.assetState?.size ?? 0) },
+      store: {
+        commit: (_batch, p) => committedStates.push(p.assetState?.size ?? 0),
+        waitForSpace: () => new Promise<void>(() => {}),
+      },
       metrics,
       live: createLiveHub(),
       logger: createSilentLogger(),
@@ -118,7 +121,7 @@ describe('bounded cardinality over simulated months', () => {
       }
       readings.sort((a, b) => a.timestampMs - b.timestampMs);
       ingest.replay(readings);
-      pipeline.commitDelivery({
+      await pipeline.commitDelivery({
         readings: [],
         origin: { transport: 'mqtt', topic: 't', receivedAtMs: clock.nowMs() },
       });

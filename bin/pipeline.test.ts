@@ -49,7 +49,7 @@ function setup(options: {
   const pipeline = createPipeline({
     modelFor: () => model,
     monitor,
-    store: { commit: (batch) => committed.push(batch) },
+    store: { commit: (batch) => committed.push(batch), waitForSpace: () => new Promise<void>(() => {}) },
     metrics,
     live,
     logger,
@@ -100,7 +100,7 @@ describe('pipeline: a window that cannot be judged', () => {
     poisoned.values[1] = 41;
     expect(() => s.pipeline.onWindow(poisoned)).not.toThrow();
     s.pipeline.onWindow(s.windowOf('pump-1', 3_000));
-    expect(() => s.commit()).not.toThrow();
+    await expect(s.commit()).resolves.toBeUndefined();
     expect(s.committed).toHaveLength(1);
     expect(s.committed[0].scores.map((x) => x.atMs)).toEqual([0, 2_000]);
     expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(1);
@@ -122,7 +122,7 @@ describe('pipeline: a window that cannot be judged', () => {
   it('contains a machine-off rule naming a channel the asset lacks, logging it once per interval', async () => {
     const s = setup({ machineOff: [{ asset: '*', channel: 'rpm', below: 100 }] });
     for (let i = 1; i <= 5; i++) s.pipeline.onWindow(s.windowOf('pump-1', i * 1_000));
-    s.commit();
+    await s.commit();
     expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(5);
     expect(s.warnings).toHaveLength(1);
     expect(s.committed).toHaveLength(1);
@@ -141,7 +141,7 @@ describe('pipeline: a window that cannot be judged', () => {
       },
     });
     s.pipeline.onWindow(s.windowOf('pump-1', 1_000));
-    s.commit();
+    await s.commit();
     expect(s.committed).toHaveLength(1);
     expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
   });
@@ -161,7 +161,7 @@ describe('pipeline: a channel that stops reporting', () => {
     for (let t = 0; t < 3; t++) s.pipeline.onFrame(frameAt(t * 1_000, 60));
     for (let t = 3; t < 10; t++) s.pipeline.onFrame(frameAt(t * 1_000, Number.NaN));
     s.pipeline.onFrame(frameAt(10_000, 61));
-    s.commit();
+    await s.commit();
     const quality = s.committed[0].alerts.filter((a) => a.type === 'data_quality');
     expect(quality.map((a) => [a.reason, a.topChannels, a.atMs, a.openedAtMs])).toEqual([
       ['channel_silent', ['temp'], 5_000, 2_000],

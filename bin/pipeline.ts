@@ -13,7 +13,14 @@
 // It is counted, logged rate-limited, published as skipped, and the delivery
 // goes on to its commit and acknowledgement: a window is never a reason to
 // refuse a message the broker would only send again.
-import { type Clock, createRateLimitedLog, isPipelineError, type Logger, PipelineError, systemClock } from '../core/index.js';
+import {
+  type Clock,
+  createRateLimitedLog,
+  isPipelineError,
+  type Logger,
+  PipelineError,
+  systemClock,
+} from '../core/index.js';
 import type {
   AssetMonitor,
   ChannelQualityEvent,

@@ -77,7 +77,13 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   let refusedInDelivery = 0;
   let isReplaying = false;
   const aligner = createAligner(
-    { ...config.align, tickMs, maxGapFrames: config.window.T, maxAssets: config.maxAssets, assets: config.assets },
+    {
+      ...config.align,
+      tickMs,
+      maxGapFrames: config.window.T,
+      maxAssets: config.maxAssets,
+      assets: config.assets,
+    },
     {
       onFrame: deps.onFrame
         ? (frame) => {
@@ -89,7 +95,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       onDrop: (reason, reading) => {
         // Journaled readings were logged when they arrived, before the restart.
         if (isReplaying) return;
-                if (reason === 'asset_limit') {
+        if (reason === 'asset_limit') {
           refusedInDelivery++;
           rateLimitedLog.warn(
             reason,

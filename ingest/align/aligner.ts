@@ -107,7 +107,13 @@ class AssetTrack {
   readonly #seenTs: Float64Array; // (C, DUPLICATE_MEMORY) ring of accepted timestamps
   readonly #seenPos: Uint8Array;
 
-  constructor(assetId: string, layout: AssetChannels, opts: AlignOptions, firstTsMs: number, arrivalMs: number) {
+  constructor(
+    assetId: string,
+    layout: AssetChannels,
+    opts: AlignOptions,
+    firstTsMs: number,
+    arrivalMs: number,
+  ) {
     this.#opts = opts;
     this.#indexOf = layout.indexOf;
     const C = layout.channels.length;
