@@ -46,7 +46,7 @@ export function createChannelSilenceTracker(options: { silentAfterMs: number }):
         channels = new Map();
         byAsset.set(frame.assetId, channels);
       }
-      const events: ChannelQualityEvent[] = [];
+      let events: ChannelQualityEvent[] | undefined;
       for (let c = 0; c < frame.channels.length; c++) {
         const channel = frame.channels[c]!;
         const hasValue = !Number.isNaN(frame.values[c]!);
@@ -60,6 +60,7 @@ export function createChannelSilenceTracker(options: { silentAfterMs: number }):
         if (hasValue) {
           if (state.isSilent) {
             state.isSilent = false;
+            events ??= [];
             events.push({
               kind: 'channel_restored',
               assetId: frame.assetId,
@@ -71,6 +72,7 @@ export function createChannelSilenceTracker(options: { silentAfterMs: number }):
           state.lastValueAtMs = frame.atMs;
         } else if (!state.isSilent && frame.atMs - state.lastValueAtMs >= options.silentAfterMs) {
           state.isSilent = true;
+          events ??= [];
           events.push({
             kind: 'channel_silent',
             assetId: frame.assetId,
@@ -80,7 +82,7 @@ export function createChannelSilenceTracker(options: { silentAfterMs: number }):
           });
         }
       }
-      return events.length === 0 ? none : events;
+      return events ?? none;
     },
     silent() {
       const out: { assetId: string; channel: string; sinceMs: number }[] = [];

@@ -45,14 +45,24 @@ export function torchUnavailable(
   }
 }
 
-export function runTorchAnchor(o: TorchAnchorOptions): unknown {
-  const dir = mkdtempSync(join(tmpdir(), 'gruwatch-torch-'));
-  const out = join(dir, 'torch_gru_ae.json');
+/**
+ * Runs one anchor benchmark (`command` `args` with its configs, rounds and an output file) in a
+ * fresh temporary directory and returns the JSON it wrote there.
+ */
+function runAnchor(
+  command: string,
+  args: string[],
+  o: { configs: string[]; rounds: number },
+  outName: string,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string },
+): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'gruwatch-anchor-'));
+  const out = join(dir, outName);
   try {
     execFileSync(
-      o.python ?? '/usr/bin/python3',
+      command,
       [
-        o.script,
+        ...args,
         '--threads',
         '1',
         '--configs',
@@ -62,12 +72,18 @@ export function runTorchAnchor(o: TorchAnchorOptions): unknown {
         '--out',
         out,
       ],
-      { env: torchEnv(o.openblasDir), stdio: ['ignore', 'ignore', 'inherit'] },
+      { ...options, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     return JSON.parse(readFileSync(out, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function runTorchAnchor(o: TorchAnchorOptions): unknown {
+  return runAnchor(o.python ?? '/usr/bin/python3', [o.script], o, 'torch_gru_ae.json', {
+    env: torchEnv(o.openblasDir),
+  });
 }
 
 export interface OrtAnchorOptions {
@@ -108,26 +124,5 @@ export function prepareOrtAnchor(o: OrtAnchorOptions): string | null {
 }
 
 export function runOrtAnchor(o: OrtAnchorOptions): unknown {
-  const dir = mkdtempSync(join(tmpdir(), 'gruwatch-ort-'));
-  const out = join(dir, 'ort_gru_ae.json');
-  try {
-    execFileSync(
-      process.execPath,
-      [
-        join(o.dir, 'ort_gru_ae.mjs'),
-        '--threads',
-        '1',
-        '--configs',
-        o.configs.join(','),
-        '--rounds',
-        String(o.rounds),
-        '--out',
-        out,
-      ],
-      { cwd: o.dir, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    return JSON.parse(readFileSync(out, 'utf8'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runAnchor(process.execPath, [join(o.dir, 'ort_gru_ae.mjs')], o, 'ort_gru_ae.json', { cwd: o.dir });
 }
