@@ -331,9 +331,15 @@ export function createAligner(
       if (track === undefined) {
         const layout = resolver.resolve(reading.assetId);
         if (layout === undefined) return drop('unknown_asset', reading);
-        if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
-        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY))
+        // Not tracked: what the resolver cached for it goes, so refused ids do not grow its cache.
+        if (!layout.indexOf.has(reading.channel)) {
+          resolver.forget?.(reading.assetId);
+          return drop('unknown_channel', reading);
+        }
+        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY)) {
+          resolver.forget?.(reading.assetId);
           return drop('asset_limit', reading);
+        }
         track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
         tracks.set(reading.assetId, track);
       }
