@@ -18,7 +18,6 @@ import {
   createRateLimitedLog,
   isPipelineError,
   type Logger,
-  PipelineError,
   systemClock,
 } from '../core/index.js';
 import type {
@@ -152,7 +151,7 @@ function toDataQualityRecord(event: ChannelQualityEvent, modelVersion: string): 
 
 /** The code a contained window failure is counted under: the PipelineError code, else `UNEXPECTED`. */
 function failureCode(err: unknown): string {
-  return err instanceof PipelineError ? err.code : 'UNEXPECTED';
+  return isPipelineError(err) ? err.code : 'UNEXPECTED';
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -177,7 +176,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (isWaiting) log.info('The local store has room again; committing and acknowledging resume.');
         return;
       } catch (err) {
-        if (!isPipelineError(err) || err.code !== 'STORE_FULL') throw err;
+        if (!isPipelineError(err, 'STORE_FULL')) throw err;
         if (!isWaiting) {
           metrics.count('store_full_total');
           log.warn({ err }, 'The local store is full; holding input unacknowledged until space returns.');
@@ -273,8 +272,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 
   const containFailure = (assetId: string, atMs: number, err: unknown): void => {
-    const code = failureCode(err);
     if (isReplaying) return; // counted and logged when the window was live
+    const code = failureCode(err);
     metrics.count('detector_window_failures_total', { code });
     metrics.count('detector_windows_skipped_total', { reason: 'failed' });
     rateLimitedLog.warn(

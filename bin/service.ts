@@ -178,17 +178,18 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   let retrainer: Retrainer | undefined;
   const modelNames = [...new Set(models.slots.map((s) => s.name))];
   const modelView = (name: string) => {
-    const served = models.slots.find((s) => s.name === name)?.served;
+    const slot = models.slots.find((s) => s.name === name);
+    const served = slot?.served;
     return {
       name,
       version: served?.version ?? null,
       createdAt: served?.manifest.createdAt ?? null,
-      channels: served?.channels ?? models.slots.find((s) => s.name === name)?.channels ?? [],
+      channels: served?.channels ?? slot?.channels ?? [],
       dims: served?.manifest.dims ?? null,
       threshold: served?.calibration.value ?? null,
       calibration: served?.calibration ?? null,
       training: served?.manifest.training ?? null,
-      needsNewModel: models.slots.find((s) => s.name === name)?.needsNewModel ?? null,
+      needsNewModel: slot?.needsNewModel ?? null,
       retraining: retrainer?.status(name) ?? null,
       retrainHistory: store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
     };

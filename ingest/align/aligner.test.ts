@@ -4,6 +4,7 @@ import type { SensorReading } from '../reading.js';
 import { MemoryTelemetry } from '../telemetry.js';
 import type { AlignedFrame } from '../window.js';
 import { type AlignOptions, createAligner } from './aligner.js';
+import { createAssetChannelResolver } from './asset-channels.js';
 
 interface Captured {
   startMs: number;
@@ -196,6 +197,39 @@ describe('aligner', () => {
     expect(dropped(telemetry, 'unknown_asset')).toBe(1);
     expect(dropped(telemetry, 'unknown_channel')).toBe(2);
     expect(aligner.assetCount).toBe(1);
+  });
+
+  it('refuses new assets beyond maxAssets and keeps no layout cached for them', () => {
+    const cached = new Set<string>();
+    const groups = createAssetChannelResolver([{ match: 'pump-*', channels: ['a', 'b'] }]);
+    const telemetry = new MemoryTelemetry();
+    const aligner = createAligner(
+      {
+        ...base,
+        maxAssets: 1,
+        assets: {
+          resolve(assetId) {
+            const layout = groups.resolve(assetId);
+            if (layout !== undefined) cached.add(assetId);
+            return layout;
+          },
+          forget(assetId) {
+            cached.delete(assetId);
+            groups.forget?.(assetId);
+          },
+        },
+      },
+      { onFrame: () => {}, telemetry },
+    );
+    const push = (assetId: string, channel = 'a') =>
+      aligner.push({ assetId, channel, timestampMs: 0, value: 1 }, 0);
+    expect(push('pump-1')).toBe(true);
+    for (let i = 2; i < 100; i++) expect(push(`pump-${i}`)).toBe(false);
+    expect(push('pump-x', 'fan')).toBe(false);
+    expect(dropped(telemetry, 'asset_limit')).toBe(98);
+    expect(dropped(telemetry, 'unknown_channel')).toBe(1);
+    expect(aligner.assetCount).toBe(1);
+    expect([...cached]).toEqual(['pump-1']);
   });
 
   it('forgets dropped assets so a reading behind their old grid is accepted again', () => {

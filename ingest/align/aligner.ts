@@ -187,7 +187,10 @@ class AssetTrack {
   }
 
   #wasSeen(c: number, tsMs: number): boolean {
-    if (tsMs === this.#channelMaxTs[c]) return true;
+    return tsMs === this.#channelMaxTs[c] || this.#isInSeenRing(c, tsMs);
+  }
+
+  #isInSeenRing(c: number, tsMs: number): boolean {
     const base = c * DUPLICATE_MEMORY;
     for (let k = 0; k < DUPLICATE_MEMORY; k++) if (this.#seenTs[base + k] === tsMs) return true;
     return false;
@@ -196,12 +199,12 @@ class AssetTrack {
   #isDuplicate(c: number, tsMs: number): boolean {
     const max = this.#channelMaxTs[c];
     if (tsMs === max) return true;
-    const base = c * DUPLICATE_MEMORY;
     if (tsMs < max) {
-      for (let k = 0; k < DUPLICATE_MEMORY; k++) if (this.#seenTs[base + k] === tsMs) return true;
+      if (this.#isInSeenRing(c, tsMs)) return true;
     } else {
       this.#channelMaxTs[c] = tsMs;
     }
+    const base = c * DUPLICATE_MEMORY;
     const pos = this.#seenPos[c];
     this.#seenTs[base + pos] = tsMs;
     this.#seenPos[c] = (pos + 1) % DUPLICATE_MEMORY;
@@ -210,6 +213,12 @@ class AssetTrack {
 
   markUnknown(atMs: number): void {
     if (Number.isNaN(this.#unknownSinceMs) || atMs > this.#unknownSinceMs) this.#unknownSinceMs = atMs;
+  }
+
+  /** Finalizes every cell up to and including the one of the newest reading. */
+  finalizeAll(onFrame: (f: AlignedFrame) => void): void {
+    const p = this.#opts.periodMs;
+    this.advance(Math.floor(this.maxTsMs / p) * p + p, onFrame);
   }
 
   /** Finalizes every cell that ends at or before watermarkMs. */
@@ -311,6 +320,10 @@ export function createAligner(
     onDrop?.(reason, reading);
     return false;
   };
+  const forget = (assetId: string) => {
+    tracks.delete(assetId);
+    resolver.forget?.(assetId);
+  };
 
   return {
     push(reading, receivedAtMs, isRedelivery = false) {
@@ -318,9 +331,15 @@ export function createAligner(
       if (track === undefined) {
         const layout = resolver.resolve(reading.assetId);
         if (layout === undefined) return drop('unknown_asset', reading);
-        if (!layout.indexOf.has(reading.channel)) return drop('unknown_channel', reading);
-        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY))
+        // Not tracked: what the resolver cached for it goes, so refused ids do not grow its cache.
+        if (!layout.indexOf.has(reading.channel)) {
+          resolver.forget?.(reading.assetId);
+          return drop('unknown_channel', reading);
+        }
+        if (tracks.size >= (options.maxAssets ?? Number.POSITIVE_INFINITY)) {
+          resolver.forget?.(reading.assetId);
           return drop('asset_limit', reading);
+        }
         track = new AssetTrack(reading.assetId, layout, options, reading.timestampMs, receivedAtMs);
         tracks.set(reading.assetId, track);
       }
@@ -356,14 +375,10 @@ export function createAligner(
       }
     },
     drain() {
-      const p = options.periodMs;
-      for (const track of tracks.values()) track.advance(Math.floor(track.maxTsMs / p) * p + p, onFrame);
+      for (const track of tracks.values()) track.finalizeAll(onFrame);
     },
     dropAssets(assetIds) {
-      for (const id of assetIds) {
-        tracks.delete(id);
-        resolver.forget?.(id);
-      }
+      for (const id of assetIds) forget(id);
     },
     evictIdle(nowMs, idleMs) {
       const evicted: string[] = [];
@@ -371,10 +386,8 @@ export function createAligner(
         // Replayed readings are no arrivals: such an asset's silence is measured from the first look.
         if (track.lastArrivalMs === Number.NEGATIVE_INFINITY) track.lastArrivalMs = nowMs;
         if (nowMs - track.lastArrivalMs < idleMs) continue;
-        const p = options.periodMs;
-        if (track.pending > 0) track.advance(Math.floor(track.maxTsMs / p) * p + p, onFrame);
-        tracks.delete(id);
-        resolver.forget?.(id);
+        if (track.pending > 0) track.finalizeAll(onFrame);
+        forget(id);
         evicted.push(id);
       }
       return evicted;

@@ -101,8 +101,12 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
   const resumeIfDrained = () => {
     if (paused.size === 0 || inFlight > config.maxInFlight / 2 || consumer === undefined) return;
     // A partition waiting for its dead-letter topic stays paused: it resumes once its letters are written.
-    const toResume = [...paused].filter(([key]) => !blocked.has(key)).map(([, p]) => p);
-    for (const { topic, partition } of toResume) paused.delete(partitionKey(topic, partition));
+    const toResume: { topic: string; partition: number }[] = [];
+    for (const [key, p] of paused) {
+      if (blocked.has(key)) continue;
+      toResume.push(p);
+      paused.delete(key);
+    }
     if (toResume.length > 0)
       consumer.resume(toResume.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
   };
@@ -121,6 +125,13 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       backoffTimers.add(entry);
     });
 
+  /** Stops fetching a partition; unresolved records are fetched again on resume. */
+  const pausePartition = (key: string, topic: string, partition: number) => {
+    consumer?.pause([{ topic, partitions: [partition] }]);
+    paused.set(key, { topic, partition });
+    telemetry.count('ingest_partition_pauses_total', { transport: 'kafka' });
+  };
+
   const block = (topic: string, partition: number, err: unknown) => {
     const key = partitionKey(topic, partition);
     const reason = (err as Error)?.message ?? String(err);
@@ -131,9 +142,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       return;
     }
     blocked.set(key, { topic, partition, letters: 1, reason });
-    consumer?.pause([{ topic, partitions: [partition] }]);
-    paused.set(key, { topic, partition });
-    telemetry.count('ingest_partition_pauses_total', { transport: 'kafka' });
+    pausePartition(key, topic, partition);
   };
 
   const unblock = (topic: string, partition: number) => {
@@ -261,15 +270,14 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     const { batch } = payload;
     const { topic, partition } = batch;
     const state = stateOf(topic, partition);
+    const stateKey = partitionKey(topic, partition);
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || isStopped) break;
       // Paused for its dead-letter topic: unresolved records are fetched again on resume.
-      if (blocked.has(partitionKey(topic, partition))) break;
+      if (blocked.has(stateKey)) break;
       if (inFlight >= config.maxInFlight) {
-        // Backpressure: stop fetching this partition; unresolved records are fetched again on resume.
-        consumer!.pause([{ topic, partitions: [partition] }]);
-        paused.set(partitionKey(topic, partition), { topic, partition });
-        telemetry.count('ingest_partition_pauses_total', { transport: 'kafka' });
+        // Backpressure: stop fetching this partition.
+        pausePartition(stateKey, topic, partition);
         break;
       }
       const offset = BigInt(message.offset);
@@ -311,7 +319,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         () => {
           inFlight--;
           // A partition revoked meanwhile has a new state (or none): its completions no longer count.
-          if (partitions.get(partitionKey(topic, partition)) === state) state.tracker.complete(offset);
+          if (partitions.get(stateKey) === state) state.tracker.complete(offset);
           if (config.commitIntervalMs === 0) void commit();
           resumeIfDrained();
         },
@@ -323,7 +331,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
           );
           // Read again from the failed record; the tracker forgets the later entries (they come again)
           // and keeps earlier outstanding ones, so no commit passes an unfinished record.
-          if (partitions.get(partitionKey(topic, partition)) === state) {
+          if (partitions.get(stateKey) === state) {
             consumer?.seek({ topic, partition, offset: message.offset });
           }
           resumeIfDrained();

@@ -3,15 +3,14 @@
 // stop and start it without touching the shared server others use.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { waitFor } from './integration.js';
+import { toolsDir } from './tools.js';
 
 /** The influxd binary deploy/local/services installs (see install_influxdb there). */
 export function influxdBinary(): string {
-  const tools = process.env.GRUWATCH_TOOLS_DIR ?? join(homedir(), '.cache', 'gruwatch', 'tools');
-  return join(tools, 'influxdb-1.8.10', 'bin', 'influxd');
+  return join(toolsDir, 'influxdb-1.8.10', 'bin', 'influxd');
 }
 
 export interface PrivateInfluxdb {

@@ -21,7 +21,8 @@ export function isExecutable(path: string): boolean {
   }
 }
 
-const toolsDir = process.env.GRUWATCH_TOOLS_DIR ?? join(homedir(), '.cache', 'gruwatch', 'tools');
+/** The tools cache deploy/local/services and deploy/local/deploy-tools install into. */
+export const toolsDir = process.env.GRUWATCH_TOOLS_DIR ?? join(homedir(), '.cache', 'gruwatch', 'tools');
 const venvBin = join(toolsDir, 'deploy-venv', 'bin');
 
 /** The checkers deploy/local/deploy-tools installs (the same paths its `env` command prints). */
