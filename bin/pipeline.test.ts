@@ -170,4 +170,22 @@ describe('pipeline: a channel that stops reporting', () => {
     expect(await sample(s.metrics, 'detector_data_quality_events_total{kind="channel_silent"}')).toBe(1);
     expect(s.published.filter((m) => m.type === 'alert')).toHaveLength(2);
   });
+
+  it('forgets the channel-silence state of assets it forgets, so the tracker stays bounded', async () => {
+    const silence = createChannelSilenceTracker({ silentAfterMs: 3_000 });
+    const s = setup({ channelSilence: silence });
+    for (let t = 0; t < 10; t++)
+      s.pipeline.onFrame({
+        assetId: 'pump-1',
+        startMs: t * 1_000,
+        endMs: (t + 1) * 1_000,
+        channels,
+        values: new Float32Array([1_500, 40, t < 3 ? 60 : Number.NaN]),
+        state: t < 3 ? ('ok' as const) : ('gap' as const),
+      });
+    await s.commit();
+    expect(silence.silent().map((x) => x.assetId)).toEqual(['pump-1']);
+    s.pipeline.forgetAssets(['pump-1']);
+    expect(silence.silent()).toEqual([]);
+  });
 });

@@ -192,6 +192,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (assetIds.length === 0) return;
     for (const id of assetIds) progress.delete(id);
     monitor.dropAssets(assetIds);
+    deps.channelSilence?.dropAssets(assetIds);
   };
   const progressOf = (assetId: string): AssetProgress => {
     let p = progress.get(assetId);
