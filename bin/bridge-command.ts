@@ -51,7 +51,14 @@ export function registerBridgeCommand(program: Command, io: CliIo): void {
       const stopped = waitForStopSignal((signal) =>
         logger.info({ signal }, 'Shutting down; a second signal exits at once.'),
       );
-      await Promise.race([bridge.start(), stopped]);
+      try {
+        await Promise.race([bridge.start(), stopped]);
+      } catch (err) {
+        // A permanent refusal (credentials, subscription): close everything so the process exits.
+        await bridge.stop();
+        await http.close();
+        throw err;
+      }
       await stopped;
       await bridge.stop();
       await http.close();
