@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { createRootLogger, isPipelineError, systemClock } from '../core/index.js';
+import { registerBridgeCommand } from './bridge-command.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -88,6 +89,7 @@ function buildProgram(io: CliIo): Command {
   registerModelsCommand(program, io);
   registerWebhooksCommand(program, io);
   registerDemoCommand(program, io);
+  registerBridgeCommand(program, io);
 
   program
     .command('run')

@@ -7,7 +7,7 @@ import { assetPatternsOverlap, matchesAssetPattern, secretSchema } from '../core
 import { detectorConfigSchema } from '../detector/index.js';
 import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
-import { ingestConfigSchema } from '../ingest/index.js';
+import { bridgeConfigSchema, ingestConfigSchema } from '../ingest/index.js';
 import { modelConfigSchema } from '../model/index.js';
 import { isLoopbackHost } from './http-hosts.js';
 
@@ -124,6 +124,7 @@ export const configSchema = z
     store: storeConfigSchema.prefault({}),
     sinks: sinksConfigSchema.default([]),
     retraining: retrainingConfigSchema.prefault({}),
+    bridge: bridgeConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
     // The window shape is read by ingest (windower), model (training) and detector (scoring);

@@ -25,6 +25,14 @@ const help: Record<string, string> = {
   ingest_readings_rejected_total: 'Readings dropped from otherwise good messages, by reason.',
   ingest_readings_dropped_total:
     'Readings dropped by the aligner (late, duplicate, unknown channel), by reason.',
+  bridge_records_total:
+    'Kafka records produced by the bridge and acknowledged by Kafka (one per asset and MQTT message).',
+  bridge_readings_total: 'Readings the bridge forwarded to Kafka.',
+  bridge_redeliveries_total:
+    'MQTT messages the broker delivered again (DUP flag); their records may be duplicates.',
+  bridge_produce_failures_total:
+    'Sends to Kafka that failed; the MQTT message stays unacknowledged and is redelivered.',
+  bridge_signals_total: 'Sparkplug births and deaths seen by the bridge, by kind; they are not forwarded.',
   detector_windows_scored_total: 'Windows scored by the model.',
   detector_windows_skipped_total: 'Windows not scored, by reason (gap, unknown, off, no_model, failed).',
   detector_window_failures_total:

@@ -54,6 +54,14 @@ describe('ingest config', () => {
     ]);
   });
 
+  it('refuses a shared subscription, naming the key and the topologies that keep an asset in one instance', () => {
+    const found = messages({ ...minimal, mqtt: { ...minimal.mqtt, sharedGroup: 'north' } });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^mqtt\.sharedGroup: `ingest\.mqtt\.sharedGroup` makes the broker split/);
+    expect(found[0]).toContain('gruwatch bridge');
+    expect(found[0]).toContain('topic filter');
+  });
+
   it('rejects cross-field mistakes with messages naming the keys', () => {
     expect(
       messages({ ...minimal, mqtt: { ...minimal.mqtt, protocolVersion: 4, sharedGroup: 'g' } })[0],

@@ -26,7 +26,7 @@ const tlsFilesShape = {
     ),
 };
 
-const tlsSchema = z
+export const tlsSchema = z
   .strictObject(tlsFilesShape)
   .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
     message: '`tls.certFile` and `tls.keyFile` go together: set both for a client certificate, or neither.',
@@ -123,7 +123,7 @@ export const mqttConfigSchema = z
       .regex(/^[^/+#]+$/, 'A share group name must not contain /, + or #.')
       .optional()
       .describe(
-        'MQTT 5 shared subscription group: instances with the same group split the messages ($share/{group}/{filter}).',
+        "MQTT 5 shared subscription group: instances with the same group split the messages ($share/{group}/{filter}). The broker balances per message, not per asset, so `ingest` refuses it (windows need all of an asset's readings in one instance): scale out with `gruwatch bridge` into Kafka or with a topic filter per instance.",
       ),
     username: z.string().min(1).optional().describe('User name for broker authentication.'),
     password: secretSchema
@@ -174,7 +174,7 @@ export const mqttConfigSchema = z
   })
   .describe('Read readings from an MQTT broker.');
 
-const saslSchema = z
+export const saslSchema = z
   .discriminatedUnion('mechanism', [
     z.strictObject({
       mechanism: z.literal('plain').describe('SASL PLAIN (use only with TLS).'),
@@ -452,6 +452,14 @@ export const ingestConfigSchema = z
         code: 'custom',
         path: ['evictIdleAssetsAfterMs'],
         message: `ingest.evictIdleAssetsAfterMs (${c.evictIdleAssetsAfterMs}) must be longer than ingest.align.idleFlushMs + ingest.align.latenessMs (${c.align.idleFlushMs + c.align.latenessMs}), so a silent asset's last frames are flushed before it is forgotten`,
+      });
+    }
+    if (c.mqtt?.sharedGroup !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'sharedGroup'],
+        message:
+          "`ingest.mqtt.sharedGroup` makes the broker split messages per message, not per asset: each instance would see part of every asset's readings, so its windows get gaps and alerts conflict. Remove it; to scale out, run `gruwatch bridge` into Kafka keyed by asset and read `ingest.kafka` with a consumer group, or give each instance its own topic filter (static sharding).",
       });
     }
     if (c.deadLetter.type === 'mqtt' && c.mqtt === undefined) {

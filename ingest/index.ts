@@ -5,6 +5,10 @@ export type { AlignDropReason, Aligner, AlignOptions } from './align/aligner.js'
 export { createAligner } from './align/aligner.js';
 export type { WindowAssembler, WindowOptions } from './align/window-assembler.js';
 export { createWindowAssembler } from './align/window-assembler.js';
+export type { BridgeConfig, BridgeConfigInput } from './bridge/config.js';
+export { bridgeConfigSchema } from './bridge/config.js';
+export type { BridgeDeps, MqttKafkaBridge } from './bridge/mqtt-kafka-bridge.js';
+export { createMqttKafkaBridge, mqttTopicHeader, redeliveryHeader } from './bridge/mqtt-kafka-bridge.js';
 export type { IngestConfig, IngestConfigInput } from './config.js';
 export { ingestConfigSchema } from './config.js';
 export type { AssetSignal, Decoder, DecoderConfig } from './decode/index.js';

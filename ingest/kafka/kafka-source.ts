@@ -471,8 +471,9 @@ export function createDeadLetterProducer(kafka: InstanceType<typeof Kafka>): Pro
   });
 }
 
-function buildClientConfig(
-  config: KafkaConfig,
+/** The kafkajs client options of a Kafka connection: brokers, TLS, SASL, logs through our logger. */
+export function buildClientConfig(
+  config: Pick<KafkaConfig, 'clientId' | 'brokers' | 'connectionTimeoutMs' | 'tls' | 'sasl'>,
   log: Logger,
   rateLimitedLog: ReturnType<typeof createRateLimitedLog>,
 ): KafkaJsConfig {
