@@ -163,3 +163,15 @@ export function probeAddress(server: ServerName, endpoints: Endpoints): { host: 
       return hostPort(endpoints.seaweedfs.url, 8333);
   }
 }
+
+/** The `registry.s3` settings of a registry under `prefix` in the local S3 server's bucket. */
+export function s3RegistrySettings(s3: SeaweedfsEndpoints, prefix: string): Record<string, unknown> {
+  return {
+    endpoint: s3.url,
+    bucket: s3.bucket,
+    prefix,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  };
+}

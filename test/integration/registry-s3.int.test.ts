@@ -16,6 +16,7 @@ import { createAutoencoder, encodeArtifact } from '../../model/index.js';
 import type { S3ModelRegistry } from '../../model/node/index.js';
 import { retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
 import { describeWithServer, type Endpoints, onTeardown, uniqueName } from '../helpers/integration.js';
+import { s3RegistrySettings } from '../helpers/services.js';
 
 const { channels, T, hop } = retrainPlant;
 
@@ -88,14 +89,7 @@ function configFor(s3: Endpoints['seaweedfs'], prefix: string): Config {
   return configSchema.parse({
     ...retrainConfigInput(),
     registry: {
-      s3: {
-        endpoint: s3.url,
-        bucket: s3.bucket,
-        prefix,
-        region: s3.region,
-        accessKeyId: s3.accessKeyId,
-        secretAccessKey: s3.secretAccessKey,
-      },
+      s3: s3RegistrySettings(s3, prefix),
     },
   });
 }

@@ -24,6 +24,7 @@ import type { S3ModelRegistry } from '../../model/node/index.js';
 import { plantFrames, retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
 import { scratchDatabase } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName } from '../helpers/integration.js';
+import { s3RegistrySettings } from '../helpers/services.js';
 
 const { channels, periodMs, T, hop } = retrainPlant;
 const rows = 1_200;
@@ -41,14 +42,7 @@ describeWithServer('influxdb', 'one trainer per model group', (influxdb) => {
           retraining: { source: 'influxdb', lookbackMs: rows * periodMs },
         }),
         registry: {
-          s3: {
-            endpoint: s3.url,
-            bucket: s3.bucket,
-            prefix: `${uniqueName('group')}/`,
-            region: s3.region,
-            accessKeyId: s3.accessKeyId,
-            secretAccessKey: s3.secretAccessKey,
-          },
+          s3: s3RegistrySettings(s3, `${uniqueName('group')}/`),
         },
       });
 
