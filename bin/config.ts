@@ -9,6 +9,7 @@ import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
 import { bridgeConfigSchema, ingestConfigSchema } from '../ingest/index.js';
 import { modelConfigSchema } from '../model/index.js';
+import { registryConfigSchema } from '../model/node/index.js';
 import { isLoopbackHost } from './http-hosts.js';
 
 export const loggingConfigSchema = z
@@ -120,6 +121,7 @@ export const configSchema = z
     http: httpConfigSchema.prefault({}),
     ingest: ingestConfigSchema,
     model: modelConfigSchema.prefault({}),
+    registry: registryConfigSchema.optional(),
     detector: detectorConfigSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     sinks: sinksConfigSchema.default([]),

@@ -8,8 +8,9 @@ import { PipelineError } from '../core/index.js';
 import type { ArtifactManifest } from '../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import type { CliIo } from './cli-io.js';
-import { configSchema, registryDirOf } from './config.js';
+import { configSchema } from './config.js';
 import { loadConfig } from './load-config.js';
+import { openModelRegistry } from './open-model-registry.js';
 
 interface RegistryOptions {
   config?: string;
@@ -29,7 +30,7 @@ function openRegistry(opts: RegistryOptions, io: CliIo): ModelRegistry {
     );
   }
   const { config } = loadConfig(configSchema, { file: opts.config, env: io.env });
-  return createModelRegistry(registryDirOf(config));
+  return openModelRegistry(config);
 }
 
 function withRegistryOptions(command: Command, io: CliIo): Command {

@@ -38,8 +38,10 @@ import {
   type ModelConfig,
   type TrainProgress,
 } from '../model/index.js';
-import { createModelRegistry } from '../model/node/index.js';
+import type { S3RegistryLocation } from '../model/node/index.js';
 import { completeWindowStarts, type FrameSegment, fitModel } from './fit-model.js';
+import { reopenModelRegistry } from './open-model-registry.js';
+import { newestFrameByAsset } from './training-assets.js';
 
 export type RetrainFrameSource =
   | { type: 'store' }
@@ -57,6 +59,8 @@ export interface RetrainJobInput {
   detector: DetectorConfig;
   settings: RetrainingSettings;
   registryDir: string;
+  /** Set when the registry is the shared one in object storage (then registryDir only names it). */
+  registryS3?: S3RegistryLocation | undefined;
   currentVersion: string | null;
   /** The local store: the newest frame of each asset ends its lookback; also the frame source for `store`. */
   storePath: string;
@@ -179,11 +183,14 @@ export async function runRetrainJob(
   const holdout: WindowSequence[] = [];
   const incidents: WindowSequence[] = [];
   try {
-    // Listing assets scans the store: done here, off the service's main thread.
-    const assets = local
-      .listAssets()
-      .filter((a) => input.groups.find((g) => deps.matches(g.match, a))?.model === input.model);
-    const newestByAsset = new Map(assets.map((a) => [a, local.newestFrameAtMs(a)] as const));
+    // Listing assets scans the store (or asks InfluxDB for the whole group's): done here, off the
+    // service's main thread.
+    const newestByAsset = await newestFrameByAsset(
+      local,
+      input.source.type === 'store' ? undefined : reader,
+      (a) => input.groups.find((g) => deps.matches(g.match, a))?.model === input.model,
+    );
+    const assets = [...newestByAsset.keys()];
     const newestOfAll = Math.max(
       Number.NEGATIVE_INFINITY,
       ...[...newestByAsset.values()].map((at) => at ?? Number.NEGATIVE_INFINITY),
@@ -299,7 +306,7 @@ export async function runRetrainJob(
       `no complete held-out window to validate on (validationFraction ${settings.validationFraction}); collect more clean data`,
     );
 
-  const registry = createModelRegistry(input.registryDir);
+  const registry = reopenModelRegistry(input.registryDir, input.registryS3);
   const current =
     input.currentVersion === null ? undefined : await registry.load(input.model, input.currentVersion);
   const dims = { C, T, H: input.modelConfig.hiddenSize };

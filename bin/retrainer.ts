@@ -23,6 +23,7 @@ import type { ModelEventKind, ModelEventRecord } from '../detector/sinks/index.j
 import type { ModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
+import { s3LocationOf } from './open-model-registry.js';
 import type { RetrainFrameSource, RetrainJobInput, RetrainJobResult } from './retrain-job.js';
 import type { ServedModel, ServedModels } from './served-models.js';
 
@@ -264,6 +265,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       detector: config.detector,
       settings: state.settings,
       registryDir: deps.registry.dir,
+      registryS3: s3LocationOf(deps.registry),
       currentVersion,
       storePath: deps.storePath,
       source,

@@ -26,12 +26,12 @@ import {
   sinkQueueName,
 } from '../detector/sinks/index.js';
 import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
-import { createModelRegistry } from '../model/node/index.js';
-import { type Config, registryDirOf, storePathOf } from './config.js';
+import { type Config, storePathOf } from './config.js';
 import { allowedHostNames, isLoopbackHost } from './http-hosts.js';
 import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import { openModelRegistry } from './open-model-registry.js';
 import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
@@ -68,7 +68,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const live = createLiveHub();
   mkdirSync(resolve(config.dataDir), { recursive: true });
 
-  const registry = createModelRegistry(registryDirOf(config));
+  const registry = openModelRegistry(config);
   const storePath = storePathOf(config);
   const startupFailures: unknown[] = [];
   let recordModelEvent: (event: ModelEventRecord) => void = () => {};

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { matchesAssetPattern } from '../detector/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
-import { createModelRegistry } from '../model/node/index.js';
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
-import { configSchema, registryDirOf, storePathOf } from './config.js';
+import { configSchema, storePathOf } from './config.js';
 import { type FrameSegment, fitModel } from './fit-model.js';
 import { loadConfig } from './load-config.js';
 import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
+import { openModelRegistry } from './open-model-registry.js';
 import { createTrainingProgressBar } from './progress-bar.js';
 
 interface TrainFlags {
@@ -97,7 +97,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         onProgress: (p) => bar.update(p),
       });
       bar.finish();
-      const registry = createModelRegistry(registryDirOf(config));
+      const registry = openModelRegistry(config);
       const version = await registry.add(group.model, result.bytes);
       if (flags.promote) await registry.promote(group.model, version);
       io.out(

@@ -11,6 +11,8 @@ export const errorCodes = {
   MODEL_SHAPE_MISMATCH: 'Arrays handed to the model do not match its dimensions.',
   MODEL_ARTIFACT_INVALID: 'A model artifact is truncated, corrupted or fails its checksum.',
   MODEL_ARTIFACT_INCOMPATIBLE: 'A model artifact was written for another format version or other channels.',
+  MODEL_REGISTRY_UNAVAILABLE:
+    'The shared model registry (S3-compatible object storage) cannot be reached, refused a request, or another writer moved its pointer first.',
   MODEL_TRAINING_FAILED: 'Training could not run (too little data, non-finite loss).',
   DETECTOR_INPUT_INVALID: 'Residuals, scores or observations given to the detector are malformed.',
   DETECTOR_STATE_INCOMPATIBLE: 'Persisted alert state has another version or does not match its schema.',

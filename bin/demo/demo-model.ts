@@ -1,10 +1,10 @@
 import { findMachineOff, resolveMachineOffRules } from '../../detector/index.js';
 import { createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import type { TrainProgress } from '../../model/index.js';
-import { createModelRegistry } from '../../model/node/index.js';
-import { type Config, registryDirOf } from '../config.js';
+import type { Config } from '../config.js';
 import { type FitModelResult, type FrameSegment, fitModel } from '../fit-model.js';
 import { alignReadings } from '../offline-frames.js';
+import { openModelRegistry } from '../open-model-registry.js';
 import { demoChannels, demoModelName, demoPeriodMs } from './demo-plan.js';
 
 export interface DemoModelOptions {
@@ -89,7 +89,7 @@ export async function trainDemoModel(options: DemoModelOptions): Promise<DemoMod
     strideSteps: trainingStrideSteps,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const registry = createModelRegistry(registryDirOf(config));
+  const registry = openModelRegistry(config);
   const version = await registry.add(demoModelName, fitted.bytes);
   await registry.promote(demoModelName, version);
   return { version, assetIds, fitted };

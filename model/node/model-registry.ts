@@ -17,10 +17,11 @@ import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import { type ArtifactBytes, type DecodedArtifact, decodeArtifact } from '../artifact.js';
 import { appendDurable, readArtifactDir, syncDir, writeArtifactDir, writeDurable } from './artifact-files.js';
+import { previousVersion, rollBack } from './promotions-log.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-function checkName(what: string, value: string): void {
+export function checkName(what: string, value: string): void {
   if (!namePattern.test(value)) {
     throw new PipelineError(
       'MODEL_ARTIFACT_INVALID',
@@ -120,36 +121,10 @@ export function createModelRegistry(dir: string, nowMs: () => number = Date.now)
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      // Replay the log as a stack of served versions: a promotion pushes, a rollback pops back to
-      // the version it restored, so repeated rollbacks keep walking back.
-      const served: string[] = [];
-      for (const line of lines) {
-        const [, version, how] = line.trim().split(' ');
-        if (version === undefined) continue;
-        if (how === 'rollback') {
-          while (served.length > 0 && served.at(-1) !== version) served.pop();
-          if (served.length === 0) served.push(version);
-        } else if (served.at(-1) !== version) served.push(version);
-      }
-      if (served.at(-1) === now) return served.at(-2);
-      const versions = await this.versions(name).catch(() => [] as string[]);
-      const at = versions.indexOf(now);
-      return at > 0 ? versions[at - 1] : undefined;
+      return previousVersion(lines, now, () => this.versions(name).catch(() => [] as string[]));
     },
     async rollback(name) {
-      const from = await this.current(name);
-      const to = await this.previous(name);
-      if (from === undefined || to === undefined) {
-        throw new PipelineError(
-          'CLI_USAGE',
-          from === undefined
-            ? `model "${name}" has no current version to roll back from; promote one with \`gruwatch models promote ${name} <version>\``
-            : `model "${name}" has no version that served before the current one (${from}); nothing to roll back to`,
-          { details: { field: 'name', name, current: from ?? null } },
-        );
-      }
-      await this.promote(name, to, 'rollback');
-      return { from, to };
+      return rollBack(this, name);
     },
     async versions(name) {
       checkName('model name', name);

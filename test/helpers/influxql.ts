@@ -1,4 +1,5 @@
 // InfluxQL against the test InfluxDB (1.8, token auth), for tests that read back what gruwatch wrote.
+import { onTeardown, uniqueName } from './integration.js';
 export interface InfluxqlSeries {
   name?: string;
   tags?: Record<string, string>;
@@ -32,4 +33,25 @@ export async function influxql(
   if (!res.ok || error !== undefined)
     throw new Error(`InfluxQL ${q} failed: HTTP ${res.status} ${error ?? JSON.stringify(body)}`);
   return body.results?.flatMap((r) => r.series ?? []) ?? [];
+}
+
+/**
+ * A database of its own for one test, dropped when the test ends, and the settings of an
+ * `influxdb` sink writing into it.
+ */
+export async function scratchDatabase(
+  influxdb: { url: string; token: string },
+  prefix: string,
+): Promise<{ database: string; sinkSettings: Record<string, unknown> & { database: string } }> {
+  const database = uniqueName(prefix).replaceAll('-', '_');
+  await influxql(influxdb, `CREATE DATABASE "${database}"`, { method: 'POST' });
+  onTeardown(() => influxql(influxdb, `DROP DATABASE "${database}"`, { method: 'POST' }));
+  const sinkSettings = {
+    type: 'influxdb',
+    url: influxdb.url,
+    token: influxdb.token,
+    bucket: `${database}/autogen`,
+    database,
+  };
+  return { database, sinkSettings };
 }

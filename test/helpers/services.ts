@@ -25,14 +25,23 @@ export interface InfluxdbEndpoints {
   database: string;
   bucket: string;
 }
+/** The S3-compatible object store (SeaweedFS) and the bucket the services script created. */
+export interface SeaweedfsEndpoints {
+  url: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 export interface Endpoints {
   mosquitto: MosquittoEndpoints;
   kafka: KafkaEndpoints;
   influxdb: InfluxdbEndpoints;
+  seaweedfs: SeaweedfsEndpoints;
 }
 export type ServerName = keyof Endpoints;
 
-export const serverNames: readonly ServerName[] = ['mosquitto', 'kafka', 'influxdb'];
+export const serverNames: readonly ServerName[] = ['mosquitto', 'kafka', 'influxdb', 'seaweedfs'];
 
 /** Prefix of the environment variables that override the env file. */
 export const envPrefix = 'GRUWATCH_TEST_';
@@ -81,7 +90,19 @@ const defaults: Record<string, string> = {
   INFLUXDB_ORG: '-',
   INFLUXDB_DATABASE: 'gruwatch',
   INFLUXDB_BUCKET: 'gruwatch/autogen',
+  S3_URL: 'http://127.0.0.1:18333',
+  S3_REGION: 'us-east-1',
+  S3_BUCKET: 'gruwatch',
 };
+
+/** The content of a secret file the services script keeps, or '' without one. */
+function secretFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** Reads every server's settings (environment first, then the env file, then defaults). */
 export function loadEndpoints(): Endpoints {
@@ -115,6 +136,13 @@ export function loadEndpoints(): Endpoints {
       database: get('INFLUXDB_DATABASE'),
       bucket: get('INFLUXDB_BUCKET'),
     },
+    seaweedfs: {
+      url: get('S3_URL'),
+      region: get('S3_REGION'),
+      bucket: get('S3_BUCKET'),
+      accessKeyId: get('S3_ACCESS_KEY_ID') || 'gruwatch',
+      secretAccessKey: get('S3_SECRET_ACCESS_KEY') || secretFile(join(servicesDir(), 'seaweedfs', 'secret')),
+    },
   };
 }
 
@@ -131,5 +159,19 @@ export function probeAddress(server: ServerName, endpoints: Endpoints): { host: 
       return hostPort(endpoints.kafka.brokers[0] ?? '127.0.0.1:19092', 9092);
     case 'influxdb':
       return hostPort(endpoints.influxdb.url, 8086);
+    case 'seaweedfs':
+      return hostPort(endpoints.seaweedfs.url, 8333);
   }
+}
+
+/** The `registry.s3` settings of a registry under `prefix` in the local S3 server's bucket. */
+export function s3RegistrySettings(s3: SeaweedfsEndpoints, prefix: string): Record<string, unknown> {
+  return {
+    endpoint: s3.url,
+    bucket: s3.bucket,
+    prefix,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  };
 }

@@ -21,8 +21,8 @@ import {
   storeConfigSchema,
 } from '../../detector/sinks/index.js';
 import { plantFrames, retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
-import { influxql } from '../helpers/influxql.js';
-import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
+import { scratchDatabase } from '../helpers/influxql.js';
+import { describeWithServer, onTeardown, waitFor } from '../helpers/integration.js';
 
 const { channels, periodMs, startMs } = retrainPlant;
 const rows = 3_000;
@@ -33,17 +33,9 @@ describeWithServer('influxdb', 'retraining from InfluxDB', (influxdb) => {
   it('ends the lookback at the newest frame InfluxDB holds while its sink is behind the local store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gruwatch-retrain-influx-'));
     onTeardown(() => rmSync(dir, { recursive: true, force: true }));
-    const database = uniqueName('gw_retrain_src').replaceAll('-', '_');
-    await influxql(influxdb, `CREATE DATABASE "${database}"`, { method: 'POST' });
-    onTeardown(() => influxql(influxdb, `DROP DATABASE "${database}"`, { method: 'POST' }));
-    const sinkSettings = {
-      type: 'influxdb',
-      url: influxdb.url,
-      token: influxdb.token,
-      bucket: `${database}/autogen`,
-      database,
-      retry: { initialDelayMs: 100, maxDelayMs: 500 },
-    };
+    const scratch = await scratchDatabase(influxdb, 'gw_retrain_src');
+    const { database } = scratch;
+    const sinkSettings = { ...scratch.sinkSettings, retry: { initialDelayMs: 100, maxDelayMs: 500 } };
     const sink = influxdbSinkConfigSchema.parse(sinkSettings);
     const frames = plantFrames('pump-1', 0, rows);
     const deps = { clock: systemClock, logger: createSilentLogger() };
