@@ -4,7 +4,10 @@
 // down 30 s, kcat producing with acks=all), side by side. Every published
 // sequence number must be in a stored frame, every window whose frames are
 // stored complete must be scored, across the restarts, and whatever is read
-// twice must be counted as a duplicate, never stored twice, never late.
+// twice must be counted as a duplicate, never stored twice, never late. Beside
+// them, InfluxDB and the webhook receiver are down 5 minutes while gruwatch is
+// SIGKILLed and restarted: afterwards every score and alert event is delivered
+// once (test/helpers/sink-outage-case.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { describeWithServer, waitFor } from '../helpers/integration.js';
 import { createPrivateKafka } from '../helpers/private-kafka.js';
 import { createPrivateMosquitto } from '../helpers/private-mosquitto.js';
 import { metricSum } from '../helpers/service-process.js';
+import { runSinkOutageCase } from '../helpers/sink-outage-case.js';
 import { runCommand } from '../helpers/tools.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,6 +116,13 @@ describeWithServer('kafka', 'fault matrix: kills and broker restarts (Kafka)', (
       expect(late).toBe(0);
       expectNothingLost(counts);
     }, 330_000);
+
+    it.concurrent(
+      'delivers every score and alert event exactly once after InfluxDB and the webhook receiver were down 5 minutes during a SIGKILL',
+      ({ onTestFinished }) =>
+        runSinkOutageCase({ mosquittoUrl: mosquitto.url, outageMs: 300_000, onTestFinished }),
+      420_000,
+    );
 
     it.concurrent('loses nothing when the broker restarts under a running gruwatch (private Mosquitto)', async ({
       onTestFinished,
