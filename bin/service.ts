@@ -38,6 +38,7 @@ import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
+import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
 
 export interface ServiceDeps {
@@ -299,6 +300,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     });
   };
   metrics.trackUndelivered(deliveries);
+  registerStoreSpaceGauges(metrics.registry, () => store.space());
 
   const api: ServiceApi = {
     readiness: () => [

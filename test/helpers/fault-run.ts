@@ -81,8 +81,9 @@ export interface FaultRun {
   startPublisher(): void;
   /** Publishes one extra message as is (e.g. a reading with a bad clock). */
   publishRaw(payload: string): void;
-  /** Marks the published sequence numbers so far as the ones to check, waits until they are framed, then stops everything. */
-  finish(options?: { timeoutMs?: number }): Promise<FaultCounts>;
+  /** Marks the published sequence numbers so far as the ones to check, waits until they are framed, then stops
+   *  everything; `beforeStop` runs once the publisher has exited and gruwatch still runs (to read its metrics). */
+  finish(options?: { timeoutMs?: number; beforeStop?: () => Promise<void> }): Promise<FaultCounts>;
   /** Kills whatever still runs (teardown). */
   dispose(): void;
 }
@@ -202,9 +203,14 @@ export async function createFaultRun(options: {
               ]),
               { stdio: ['pipe', 'ignore', 'pipe'] },
             )
-          : spawn('kcat', ['-P', '-b', kafka.brokers, '-t', topic, '-X', 'acks=all', '-X', 'linger.ms=5'], {
-              stdio: ['pipe', 'ignore', 'pipe'],
-            });
+          : // -E: keep producing (librdkafka buffers and retries) while every broker is down.
+            spawn(
+              'kcat',
+              ['-P', '-E', '-b', kafka.brokers, '-t', topic, '-X', 'acks=all', '-X', 'linger.ms=5'],
+              {
+                stdio: ['pipe', 'ignore', 'pipe'],
+              },
+            );
       const stderr: string[] = [];
       publisher.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
       publisher.on('exit', () => writeFileSync(join(logDir, 'publisher.log'), stderr.join('')));
@@ -226,7 +232,7 @@ export async function createFaultRun(options: {
     publishRaw(payload) {
       publisher!.stdin!.write(`${payload}\n`);
     },
-    async finish({ timeoutMs = 60_000 } = {}) {
+    async finish({ timeoutMs = 60_000, beforeStop } = {}) {
       published = seq;
       const lastSeq = published - 1;
       const framedUpTo = () => {
@@ -245,6 +251,10 @@ export async function createFaultRun(options: {
       });
       clearInterval(timer);
       publisher?.stdin?.end();
+      if (beforeStop !== undefined) {
+        if (publisher) await exited(publisher);
+        await beforeStop();
+      }
       child?.kill('SIGTERM');
       await Promise.all([child ? exited(child) : undefined, publisher ? exited(publisher) : undefined]);
       return countStored(storePath, assets, published);

@@ -2,7 +2,7 @@
 // installs, with its own data folder and ports from the kernel, so a test can
 // stop and start it without touching the shared server others use.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { waitFor } from './integration.js';
@@ -56,8 +56,16 @@ bind-address = "127.0.0.1:${rpcPort}"
     url,
     token: 'private:private',
     async start() {
-      child = spawn(binary, ['run', '-config', configFile], { stdio: 'ignore' });
-      await waitFor(health, { what: 'the private InfluxDB', timeoutMs: 60_000 });
+      const logFile = join(dir, 'influxd.log');
+      const log = openSync(logFile, 'a');
+      child = spawn(binary, ['run', '-config', configFile], { stdio: ['ignore', log, log] });
+      closeSync(log);
+      await waitFor(health, { what: 'the private InfluxDB', timeoutMs: 120_000 }).catch((err: unknown) => {
+        // Say why: a port taken while it was down, or a slow start on a busy machine.
+        throw new Error(
+          `${(err as Error).message}; log tail:\n${readFileSync(logFile, 'utf8').slice(-2_000)}`,
+        );
+      });
     },
     async stop() {
       const running = child;

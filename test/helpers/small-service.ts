@@ -145,10 +145,15 @@ export function expectedWindowEnds(frames: readonly StoredFrame[]): number[] {
 }
 
 /** A temporary folder (removed after the test) whose data folder holds the trained small model. */
-export async function prepareSmallService(prefix: string): Promise<{ dir: string; dataDir: string }> {
+/** `onFinished` registers the cleanup: a concurrent test passes its own context's `onTestFinished`,
+ *  since `onTeardown` cannot tell which of several running tests is the current one. */
+export async function prepareSmallService(
+  prefix: string,
+  onFinished: (fn: () => void) => void = onTeardown,
+): Promise<{ dir: string; dataDir: string }> {
   if (!existsSync(gruwatchCli)) throw new Error(`${gruwatchCli} is missing; run npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTeardown(() => rmSync(dir, { recursive: true, force: true }));
+  onFinished(() => rmSync(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'data');
   await trainSmallModel(join(dataDir, 'models'));
   return { dir, dataDir };

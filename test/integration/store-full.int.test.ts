@@ -14,7 +14,7 @@ import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
-import { spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
+import { metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
 
 interface Readiness {
   ready: boolean;
@@ -134,6 +134,10 @@ describeWithServer('mosquitto', 'gruwatch run on a full disk', (mosquitto) => {
     expect(store?.figures?.freeBytes).toBeLessThan(Math.max(minFreeBytes, mib));
     expect(store?.figures?.minFreeBytes).toBe(minFreeBytes);
     expect(store?.figures?.dbBytes).toBeGreaterThan(0);
+    // The same figures on /metrics, for alerting before the floor is reached.
+    expect(await metricSum(httpPort, 'store_is_full')).toBe(1);
+    expect(await metricSum(httpPort, 'store_free_bytes')).toBeLessThan(Math.max(minFreeBytes, mib));
+    expect(await metricSum(httpPort, 'store_min_free_bytes')).toBe(minFreeBytes);
 
     // Still full a little later, still running: no crash loop, nothing acknowledged is lost.
     await publish(sent, sent + 20);

@@ -4,19 +4,23 @@
 // to an in-process webhook receiver (down for hours). Prints one JSON object:
 // RSS, heap and database size at each simulated day, rows per table, events
 // generated against delivered, wall time.
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { type Clock, createSilentLogger } from '../../../core/index.js';
-import { sinksConfigSchema, storeConfigSchema } from '../config.js';
-import { createSinkDrainers, createSinkRoutes } from '../delivery.js';
-import { createLocalStore } from '../local-store.js';
-import type { AlertEventRecord, FrameRecord, ScoreRecord } from '../records.js';
+import { type Clock, createSilentLogger } from '../../core/index.js';
+import {
+  type AlertEventRecord,
+  createLocalStore,
+  createSinkDrainers,
+  createSinkRoutes,
+  type FrameRecord,
+  type ScoreRecord,
+  sinksConfigSchema,
+  storeConfigSchema,
+} from '../../detector/sinks/index.js';
+import { startSoakOutages } from './soak-outages.js';
+import { maxDeviation, rowsPerTable, soakOptions } from './soak-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,10 +33,7 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '0.5' },
     'retention-days': { type: 'string', default: '0.1' },
     'report-every-days': { type: 'string', default: '0.05' },
-    'webhook-outage-hours': { type: 'string', default: '6' },
-    'influxdb-outage-hours': { type: 'string', default: '2' },
-    // Where the database goes; on a shared machine a tmpfs keeps other jobs' disk traffic out.
-    dir: { type: 'string', default: tmpdir() },
+    ...soakOptions,
   },
 });
 const assets = Number(args.assets);
@@ -45,62 +46,25 @@ const dayMs = 86_400_000;
 // One commit per window hop (16 frames) with every asset's frames and one score each.
 const stepMs = 16 * periodMs;
 
-const influxUrl = process.env.INFLUXDB_URL;
-if (influxUrl === undefined) throw new Error('INFLUXDB_URL is not set; run through `npm run bench:soak`');
-
 const start = Date.UTC(2026, 0, 1);
 let simNowMs = start;
 const clock: Clock = { nowMs: () => simNowMs, monotonicMs: () => performance.now() };
 
-// Outages in simulated time: the webhook receiver down 6 h from 30 % of the run, InfluxDB refusing
-// writes (the server up, the proxy answering 503) 2 h from 60 %.
-const at = (share: number) => start + Math.round(share * days * dayMs);
-const webhookOutageHours = Number(args['webhook-outage-hours']);
-const influxOutageHours = Number(args['influxdb-outage-hours']);
-const webhookDown = { fromMs: at(0.3), toMs: at(0.3) + webhookOutageHours * 3_600_000 };
-const influxDown = { fromMs: at(0.6), toMs: at(0.6) + influxOutageHours * 3_600_000 };
-const isIn = (w: { fromMs: number; toMs: number }) => simNowMs >= w.fromMs && simNowMs < w.toMs;
-
-const received = new Set<string>();
-const receiver = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    if (isIn(webhookDown)) {
-      res.writeHead(503).end();
-      return;
-    }
-    received.add(String(req.headers['idempotency-key']));
-    res.writeHead(204).end();
-  });
+const outages = await startSoakOutages({
+  script: 'bench:soak-store',
+  startMs: start,
+  days,
+  args,
+  nowMs: () => simNowMs,
 });
-const influx = new URL(influxUrl);
-const proxy = createServer((req, res) => {
-  if (isIn(influxDown)) {
-    req.resume();
-    res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"outage"}');
-    return;
-  }
-  const upstream = request(
-    { host: influx.hostname, port: influx.port, path: req.url, method: req.method, headers: req.headers },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    },
-  );
-  upstream.on('error', () => res.writeHead(502).end());
-  req.pipe(upstream);
-});
-receiver.listen(0, '127.0.0.1');
-proxy.listen(0, '127.0.0.1');
-await Promise.all([once(receiver, 'listening'), once(proxy, 'listening')]);
-const portOf = (s: typeof receiver) => (s.address() as AddressInfo).port;
+const { received } = outages;
 
 const dir = mkdtempSync(join(args.dir, 'gruwatch-soak-'));
 const path = join(dir, 'gruwatch.db');
 const sinks = sinksConfigSchema.parse([
   {
     type: 'influxdb',
-    url: `http://127.0.0.1:${portOf(proxy)}`,
+    url: outages.influxdbUrl,
     token: { env: 'INFLUXDB_TOKEN' },
     bucket: process.env.INFLUXDB_BUCKET ?? 'gruwatch/autogen',
     database: process.env.INFLUXDB_DATABASE ?? 'gruwatch',
@@ -111,7 +75,7 @@ const sinks = sinksConfigSchema.parse([
   {
     type: 'webhook',
     name: 'soak',
-    url: `http://127.0.0.1:${portOf(receiver)}/hook`,
+    url: outages.receiverUrl,
     signingKey: 'soak-signing-key',
     // Retries until delivered (no attempt limit), so a receiver down for hours loses nothing.
     retry: { maxDelayMs: 60_000 },
@@ -239,12 +203,7 @@ for (let i = 0; i < 120 && store.outbox.depth().rows > 0; i++) {
 const wallS = (performance.now() - wallStart) / 1000;
 
 const reader = new Database(path, { readonly: true });
-const rows: Record<string, number> = {};
-for (const { name } of reader
-  .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-  .all() as { name: string }[]) {
-  rows[name] = reader.prepare(`SELECT COUNT(*) FROM ${name}`).pluck().get() as number;
-}
+const rows = rowsPerTable(reader);
 // Bytes per row of each table with its indexes (dbstat), for the disk formula in the README.
 const bytesPerRow: Record<string, number> = {};
 const tableOf = reader.prepare('SELECT tbl_name FROM sqlite_master WHERE name = ?').pluck();
@@ -264,12 +223,9 @@ for (const table of ['frames', 'scores', 'alerts']) {
 reader.close();
 
 // Flat: from the second day after retention applies, within ±10 % of the mean.
-const steady = report.filter((d) => d.day >= retentionDays + 2 * reportEveryDays);
-const spread = (key: 'rss_bytes' | 'db_bytes') => {
-  if (steady.length === 0) return null;
-  const mean = steady.reduce((s, d) => s + d[key], 0) / steady.length;
-  return Math.max(...steady.map((d) => Math.abs(d[key] - mean) / mean));
-};
+const steadyFromDay = retentionDays + 2 * reportEveryDays;
+const steady = report.filter((d) => d.day >= steadyFromDay);
+const spread = (key: 'rss_bytes' | 'db_bytes') => maxDeviation(report, key, steadyFromDay);
 const dbSpread = spread('db_bytes');
 const rssSpread = spread('rss_bytes');
 const dbAtSteady = steady.length > 0 ? steady.reduce((s, d) => s + d.db_bytes, 0) / steady.length : null;
@@ -289,7 +245,7 @@ process.stdout.write(
     days: report,
     rows_at_end: rows,
     events: { generated: generatedEvents, delivered: received.size },
-    outages: { webhook_hours: webhookOutageHours, influxdb_hours: influxOutageHours },
+    outages: outages.hours,
     db_dir: args.dir,
     flat: {
       from_day: retentionDays + 2 * reportEveryDays,
@@ -305,6 +261,5 @@ process.stdout.write(
 
 await Promise.all(drainers.map((d) => d.close({ timeoutMs: 1_000 })));
 store.close();
-receiver.close();
-proxy.close();
+outages.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,35 @@
+// What both soaks share in their figures: the options every soak takes, the
+// rows per table at the end, and the largest deviation from the mean of a
+// figure once retention applies (the "flat" criterion: within ±10 %).
+import { tmpdir } from 'node:os';
+import type Database from 'better-sqlite3';
+
+/** parseArgs options of every soak; each adds its own and sets its defaults for the size. */
+export const soakOptions = {
+  'webhook-outage-hours': { type: 'string', default: '6' },
+  'influxdb-outage-hours': { type: 'string', default: '2' },
+  // Where the database goes; on a shared machine a tmpfs keeps other jobs' disk traffic out.
+  dir: { type: 'string', default: tmpdir() },
+} as const;
+
+export function rowsPerTable(reader: Database.Database): Record<string, number> {
+  const rows: Record<string, number> = {};
+  for (const { name } of reader
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as { name: string }[]) {
+    rows[name] = reader.prepare(`SELECT COUNT(*) FROM "${name}"`).pluck().get() as number;
+  }
+  return rows;
+}
+
+/** Largest |x − mean| / mean of `key` over the reports from `fromDay` on; null without such reports. */
+export function maxDeviation<K extends string>(
+  report: readonly ({ day: number } & Record<K, number>)[],
+  key: K,
+  fromDay: number,
+): number | null {
+  const steady = report.filter((d) => d.day >= fromDay);
+  if (steady.length === 0) return null;
+  const mean = steady.reduce((s, d) => s + d[key], 0) / steady.length;
+  return Math.max(...steady.map((d) => Math.abs(d[key] - mean) / mean));
+}
