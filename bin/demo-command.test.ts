@@ -3,6 +3,7 @@ import type { AlertEventRecord } from '../detector/sinks/index.js';
 import { createPlant } from '../ingest/index.js';
 import { runCli } from './cli.js';
 import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
+import { demoHttp } from './demo/demo-http.js';
 import { demoChannels, demoConfig, firstAnomalyAfterMs, planAnomalies } from './demo/demo-plan.js';
 
 const assetIds = ['pump-001', 'pump-002', 'pump-003', 'pump-004', 'pump-005'];
@@ -68,6 +69,41 @@ describe('gruwatch demo: the service configuration', () => {
   });
 });
 
+describe('gruwatch demo: where it listens', () => {
+  it('listens on loopback without a token, as `run` does', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost'])
+      expect(demoHttp(host, {}), host).toEqual({ host });
+  });
+
+  it('needs GRUWATCH_HTTP__API_TOKEN beyond loopback and passes it to the service', () => {
+    expect(() => demoHttp('0.0.0.0', {})).toThrow(/not a loopback address/);
+    expect(() => demoHttp('0.0.0.0', { GRUWATCH_HTTP__API_TOKEN: '' })).toThrow(/not a loopback address/);
+    expect(() => demoHttp(' ', {})).toThrow(/--host must be an address/);
+    const http = demoHttp('0.0.0.0', { GRUWATCH_HTTP__API_TOKEN: 'demo-token' });
+    expect(http).toEqual({ host: '0.0.0.0', apiToken: 'demo-token' });
+    const config = demoConfig({
+      dataDir: '/tmp/x',
+      brokerUrl: 'mqtt://127.0.0.1:1883',
+      httpPort: 8080,
+      httpHost: http.host,
+      ...(http.apiToken === undefined ? {} : { apiToken: http.apiToken }),
+    });
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.http.apiToken?.reveal()).toBe('demo-token');
+  });
+
+  it('keeps the schema’s own rule: a wildcard bind without a token is not a valid configuration', () => {
+    expect(() =>
+      demoConfig({
+        dataDir: '/tmp/x',
+        brokerUrl: 'mqtt://127.0.0.1:1883',
+        httpPort: 8080,
+        httpHost: '0.0.0.0',
+      }),
+    ).toThrow(/not a loopback address/);
+  });
+});
+
 describe('gruwatch demo: the alert lines', () => {
   const event = (id: string, atMs: number, type: AlertEventRecord['type'] = 'opened'): AlertEventRecord => ({
     id,
@@ -120,6 +156,16 @@ describe('gruwatch demo: flags', () => {
     const code = await runCli(args, { out: () => undefined, err: (t) => (err += t), env: {} });
     return { code, err };
   }
+
+  it('refuses --host beyond loopback without a token before training, naming the variable', async () => {
+    for (const host of ['0.0.0.0', '::', '192.0.2.10', 'gruwatch.plant.example']) {
+      const { code, err } = await run(['demo', '--host', host]);
+      expect(code, host).toBe(1);
+      expect(err).toContain(`--host ${host} is not a loopback address`);
+      expect(err).toContain('GRUWATCH_HTTP__API_TOKEN');
+      expect(err).not.toContain('training a first model');
+    }
+  });
 
   it('refuses a bad flag before starting anything, naming the flag', async () => {
     for (const [flag, value] of [

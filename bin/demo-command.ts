@@ -12,6 +12,7 @@ import { runSimulation, type SimulationHandle, simulateOptionsSchema } from '../
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
+import { demoHttp, demoTokenVariable } from './demo/demo-http.js';
 import { trainDemoModel } from './demo/demo-model.js';
 import {
   anomalyDurationMs,
@@ -28,6 +29,7 @@ import { waitForStopSignal } from './stop-signal.js';
 import { defaultWebRoot } from './web-root.js';
 
 interface DemoFlags {
+  host: string;
   port: string;
   assets: string;
   seed: string;
@@ -42,27 +44,27 @@ const scheduleHorizonMs = 24 * 3_600_000;
 const feedIntervalMs = 1_000;
 
 /** Fails early, before training, when the HTTP port is taken. */
-async function ensurePortFree(port: number): Promise<void> {
+async function ensurePortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((done, fail) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
       fail(
         err.code === 'EADDRINUSE' || err.code === 'EACCES'
-          ? portTaken(port, err)
-          : new PipelineError('CLI_USAGE', `cannot listen on 127.0.0.1:${port}: ${err.message}`, {
+          ? portTaken(host, port, err)
+          : new PipelineError('CLI_USAGE', `cannot listen on ${host}:${port}: ${err.message}`, {
               cause: err,
             }),
       );
     });
-    probe.listen(port, '127.0.0.1', () => probe.close(() => done()));
+    probe.listen(port, host, () => probe.close(() => done()));
   });
 }
 
-function portTaken(port: number, cause: unknown): PipelineError {
+function portTaken(host: string, port: number, cause: unknown): PipelineError {
   return new PipelineError(
     'CLI_USAGE',
-    `port ${port} on 127.0.0.1 is taken (or not allowed); choose another with --port N (--port 0 picks a free one)`,
+    `port ${port} on ${host} is taken (or not allowed); choose another with --port N (--port 0 picks a free one)`,
     { cause, details: { field: 'port', port } },
   );
 }
@@ -103,7 +105,8 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
   const trainingMs = Math.round(
     numberFlag('training-hours', flags.trainingHours, { positive: true }) * 3_600_000,
   );
-  await ensurePortFree(port);
+  const http = demoHttp(flags.host, io.env);
+  await ensurePortFree(http.host, port);
 
   const isDataDirOwned = flags.dataDir === undefined;
   const dataDir = resolve(flags.dataDir ?? mkdtempSync(join(tmpdir(), 'gruwatch-demo-')));
@@ -113,7 +116,13 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
   let stopPlant: (() => Promise<unknown>) | undefined;
   try {
     broker = await startEmbeddedBroker();
-    const config = demoConfig({ dataDir, brokerUrl: broker.url, httpPort: port });
+    const config = demoConfig({
+      dataDir,
+      brokerUrl: broker.url,
+      httpPort: port,
+      httpHost: http.host,
+      ...(http.apiToken === undefined ? {} : { apiToken: http.apiToken }),
+    });
 
     // The plant started `trainingMs` ago: the model learns its normal operation up to now, and the
     // live plant is the same run (same seed, same start) continued in real time.
@@ -175,7 +184,7 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
     try {
       service = await startService(config, { logger, clock: systemClock, webRoot: defaultWebRoot() });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(port, err);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(http.host, port, err);
       throw err;
     }
     io.out(`gruwatch demo: open ${service.url}/\n`);
@@ -215,6 +224,11 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .command('demo')
     .description(
       'run the whole pipeline with nothing to install: embedded MQTT broker, simulated plant with planted anomalies, a first model, the live page',
+    )
+    .option(
+      '--host <addr>',
+      `address of the live page and API; beyond loopback (e.g. 0.0.0.0 in a container) ${demoTokenVariable} must hold the token they ask for`,
+      '127.0.0.1',
     )
     .option('--port <port>', 'HTTP port of the live page and API (0 picks a free one)', '8080')
     .option('--assets <n>', 'number of simulated pumps', '5')

@@ -21,6 +21,9 @@ export interface DemoOptions {
   dataDir: string;
   brokerUrl: string;
   httpPort: number;
+  /** Default 127.0.0.1; beyond loopback the schema requires `apiToken`. */
+  httpHost?: string;
+  apiToken?: string;
 }
 
 /** The full service configuration of the demo, parsed like a configuration file. */
@@ -29,7 +32,11 @@ export function demoConfig(options: DemoOptions): Config {
     dataDir: options.dataDir,
     instance: 'gruwatch-demo',
     logging: { level: 'warn' },
-    http: { host: '127.0.0.1', port: options.httpPort },
+    http: {
+      host: options.httpHost ?? '127.0.0.1',
+      port: options.httpPort,
+      ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
+    },
     ingest: {
       mqtt: {
         url: options.brokerUrl,

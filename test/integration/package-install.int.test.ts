@@ -87,6 +87,8 @@ describeWithRequirement(
         'deploy/systemd/gruwatch.service',
         'deploy/container/healthcheck.mjs',
         'deploy/k8s/statefulset.yaml',
+        'deploy/helm/gruwatch/Chart.yaml',
+        'deploy/helm/gruwatch/templates/statefulset.yaml',
         'deploy/compose/compose.yaml',
       ]) {
         expect(files).toContain(path);

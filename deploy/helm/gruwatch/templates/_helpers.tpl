@@ -1,0 +1,57 @@
+{{- define "gruwatch.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gruwatch.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gruwatch.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gruwatch.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "gruwatch.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "gruwatch.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "gruwatch.secretName" -}}
+{{- default (include "gruwatch.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* The configuration as mounted: the values' `config` with the listener the Service reaches. */}}
+{{- define "gruwatch.config" -}}
+{{- $config := deepCopy .Values.config }}
+{{- $http := default dict $config.http }}
+{{- $_ := set $http "host" "0.0.0.0" }}
+{{- $_ := set $http "port" (int .Values.service.port) }}
+{{- $_ := set $config "http" $http }}
+{{- toYaml $config }}
+{{- end }}
+
+{{/* Fails the render for settings that would lose or duplicate alert state. */}}
+{{- define "gruwatch.validate" -}}
+{{- $ingest := default dict .Values.config.ingest }}
+{{- if and (gt (int .Values.replicas) 1) (or (not $ingest.kafka) $ingest.mqtt) }}
+{{- fail "replicas > 1 needs the Kafka source alone (config.ingest.kafka set, config.ingest.mqtt unset): each pod keeps its assets' state on its own volume, and only a Kafka consumer group gives every asset to exactly one pod" }}
+{{- end }}
+{{- if not .Values.secrets.existingSecret }}
+{{- range $variable, $key := .Values.secrets.env }}
+{{- if not (or (hasKey $.Values.secrets.values $key) (has $key $.Values.secrets.generate)) }}
+{{- fail (printf "secrets.env.%s names the Secret key %q, which neither secrets.values nor secrets.generate provides (or set secrets.existingSecret)" $variable $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
