@@ -67,6 +67,9 @@ export interface StateChangelogOptions {
   logger: Logger;
 }
 
+/** Bytes of record values per produce request; the broker's default limit is about 1 MB. */
+const maxSendBytes = 256 * 1024;
+
 interface Waiter {
   partition: number;
   offset: bigint;
@@ -108,7 +111,22 @@ export function createStateChangelog(options: StateChangelogOptions): StateChang
       const taking = queue;
       queue = [];
       try {
-        await producer!.send({ topic, acks: -1, messages: taking.flatMap((t) => t.messages) });
+        // Compaction keeps only an asset's newest record: so does one send. Sends stay well under
+        // the broker's request size limit.
+        const newest = new Map<string, { key: string; value: string; partition: number }>();
+        for (const t of taking) for (const m of t.messages) newest.set(m.key, m);
+        let chunk: { key: string; value: string; partition: number }[] = [];
+        let bytes = 0;
+        for (const m of newest.values()) {
+          if (chunk.length > 0 && bytes + m.value.length > maxSendBytes) {
+            await producer!.send({ topic, acks: -1, messages: chunk });
+            chunk = [];
+            bytes = 0;
+          }
+          chunk.push(m);
+          bytes += m.value.length + m.key.length;
+        }
+        if (chunk.length > 0) await producer!.send({ topic, acks: -1, messages: chunk });
         for (const t of taking) t.settle.resolve();
       } catch (err) {
         for (const t of taking) t.settle.reject(err);
