@@ -226,6 +226,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
           deps.onPartitionsRevoked?.(assetIds);
         },
         ...(changelog === undefined ? {} : { changelog }),
+        ...(deps.instance === undefined ? {} : { instance: deps.instance }),
         ...(deps.onPartitionsGained === undefined ? {} : { onPartitionsGained: deps.onPartitionsGained }),
       }),
     );

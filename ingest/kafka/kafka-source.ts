@@ -19,10 +19,11 @@ import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake } from '../message-intake.js';
 import type { DeliveryHandler, Source } from '../source.js';
 import { noopTelemetry, type Telemetry } from '../telemetry.js';
+import { createIdentityAssigner } from './identity-assigner.js';
 import { OffsetTracker } from './offset-tracker.js';
 import type { StateChangelog } from './state-changelog.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Kafka, logLevel, Partitioners, PartitionAssigners } = kafkajs;
 
 export interface KafkaSourceDeps {
   decoder: Decoder;
@@ -34,6 +35,11 @@ export interface KafkaSourceDeps {
    * came from them; the pipeline drops their aligner and window state (another instance owns them now).
    */
   onPartitionsRevoked?: (assetIds: readonly string[]) => void;
+  /**
+   * This instance's stable identity: partitions are assigned sticky to it (see identity-assigner.ts),
+   * so they return to the same instance after a restart. Unset: kafkajs's round robin.
+   */
+  instance?: string;
   /**
    * The state changelog (`changelogTopic`): started with the source and stopped after its last
    * commit; partitions lost are released from it at once, so this instance no longer writes them.
@@ -414,6 +420,10 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: config.heartbeatIntervalMs,
         allowAutoTopicCreation: false,
+        // Round robin stays listed so a group can be upgraded one instance at a time.
+        ...(deps.instance === undefined
+          ? {}
+          : { partitionAssigners: [createIdentityAssigner(deps.instance), PartitionAssigners.roundRobin] }),
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, (event) => {
