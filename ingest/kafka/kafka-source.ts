@@ -499,6 +499,12 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       }
       backoffTimers.clear();
       if (consumer === undefined) return;
+      // Commit while still a member (kafkajs refuses commits after stop): fetching pauses, the
+      // records in progress finish (writing their state), their offsets are committed, then leave.
+      const topics = new Set([...assignedKeys].map((k) => k.split('\u0000')[0]!));
+      if (topics.size > 0) consumer.pause([...topics].map((topic) => ({ topic })));
+      await Promise.allSettled([...pending]);
+      await commit();
       await consumer.stop();
       await Promise.allSettled([...pending]);
       await commit();
