@@ -83,6 +83,15 @@ export interface PipelineDeps {
   clock?: Clock;
   /** Progress restored from the store; frames and windows at or before it are not produced again. */
   progress?: ReadonlyMap<string, AssetProgress>;
+  /**
+   * After a delivery's commit, with what it wrote; the delivery is acknowledged only once the
+   * returned promise resolves (the state changelog writes here).
+   */
+  afterCommit?(committed: {
+    origin: SourceDelivery['origin'];
+    journal: readonly JournalReading[];
+    assetState: ReadonlyMap<string, string>;
+  }): Promise<void>;
   /** After the detector judged a live window (not during replay): the shadow comparison listens here. */
   onJudged?(window: MonitoredWindow, result: MonitorResult, modelName: string | undefined): void;
 }
@@ -105,6 +114,8 @@ export interface Pipeline {
    * output not yet committed is forgotten right after the next commit has written its state.
    */
   forgetAssets(assetIds: readonly string[]): void;
+  /** Takes these assets' progress and detector state (written by the instance that owned them before). */
+  adoptAssets(states: ReadonlyMap<string, PersistedAssetState>): void;
 }
 
 function emptyBatch(): RecordBatch {
@@ -299,6 +310,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       stopWaiting();
     },
 
+    adoptAssets(states) {
+      for (const [assetId, state] of states) {
+        progress.set(assetId, { ...state.progress });
+        monitor.restoreAssets([assetId], state.monitor);
+      }
+    },
+
     forgetAssets(assetIds) {
       const now: string[] = [];
       for (const id of assetIds) {
@@ -373,7 +391,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
       // resumes from the last commit, where the broker's redelivery fits again. A full disk is not
       // such a failure: the records wait in memory for space and are committed as they are.
-      const done = previousCommit.then(async () => {
+      const committed = previousCommit.then(async () => {
         await commitWhenRoom(committing, { journal, assetState });
         if (forgetAfterCommit.size > 0) {
           const ids = [...forgetAfterCommit];
@@ -381,8 +399,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           forget(ids);
         }
       });
-      previousCommit = done.catch(() => {});
-      return done;
+      previousCommit = committed.catch(() => {});
+      const { afterCommit } = deps;
+      if (afterCommit === undefined) return committed;
+      return committed.then(() => afterCommit({ origin: delivery.origin, journal, assetState }));
     },
   };
 }

@@ -32,7 +32,8 @@ import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { openModelRegistry } from './open-model-registry.js';
-import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
+import { createPartitionState, type PartitionState } from './partition-state.js';
+import { type AssetProgress, createPipeline, type PersistedAssetState, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
@@ -232,7 +233,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     }
   };
 
-  const pipeline = createPipeline({
+  let partitionState: PartitionState | undefined;
+  const pipeline: Pipeline = createPipeline({
     modelFor: servedOf,
     monitor,
     store,
@@ -243,6 +245,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     progress,
     channelSilence: createChannelSilenceTracker({ silentAfterMs: config.detector.channelSilentAfterMs }),
     onJudged: (window, result, modelName) => retrainer?.observe(window, result, modelName),
+    afterCommit: (committed) => partitionState?.afterCommit(committed) ?? Promise.resolve(),
   });
 
   let isIngestReady = false;
@@ -250,6 +253,9 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const ingest: Ingest = createIngest(config.ingest, {
     logger,
     clock,
+    instance: config.instance ?? hostname(),
+    onPartitionsGained: (partitions) => partitionState?.gained(partitions) ?? Promise.resolve(),
+    onPartitionsRevoked: (assetIds) => partitionState?.revoked(assetIds),
     telemetry: metrics,
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
@@ -271,6 +277,15 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       }),
   });
 
+  if (ingest.changelog !== undefined)
+    partitionState = createPartitionState({
+      changelog: ingest.changelog,
+      pipeline: () => pipeline,
+      ingest: () => ingest,
+      store,
+      logger,
+      journalKeepMs,
+    });
   // Rebuild open cells and window rings from the journal; outputs already committed are skipped.
   const journal: SensorReading[] = store.readJournal();
   if (journal.length > 0) {

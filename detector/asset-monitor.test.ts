@@ -101,4 +101,36 @@ describe('asset monitor', () => {
     expect({ ...rest.ewma, ...part.ewma }).toEqual(whole.ewma);
     expect({ ...rest.alerts, ...part.alerts }).toEqual(whole.alerts);
   });
+  it('takes over an asset from another instance mid-alert: same alert id, one resolution, same EWMA', () => {
+    const ewmaConfig = detectorConfigSchema.parse({
+      ...config,
+      scoring: { aggregate: 'mse_window', hopSteps: 1, ewmaAlpha: 0.5 },
+      threshold: { type: 'dynamic', windowSize: 20, minScores: 2 },
+    });
+    const sizes = [1, 1, 1, 1, 0.01, 0.01, 0.01, 0.01, 0.01];
+    const straight = createAssetMonitor({ config: ewmaConfig, calibrationFor: () => calibration });
+    const all = sizes.map((size, i) => straight.observe(windowAt(i * 1_000), residuals(2, size)));
+    const losing = createAssetMonitor({ config: ewmaConfig, calibrationFor: () => calibration });
+    const before = sizes
+      .slice(0, 5)
+      .map((size, i) => losing.observe(windowAt(i * 1_000), residuals(2, size)));
+    // The gaining instance already scores other assets (its scorer exists) and held stale state
+    // of this one from an earlier ownership.
+    const gaining = createAssetMonitor({ config: ewmaConfig, calibrationFor: () => calibration });
+    gaining.observe({ ...windowAt(0), assetId: 'pump-9' }, residuals(1, 0.02));
+    gaining.observe(windowAt(0), residuals(1, 0.5));
+    gaining.restoreAssets(['pump-1'], JSON.parse(JSON.stringify(losing.snapshot(['pump-1']))));
+    const after = sizes
+      .slice(5)
+      .map((size, i) => gaining.observe(windowAt((i + 5) * 1_000), residuals(2, size)));
+    const events = [...before, ...after].flatMap((r) => r.events);
+    expect(events).toEqual(all.flatMap((r) => r.events));
+    expect(events.filter((e) => e.type === 'opened')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'resolved').map((e) => e.id)).toEqual([
+      events.find((e) => e.type === 'opened')!.id,
+    ]);
+    expect(after.map((r) => r.scored?.score)).toEqual(all.slice(5).map((r) => r.scored?.score));
+    expect(after.map((r) => r.scored?.threshold)).toEqual(all.slice(5).map((r) => r.scored?.threshold));
+    expect(gaining.snapshot(['pump-9']).ewma['pump-9']).toBeDefined(); // others keep theirs
+  });
 });

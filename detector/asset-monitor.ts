@@ -81,6 +81,11 @@ export interface AssetMonitor {
   snapshot(assetIds?: Iterable<string>): MonitorState;
   /** Forgets every state of these assets (partitions moved to another instance, or long silent). */
   dropAssets(assetIds: Iterable<string>): void;
+  /**
+   * Replaces the state of the assets in `state` with it (a snapshot another instance wrote, when
+   * their partition moved here); assets absent from `state` keep theirs.
+   */
+  restoreAssets(assetIds: readonly string[], state: MonitorState): void;
 }
 
 export interface AssetMonitorOptions {
@@ -112,8 +117,9 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
     unknown,
     { calibration: Calibration; scorer: ResidualScorer; thresholds: AssetThresholds }
   >();
-  const restoredEwma = options.restore?.ewma ?? {};
-  const restoredHistory = options.restore?.thresholdHistory ?? {};
+  // Own copies: restoreAssets adds to them for scorers not created yet.
+  const restoredEwma: Record<string, number> = { ...options.restore?.ewma };
+  const restoredHistory: Record<string, number[]> = { ...options.restore?.thresholdHistory };
   const reanchor = config.scoring.reanchor;
   const anchors =
     reanchor === undefined
@@ -157,7 +163,7 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
     return { shouldScore: true };
   };
 
-  return {
+  const monitor: AssetMonitor = {
     verdict,
     observe(window, residuals, known) {
       const { assetId, atMs } = window;
@@ -269,11 +275,35 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
         alertStates.delete(id);
         lastScores.delete(id);
         anchors?.drop(id);
+        delete restoredEwma[id];
+        delete restoredHistory[id];
       }
       for (const { scorer, thresholds } of scorers.values()) {
         scorer.forget(ids);
         thresholds.forget(ids);
       }
     },
+    restoreAssets(assetIds, state) {
+      monitor.dropAssets(assetIds);
+      for (const id of assetIds) {
+        const alert = state.alerts[id];
+        if (alert !== undefined) alertStates.set(id, assetAlertStateSchema.parse(alert));
+        const ewma = state.ewma[id];
+        const history = state.thresholdHistory[id];
+        if (ewma !== undefined) restoredEwma[id] = ewma;
+        if (history !== undefined) restoredHistory[id] = history;
+        const anchor = state.anchors?.[id];
+        if (anchor !== undefined) anchors?.restore({ [id]: anchor });
+        let parts: ReturnType<typeof partsFor> | undefined;
+        try {
+          parts = partsFor(id);
+        } catch {
+          continue; // no model yet: its scorer starts from the restored values when one comes
+        }
+        if (ewma !== undefined) parts.scorer.restoreEwma({ [id]: ewma });
+        if (history !== undefined) parts.thresholds.restore({ [id]: history });
+      }
+    },
   };
+  return monitor;
 }

@@ -39,6 +39,8 @@ export interface ResidualAnchors {
   ): Float32Array;
   snapshot(assetIds?: Iterable<string>): Record<string, AnchorState>;
   drop(assetId: string): void;
+  /** Takes these assets' states (from another instance's snapshot), replacing what is held. */
+  restore(states: Record<string, AnchorState>): void;
 }
 
 export function createResidualAnchors(
@@ -103,6 +105,9 @@ export function createResidualAnchors(
     snapshot: (assetIds) => recordOf(states, assetIds, (state) => structuredClone(state)),
     drop(assetId) {
       states.delete(assetId);
+    },
+    restore(restored) {
+      for (const [assetId, state] of Object.entries(restored)) states.set(assetId, structuredClone(state));
     },
   };
 }

@@ -65,6 +65,8 @@ export interface ResidualScorer {
   ewmaSnapshot(assetIds?: Iterable<string>): Record<string, number>;
   /** Drops the EWMA of assets no longer tracked. */
   forget(assetIds: Iterable<string>): void;
+  /** Takes these assets' EWMA values (from another instance's snapshot), replacing what is held. */
+  restoreEwma(values: Record<string, number>): void;
 }
 
 function invalid(message: string, details: Record<string, unknown>): PipelineError {
@@ -242,6 +244,9 @@ export function createResidualScorer(options: ResidualScorerOptions): ResidualSc
   return {
     score,
     ewmaSnapshot: (assetIds) => recordOf(ewma, assetIds, (value) => value),
+    restoreEwma(values) {
+      for (const [id, value] of Object.entries(values)) ewma.set(id, value);
+    },
     forget(assetIds) {
       for (const id of assetIds) ewma.delete(id);
     },

@@ -283,6 +283,13 @@ export const kafkaConfigSchema = z
       .describe(
         'Back-off while the dead-letter topic cannot be written (missing, denied, record too large): the partition of the record pauses (nothing later is read or committed past it) and the write is retried, the delay growing by multiplier from initialDelayMs up to maxDelayMs; the partition resumes by itself once a write succeeds.',
       ),
+    changelogTopic: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Compacted topic, keyed by asset and with the input's partition count, that carries each asset's committed state (aligner readings, detector state, open alerts) to whichever instance owns its partition; unset: a gained partition's assets start cold. It must exist (gruwatch does not create topics).",
+      ),
     tls: tlsSchema.optional(),
     sasl: saslSchema.optional(),
   })

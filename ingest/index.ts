@@ -17,6 +17,8 @@ export type { Ingest, IngestDeps } from './ingest-pipeline.js';
 export { createIngest } from './ingest-pipeline.js';
 export type { KafkaSourceDeps } from './kafka/kafka-source.js';
 export { createKafkaSource } from './kafka/kafka-source.js';
+export type { ChangelogEntry, ChangelogReading, StateChangelog } from './kafka/state-changelog.js';
+export { createStateChangelog } from './kafka/state-changelog.js';
 export type { MqttSourceConfig, MqttSourceDeps } from './mqtt/mqtt-source.js';
 export { createMqttSource } from './mqtt/mqtt-source.js';
 export type { SensorReading } from './reading.js';

@@ -6,7 +6,8 @@ import { createAligner } from './align/aligner.js';
 import { createWindowAssembler } from './align/window-assembler.js';
 import type { IngestConfig } from './config.js';
 import { createDecoder } from './decode/index.js';
-import { createKafkaSource } from './kafka/kafka-source.js';
+import { createKafkaClient, createKafkaSource } from './kafka/kafka-source.js';
+import { createStateChangelog, type StateChangelog } from './kafka/state-changelog.js';
 import { createMqttSource } from './mqtt/mqtt-source.js';
 import type { SensorReading } from './reading.js';
 import type { DeliveryHandler, Source, SourceDelivery } from './source.js';
@@ -34,6 +35,12 @@ export interface IngestDeps {
    * it (e.g. to commit what the delivery produced). A throw or rejection leaves the message unacknowledged.
    */
   afterDelivery?(delivery: SourceDelivery): void | Promise<void>;
+  /** This instance's stable identity (the state changelog names its writer with it). */
+  instance?: string;
+  /** Kafka partitions gained in a rebalance: their records wait until the promise resolves. */
+  onPartitionsGained?(partitions: readonly number[]): Promise<void>;
+  /** Assets of Kafka partitions moved to another instance (their aligner state is already dropped). */
+  onPartitionsRevoked?(assetIds: readonly string[]): void;
 }
 
 export interface Ingest {
@@ -56,6 +63,17 @@ export interface Ingest {
   evictIdle(nowMs: number): string[];
   /** Assets the aligner tracks now (at most `ingest.maxAssets`). */
   readonly trackedAssets: number;
+  /** The Kafka state changelog (`ingest.kafka.changelogTopic`), if configured. */
+  readonly changelog: StateChangelog | undefined;
+  /**
+   * Replaces the open cells and window rings of these assets with those rebuilt from `readings`
+   * (another instance's journal, when their partition moved here); frames and windows go to the
+   * callbacks as in `replay`.
+   */
+  adoptAssets(
+    assetIds: readonly string[],
+    readings: readonly (SensorReading & { receivedAtMs?: number })[],
+  ): void;
 }
 
 // How often the tick looks for idle assets: their silence is measured in hours, not periods.
@@ -172,6 +190,16 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     );
   };
 
+  const changelog =
+    config.kafka?.changelogTopic === undefined
+      ? undefined
+      : createStateChangelog({
+          kafka: createKafkaClient(config.kafka, deps),
+          topic: config.kafka.changelogTopic,
+          groupId: config.kafka.groupId,
+          instance: deps.instance ?? 'gruwatch',
+          logger: deps.logger,
+        });
   const sources: Source[] = [];
   if (config.mqtt !== undefined) {
     sources.push(
@@ -193,7 +221,13 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         logger: deps.logger,
         clock: deps.clock,
         telemetry,
-        onPartitionsRevoked: dropAssets,
+        onPartitionsRevoked: (assetIds) => {
+          dropAssets(assetIds);
+          deps.onPartitionsRevoked?.(assetIds);
+        },
+        ...(changelog === undefined ? {} : { changelog }),
+        ...(deps.instance === undefined ? {} : { instance: deps.instance }),
+        ...(deps.onPartitionsGained === undefined ? {} : { onPartitionsGained: deps.onPartitionsGained }),
       }),
     );
   }
@@ -216,6 +250,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     evictIdle,
     get trackedAssets() {
       return aligner.assetCount;
+    },
+    changelog,
+    adoptAssets(assetIds, readings) {
+      aligner.dropAssets(assetIds);
+      assembler.dropAssets(assetIds);
+      this.replay(readings);
     },
     replay(readings) {
       isReplaying = true;

@@ -30,20 +30,26 @@ export interface AssetThresholds {
   snapshot(assetIds?: Iterable<string>): Record<string, number[]>;
   /** Drops the dynamic windows of assets no longer tracked. */
   forget(assetIds: Iterable<string>): void;
+  /** Takes these assets' dynamic windows (from another instance's snapshot), replacing what is held. */
+  restore(history: Record<string, number[]>): void;
 }
 
 export function createAssetThresholds(options: AssetThresholdsOptions): AssetThresholds {
   const { threshold, overrides, calibration } = options;
   const live = new Map<string, DynamicThreshold>();
 
-  function dynamicFor(assetId: string): DynamicThreshold | undefined {
+  function createDynamic(history: number[] | undefined): DynamicThreshold | undefined {
     if (threshold.type !== 'dynamic') return undefined;
+    const { type: _type, ...params } = threshold;
+    const floor = threshold.useCalibratedFloor ? calibration.value : undefined;
+    return new DynamicThreshold(params, floor, history);
+  }
+
+  function dynamicFor(assetId: string): DynamicThreshold | undefined {
     let found = live.get(assetId);
     if (found === undefined) {
-      const { type: _type, ...params } = threshold;
-      const floor = threshold.useCalibratedFloor ? calibration.value : undefined;
-      found = new DynamicThreshold(params, floor, options.history?.[assetId]);
-      live.set(assetId, found);
+      found = createDynamic(options.history?.[assetId]);
+      if (found !== undefined) live.set(assetId, found);
     }
     return found;
   }
@@ -68,6 +74,12 @@ export function createAssetThresholds(options: AssetThresholdsOptions): AssetThr
     snapshot: (assetIds) => recordOf(live, assetIds, (dynamic) => dynamic.history()),
     forget(assetIds) {
       for (const id of assetIds) live.delete(id);
+    },
+    restore(history) {
+      for (const [id, values] of Object.entries(history)) {
+        const dynamic = createDynamic(values);
+        if (dynamic !== undefined) live.set(id, dynamic);
+      }
     },
   };
 }

@@ -19,9 +19,11 @@ import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake } from '../message-intake.js';
 import type { DeliveryHandler, Source } from '../source.js';
 import { noopTelemetry, type Telemetry } from '../telemetry.js';
+import { createIdentityAssigner } from './identity-assigner.js';
 import { OffsetTracker } from './offset-tracker.js';
+import type { StateChangelog } from './state-changelog.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Kafka, logLevel, Partitioners, PartitionAssigners } = kafkajs;
 
 export interface KafkaSourceDeps {
   decoder: Decoder;
@@ -33,6 +35,22 @@ export interface KafkaSourceDeps {
    * came from them; the pipeline drops their aligner and window state (another instance owns them now).
    */
   onPartitionsRevoked?: (assetIds: readonly string[]) => void;
+  /**
+   * This instance's stable identity: partitions are assigned sticky to it (see identity-assigner.ts),
+   * so they return to the same instance after a restart. Unset: kafkajs's round robin.
+   */
+  instance?: string;
+  /**
+   * The state changelog (`changelogTopic`): started with the source and stopped after its last
+   * commit; partitions lost are released from it at once, so this instance no longer writes them.
+   */
+  changelog?: StateChangelog;
+  /**
+   * Called with the partition numbers this instance gained in a rebalance (all of them at the first
+   * assignment); their records wait, with heartbeats going on, until the returned promise resolves
+   * (the gained assets' state is restored). Never rejects: it retries until it succeeds.
+   */
+  onPartitionsGained?: (partitions: readonly number[]) => Promise<void>;
 }
 
 interface PartitionState {
@@ -64,6 +82,9 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
   let commitTimer: NodeJS.Timeout | undefined;
   let commitChain: Promise<void> = Promise.resolve();
   const pending = new Set<Promise<void>>();
+  /** The partitions of the current assignment, and the restorations their records wait for. */
+  let assignedKeys = new Set<string>();
+  const restoring = new Map<string, Promise<void>>();
 
   const kafka = new Kafka(buildClientConfig(config, log, rateLimitedLog));
 
@@ -269,8 +290,22 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
   const eachBatch = (handler: DeliveryHandler) => async (payload: EachBatchPayload) => {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const state = stateOf(topic, partition);
     const stateKey = partitionKey(topic, partition);
+    const restored = restoring.get(stateKey);
+    if (restored !== undefined) {
+      // A gained partition is read only after its state is back; the group must not think us dead.
+      let isDone = false;
+      void restored.then(() => {
+        isDone = true;
+      });
+      while (!isDone) {
+        await Promise.race([restored, new Promise((r) => setTimeout(r, config.heartbeatIntervalMs))]);
+        if (!payload.isRunning() || payload.isStale()) return;
+        await payload.heartbeat();
+      }
+      if (restoring.get(stateKey) === restored) restoring.delete(stateKey);
+    }
+    const state = stateOf(topic, partition);
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || isStopped) break;
       // Paused for its dead-letter topic: unresolved records are fetched again on resume.
@@ -349,6 +384,17 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     for (const [topic, parts] of Object.entries(assignment)) {
       for (const p of parts) assigned.add(partitionKey(topic, p));
     }
+    const gained = new Set<number>();
+    const lost = new Set<number>();
+    for (const key of assigned) if (!assignedKeys.has(key)) gained.add(Number(key.split('\u0000')[1]));
+    for (const key of assignedKeys) if (!assigned.has(key)) lost.add(Number(key.split('\u0000')[1]));
+    for (const p of lost) deps.changelog?.release(p);
+    for (const key of assignedKeys) if (!assigned.has(key)) restoring.delete(key);
+    assignedKeys = assigned;
+    if (gained.size > 0 && deps.onPartitionsGained !== undefined) {
+      const restore = deps.onPartitionsGained([...gained]);
+      for (const key of assigned) if (gained.has(Number(key.split('\u0000')[1]))) restoring.set(key, restore);
+    }
     const revokedAssets = new Set<string>();
     for (const [key, state] of partitions) {
       if (assigned.has(key)) continue;
@@ -374,6 +420,10 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: config.heartbeatIntervalMs,
         allowAutoTopicCreation: false,
+        // Round robin stays listed so a group can be upgraded one instance at a time.
+        ...(deps.instance === undefined
+          ? {}
+          : { partitionAssigners: [createIdentityAssigner(deps.instance), PartitionAssigners.roundRobin] }),
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, (event) => {
@@ -396,6 +446,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
           await producer.connect();
           await checkDeadLetterTopic();
         }
+        await deps.changelog?.start();
         await c.connect();
         const topics = config.topics ?? [new RegExp(config.topicPattern!)];
         await c.subscribe({ topics, fromBeginning: config.isFromBeginning });
@@ -406,7 +457,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
           eachBatch: eachBatch(handler),
         });
       } catch (err) {
-        await Promise.allSettled([c.disconnect(), producer?.disconnect()]);
+        await Promise.allSettled([c.disconnect(), producer?.disconnect(), deps.changelog?.stop()]);
         throw new PipelineError(
           'INGEST_SOURCE_FAILED',
           `Cannot start consuming from Kafka: ${(err as Error).message}`,
@@ -448,12 +499,27 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       }
       backoffTimers.clear();
       if (consumer === undefined) return;
+      // Commit while still a member (kafkajs refuses commits after stop): fetching pauses, the
+      // records in progress finish (writing their state), their offsets are committed, then leave.
+      const topics = new Set([...assignedKeys].map((k) => k.split('\u0000')[0]!));
+      if (topics.size > 0) consumer.pause([...topics].map((topic) => ({ topic })));
+      await Promise.allSettled([...pending]);
+      await commit();
       await consumer.stop();
       await Promise.allSettled([...pending]);
       await commit();
-      await Promise.allSettled([consumer.disconnect(), producer?.disconnect()]);
+      await Promise.allSettled([consumer.disconnect(), producer?.disconnect(), deps.changelog?.stop()]);
     },
   };
+}
+
+/** A Kafka client with the source's brokers, security and logging (for the state changelog). */
+export function createKafkaClient(
+  config: KafkaConfig,
+  deps: { logger: Logger; clock: Clock },
+): InstanceType<typeof Kafka> {
+  const log = deps.logger.child({ component: 'ingest.kafka' });
+  return new Kafka(buildClientConfig(config, log, createRateLimitedLog(log, deps.clock)));
 }
 
 /**

@@ -1,0 +1,128 @@
+// State that follows its Kafka partition: after each local commit the touched
+// assets' state (progress, detector state, the readings that rebuild their
+// open cells and window rings) goes to the state changelog, and the delivery
+// is acknowledged only after that; when a partition is gained, its assets'
+// newest state is read back and replaces whatever this instance held for them
+// (a partition that returns starts from the state its last owner wrote, not
+// from what it left here).
+import { type Logger, systemClock } from '../core/index.js';
+import type { LocalStore } from '../detector/sinks/index.js';
+import type { ChangelogReading, Ingest, StateChangelog } from '../ingest/index.js';
+import type { PersistedAssetState, Pipeline, PipelineDeps } from './pipeline.js';
+
+export interface PartitionStateDeps {
+  changelog: StateChangelog;
+  pipeline: () => Pipeline;
+  ingest: () => Ingest;
+  store: Pick<LocalStore, 'commit' | 'readJournal'>;
+  logger: Logger;
+  /** How far back, from an asset's newest reading, its readings rebuild its windows. */
+  journalKeepMs: number;
+  /** Delay between attempts to read the changelog when Kafka refuses. */
+  retryDelayMs?: number;
+}
+
+export interface PartitionState {
+  /** IngestDeps.onPartitionsGained. */
+  gained(partitions: readonly number[]): Promise<void>;
+  /** IngestDeps.onPartitionsRevoked. */
+  revoked(assetIds: readonly string[]): void;
+  /** PipelineDeps.afterCommit. */
+  afterCommit: NonNullable<PipelineDeps['afterCommit']>;
+}
+
+export function createPartitionState(deps: PartitionStateDeps): PartitionState {
+  const log = deps.logger.child({ component: 'partition-state' });
+  const { changelog, journalKeepMs } = deps;
+  /** Per asset, its readings within journalKeepMs of its newest, oldest first. */
+  const rings = new Map<string, ChangelogReading[]>();
+  /** Per asset, the input partition its readings come from (the changelog partition of its state). */
+  const partitionOf = new Map<string, number>();
+  const remember = (r: ChangelogReading) => {
+    let ring = rings.get(r.assetId);
+    if (ring === undefined) {
+      ring = [];
+      rings.set(r.assetId, ring);
+    }
+    ring.push(r);
+    const newest = ring.reduce((m, x) => Math.max(m, x.timestampMs), Number.NEGATIVE_INFINITY);
+    let drop = 0;
+    while (drop < ring.length && ring[drop]!.timestampMs < newest - journalKeepMs) drop++;
+    if (drop > 0) ring.splice(0, drop);
+  };
+  for (const r of deps.store.readJournal()) remember(r);
+
+  const restoreOne = async (partition: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const startMs = systemClock.nowMs();
+        const entries = await changelog.restore(partition);
+        const states = new Map<string, PersistedAssetState>();
+        const readings: ChangelogReading[] = [];
+        const assetState = new Map<string, string>();
+        for (const entry of entries) {
+          states.set(entry.assetId, JSON.parse(entry.state) as PersistedAssetState);
+          assetState.set(entry.assetId, entry.state);
+          rings.set(entry.assetId, [...entry.journal]);
+          partitionOf.set(entry.assetId, entry.partition);
+          readings.push(...entry.journal);
+        }
+        if (entries.length > 0) {
+          const pipeline = deps.pipeline();
+          readings.sort((a, b) => a.timestampMs - b.timestampMs);
+          pipeline.adoptAssets(states);
+          pipeline.setReplaying(true);
+          try {
+            deps.ingest().adoptAssets([...states.keys()], readings);
+          } finally {
+            pipeline.setReplaying(false);
+          }
+          // Kept locally too, so a restart of this instance begins from it.
+          deps.store.commit({ scores: [], alerts: [], frames: [] }, { journal: [], assetState });
+        }
+        log.info(
+          { partition, assets: entries.length, readings: readings.length, ms: systemClock.nowMs() - startMs },
+          'Restored the state of a gained partition from the changelog.',
+        );
+        return;
+      } catch (err) {
+        log.warn({ err, partition, attempt }, 'Could not restore a gained partition; retrying.');
+        await new Promise((r) => setTimeout(r, deps.retryDelayMs ?? 1_000));
+      }
+    }
+  };
+
+  // One restoration at a time: each replaces the aligner and detector state of its assets in one go.
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    gained(partitions) {
+      const run = chain.then(async () => {
+        for (const p of partitions) await restoreOne(p);
+      });
+      chain = run;
+      return run;
+    },
+    revoked(assetIds) {
+      for (const id of assetIds) {
+        rings.delete(id);
+        partitionOf.delete(id);
+      }
+      deps.pipeline().forgetAssets(assetIds);
+    },
+    afterCommit({ origin, journal, assetState }) {
+      for (const r of journal) {
+        remember(r);
+        if (origin.partition !== undefined) partitionOf.set(r.assetId, origin.partition);
+      }
+      if (origin.transport !== 'kafka') return Promise.resolve();
+      // An asset touched by the idle flush rides on any delivery: it goes to its own partition.
+      const entries = [];
+      for (const [assetId, state] of assetState) {
+        const partition = partitionOf.get(assetId);
+        if (partition === undefined) continue;
+        entries.push({ assetId, partition, state, journal: rings.get(assetId) ?? [] });
+      }
+      return changelog.write(entries);
+    },
+  };
+}
