@@ -17,6 +17,7 @@ const publicSurfaces = new Set([
   'model/node/index.js',
   'detector/sinks/index.js',
   'detector/retraining/index.js',
+  'dashboards/api/index.js',
 ]);
 
 function sourceFiles(dir: string): string[] {
