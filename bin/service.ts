@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
 import { createModelViews, createRunningServiceApi } from '../dashboards/api/index.js';
 import {
@@ -15,14 +14,12 @@ import {
   createAssetMonitor,
   createChannelSilenceTracker,
   createSilenceRegistry,
-  type MonitorState,
 } from '../detector/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
   createSinkRoutes,
   type LocalStore,
-  type ModelEventRecord,
   type OutboxDrainer,
   sinkQueueName,
   undeliveredBySink,
@@ -30,14 +27,15 @@ import {
 import { createIngest, type Ingest, type SensorReading, startIngestInBackground } from '../ingest/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import { type Config, registryDirOf, storePathOf } from './config.js';
-import { allowedHostNames, isLoopbackHost } from './http-hosts.js';
-import { createHttpServer } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { type AssetProgress, createPipeline, type PersistedAssetState } from './pipeline.js';
+import { createModelChanges, type ModelChanges } from './model-changes.js';
+import { createPipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
+import { restoreAssetStates } from './restore-asset-states.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
+import { serveHttp } from './serve-http.js';
 import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
 import { gruwatchVersion } from './version.js';
@@ -73,13 +71,14 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const registry = createModelRegistry(registryDirOf(config));
   const storePath = storePathOf(config);
   const startupFailures: unknown[] = [];
-  let recordModelEvent: (event: ModelEventRecord) => void = () => {};
+  // Before the store is open, a failed load stops start-up and is not stored as an event.
+  let modelChanges: ModelChanges | undefined;
   const models = createServedModels(config, {
     registry,
     logger: log,
     onLoadFailed: (name, version, err) => {
       startupFailures.push(err);
-      recordModelEvent({
+      modelChanges?.record({
         atMs: clock.nowMs(),
         model: name,
         event: 'load_failed',
@@ -123,16 +122,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   );
 
   // Restore the detector and progress state of every asset from the last commit.
-  const restored: MonitorState = { version: 1, alerts: {}, ewma: {}, thresholdHistory: {}, anchors: {} };
-  const progress = new Map<string, AssetProgress>();
-  for (const [assetId, text] of store.readAssetStates()) {
-    const state = JSON.parse(text) as PersistedAssetState;
-    progress.set(assetId, state.progress);
-    Object.assign(restored.alerts, state.monitor.alerts);
-    Object.assign(restored.ewma, state.monitor.ewma);
-    Object.assign(restored.thresholdHistory, state.monitor.thresholdHistory);
-    Object.assign(restored.anchors ?? {}, state.monitor.anchors);
-  }
+  const restored = restoreAssetStates(store.readAssetStates());
+  const progress = restored.progress;
   const monitor: AssetMonitor = createAssetMonitor({
     config: config.detector,
     calibrationFor: (assetId) => {
@@ -142,7 +133,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       return served.calibration;
     },
     modelOf: (assetId) => models.slotOf(assetId)?.name,
-    restore: restored,
+    restore: restored.monitor,
   });
   const silences = createSilenceRegistry({ monitor, store, clock, newId: randomUUID });
   if (silences.restored > 0) log.info({ silences: silences.restored }, 'Restored silences.');
@@ -158,41 +149,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     history: (name) => store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
   });
   const publishModel = (name: string) => live.publish({ type: 'model', data: modelViews.view(name) });
-  recordModelEvent = (event) => {
-    metrics.count('model_events_total', { model: event.model, event: event.event });
-    log.info(
-      {
-        model: event.model,
-        event: event.event,
-        modelVersion: event.version,
-        previousVersion: event.previousVersion,
-        reason: event.reason,
-      },
-      'Model event.',
-    );
-    try {
-      store.commit({ scores: [], alerts: [], frames: [], modelEvents: [event] });
-    } catch (err) {
-      // The event is logged and counted; a full outbox must not stop a model change.
-      log.error({ err, model: event.model, event: event.event }, 'Could not store a model event.');
-    }
-    publishModel(event.model);
-  };
-  const refreshModels = async (): Promise<void> => {
-    for (const change of await models.refresh()) {
-      metrics.count('model_changes_total', {
-        model: change.name,
-        kind: change.isRollback ? 'rollback' : 'promotion',
-      });
-      recordModelEvent({
-        atMs: clock.nowMs(),
-        model: change.name,
-        event: change.isRollback ? 'rolled_back' : 'promoted',
-        version: change.toVersion,
-        ...(change.fromVersion === undefined ? {} : { previousVersion: change.fromVersion }),
-      });
-    }
-  };
+  modelChanges = createModelChanges({ models, store, metrics, clock, logger: log, onChange: publishModel });
 
   const pipeline = createPipeline({
     modelFor: servedOf,
@@ -261,8 +218,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     metrics,
     labels: () => store.listLabels(),
     silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
-    recordEvent: (event) => recordModelEvent(event),
-    refreshModels,
+    recordEvent: modelChanges.record,
+    refreshModels: modelChanges.refresh,
     onStatus: publishModel,
     runJob: runRetrainInChild,
   });
@@ -284,41 +241,17 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     deliveries,
     subscribe: (listener) => live.subscribe(listener),
   });
-  const allowedHosts = allowedHostNames(config.http.host, config.http.allowedHosts);
-  if (config.http.apiToken === undefined && !isLoopbackHost(config.http.host))
-    log.warn(
-      { host: config.http.host },
-      'The API has no token and listens beyond loopback (http.allowUnauthenticated): anyone who reaches it may change alerts and models.',
-    );
-  const http: FastifyInstance = await createHttpServer({
+  const { http, url: address } = await serveHttp(config.http, {
     api,
     registry: metrics.registry,
     logger,
-    now: () => clock.nowMs(),
-    ...(config.http.apiToken ? { apiToken: config.http.apiToken } : {}),
-    ...(config.http.viewerToken ? { viewerToken: config.http.viewerToken } : {}),
-    ...(allowedHosts ? { allowedHosts } : {}),
-    maxStreamClients: config.http.maxStreamClients,
-    timeZone: config.http.timeZone,
+    clock,
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
-  const address = await http.listen({ host: config.http.host, port: config.http.port });
-  log.info({ url: address }, 'HTTP server listening.');
 
   retrainer.start();
   // Promotions and rollbacks from outside (the CLI) move the registry pointer; look for them.
-  let refreshing = false;
-  const refreshTimer = setInterval(() => {
-    if (refreshing) return;
-    refreshing = true;
-    refreshModels()
-      .catch((err: unknown) => log.error({ err }, 'Could not check the model registry.'))
-      .finally(() => {
-        refreshing = false;
-      });
-  }, config.retraining.checkIntervalMs);
-  refreshTimer.unref();
-
+  const stopWatchingModels = modelChanges.watch(config.retraining.checkIntervalMs);
   const ingestStart = startIngestInBackground(ingest, log);
 
   let stopping: Promise<void> | undefined;
@@ -329,7 +262,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     stop() {
       stopping ??= (async () => {
         log.info('Stopping: intake first, then sinks.');
-        clearInterval(refreshTimer);
+        stopWatchingModels();
         pipeline.stopWaiting();
         await retrainer?.stop();
         await ingest.stop();
