@@ -140,8 +140,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
 
   metrics.trackAssetStatuses(() => monitor.assets());
 
-  // Model changes: every one is logged, counted, stored (and sent to InfluxDB) as an event and
-  // pushed to the page.
+  // The retrainer comes after the journal replay (it must not see replayed windows); the views
+  // and the pipeline reach it through this binding.
   let retrainer: Retrainer | undefined;
   const modelViews = createModelViews({
     slots: () => models.slots,
