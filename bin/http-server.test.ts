@@ -2,31 +2,97 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger, PipelineError, Secret } from '../core/index.js';
 import {
-  createHttpServer,
+  type ApiRouteName,
+  type AssetSnapshot,
+  apiRoutes,
   type LabelInput,
+  type ModelView,
   maxSilenceMs,
+  refusalSchema,
   type ServiceApi,
   type SilenceInput,
-} from './http-server.js';
+} from '../dashboards/api/index.js';
+import { createHttpServer } from './http-server.js';
 
-function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean } {
+const asset: AssetSnapshot = {
+  assetId: 'pump-1',
+  status: 'alerting',
+  lastAtMs: 990_000,
+  score: 0.9,
+  threshold: 0.5,
+  ratio: 1.8,
+  topChannels: [{ channel: 'vibration', share: 0.7 }],
+  openAlertId: 'pump-1-980000',
+};
+
+function modelView(version: string): ModelView {
+  return {
+    name: 'pumps',
+    version,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    channels: ['temperature', 'vibration'],
+    dims: { C: 2, T: 16, H: 8 },
+    threshold: 0.5,
+    calibration: { type: 'quantile', value: 0.5, n: 100 },
+    training: { dataRange: null, windows: 10, epochs: 2, bestEpoch: 2, lossCurve: [] },
+    needsNewModel: null,
+    retraining: null,
+    retrainHistory: [],
+  };
+}
+
+function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean; queries: unknown[] } {
   const added: SilenceInput[] = [];
+  const queries: unknown[] = [];
   return {
     added,
+    queries,
     ready: false,
     readiness() {
       return [{ name: 'mqtt', ready: this.ready }];
     },
-    assets: () => [{ assetId: 'pump-1' }],
-    scores: (q) => [{ assetId: q.assetId, limit: q.limit }],
-    alerts: (q) => [{ limit: q.limit, assetId: q.assetId ?? null }],
+    assets: () => [asset],
+    scores(q) {
+      queries.push(q);
+      return [
+        {
+          assetId: q.assetId,
+          atMs: 990_000,
+          score: 0.9,
+          threshold: 0.5,
+          ratio: 1.8,
+          modelVersion: 'v1',
+          state: 'ok',
+          channels: ['temperature', 'vibration'],
+          contributions: [0.3, 0.7],
+          topChannels: ['vibration'],
+        },
+      ];
+    },
+    alerts(q) {
+      queries.push(q);
+      return [
+        {
+          id: 'pump-1-980000',
+          assetId: 'pump-1',
+          type: 'opened',
+          severity: 'warning',
+          ratio: 1.8,
+          peakRatio: 1.8,
+          topChannels: ['vibration'],
+          atMs: 980_000,
+          openedAtMs: 980_000,
+          modelVersion: 'v1',
+        },
+      ];
+    },
     silences: () => added,
     addSilence(input) {
       added.push(input);
       return { id: 's1', ...input };
     },
     removeSilence: (id) => id === 's1',
-    models: () => [],
+    models: () => [modelView('v1')],
     subscribe: () => () => {},
   };
 }
@@ -68,12 +134,13 @@ describe('HTTP server', () => {
   });
 
   it('validates query parameters and names the bad one', async () => {
-    const { app } = await server();
+    const { app, api } = await server();
     const bad = await app.inject('/api/alerts?limit=zero');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().problems[0]).toMatch(/^limit:/);
     const good = await app.inject('/api/alerts?limit=5&asset=pump-1');
-    expect(good.json()).toEqual({ alerts: [{ limit: 5, assetId: 'pump-1' }] });
+    expect(good.statusCode).toBe(200);
+    expect(api.queries).toEqual([{ limit: 5, assetId: 'pump-1' }]);
   });
 
   it('creates a silence from a duration relative to now, and refuses one with both duration and end', async () => {
@@ -102,38 +169,48 @@ describe('HTTP server', () => {
 });
 
 /** A service with retraining: labels kept in memory, one model `pumps` with versions v1 and v2. */
-function retrainingApi(): ServiceApi & { labelsAdded: LabelInput[]; calls: string[]; added: SilenceInput[] } {
+function retrainingApi(): ServiceApi & {
+  labelsAdded: LabelInput[];
+  calls: string[];
+  added: SilenceInput[];
+  queries: unknown[];
+} {
   const labelsAdded: LabelInput[] = [];
   const calls: string[] = [];
   const knownModel = (name: string) => {
-    if (name !== 'pumps') throw new PipelineError('CLI_USAGE', `no model named ${name}`);
+    if (name !== 'pumps') throw new PipelineError('API_NOT_FOUND', `no model named ${name}`);
   };
+  const stored = (input: LabelInput, i: number) => ({ id: `l${i + 1}`, ...input, createdAtMs: 7 });
   return {
     ...fakeApi(),
     labelsAdded,
     calls,
-    labels: (q) => labelsAdded.filter((l) => q.assetId === undefined || l.assetPattern === q.assetId),
+    labels: (q) =>
+      labelsAdded.map(stored).filter((l) => q.assetId === undefined || l.assetPattern === q.assetId),
     addLabel(input) {
       labelsAdded.push(input);
-      return { id: `l${labelsAdded.length}`, ...input, createdAtMs: 7 };
+      return stored(input, labelsAdded.length - 1);
     },
     removeLabel: (id) => id === 'l1',
-    modelEvents: (q) => [{ model: q.model ?? null, limit: q.limit }],
+    modelEvents(q) {
+      calls.push(`events ${q.model ?? '*'} ${q.limit}`);
+      return [{ atMs: 5, model: 'pumps', event: 'promoted', version: 'v2', previousVersion: 'v1' }];
+    },
     async retrainNow(model) {
       knownModel(model);
       calls.push(`retrain ${model}`);
-      return { started: true, model };
+      return { model, queued: true, retraining: null };
     },
     async promoteModel(model, version) {
       knownModel(model);
-      if (version !== 'v2') throw new PipelineError('MODEL_ARTIFACT_INVALID', `no candidate ${version}`);
+      if (version !== 'v2') throw new PipelineError('API_CONFLICT', `no candidate ${version}`);
       calls.push(`promote ${model} ${version}`);
-      return { model, version };
+      return modelView(version);
     },
     async rollbackModel(model) {
       knownModel(model);
       calls.push(`rollback ${model}`);
-      return { model, version: 'v1' };
+      return { from: 'v2', to: 'v1', model: modelView('v1') };
     },
   };
 }
@@ -188,12 +265,7 @@ describe('HTTP server: operator labels and model actions', () => {
         url,
         ...(payload === undefined ? {} : { payload: payload as object }),
       });
-      expect([method, url, res.statusCode, res.json()]).toEqual([
-        method,
-        url,
-        404,
-        { error: 'not available' },
-      ]);
+      expect([method, url, res.statusCode, res.json().error]).toEqual([method, url, 404, 'not available']);
     }
   });
 
@@ -211,7 +283,7 @@ describe('HTTP server: operator labels and model actions', () => {
     expect(created.json()).toEqual({ label: { id: 'l1', ...body, createdBy: 'api', createdAtMs: 7 } });
     expect(api.labelsAdded).toEqual([{ ...body, createdBy: 'api' }]);
     const listed = await app.inject('/api/labels?asset=pump-7&from=0&to=10000');
-    expect(listed.json()).toEqual({ labels: [{ ...body, createdBy: 'api' }] });
+    expect(listed.json()).toEqual({ labels: [{ id: 'l1', ...body, createdBy: 'api', createdAtMs: 7 }] });
     expect((await app.inject('/api/labels?asset=fan-1')).json()).toEqual({ labels: [] });
   });
 
@@ -246,13 +318,10 @@ describe('HTTP server: operator labels and model actions', () => {
   });
 
   it('passes the model and limit of a model-event query, and names a bad limit', async () => {
-    const { app } = await retrainingServer();
-    expect((await app.inject('/api/models/events?model=pumps&limit=5')).json()).toEqual({
-      events: [{ model: 'pumps', limit: 5 }],
-    });
-    expect((await app.inject('/api/models/events')).json()).toEqual({
-      events: [{ model: null, limit: 100 }],
-    });
+    const { app, api } = await retrainingServer();
+    expect((await app.inject('/api/models/events?model=pumps&limit=5')).json().events).toHaveLength(1);
+    expect((await app.inject('/api/models/events')).statusCode).toBe(200);
+    expect(api.calls).toEqual(['events pumps 5', 'events * 100']);
     const bad = await app.inject('/api/models/events?limit=-1');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().problems[0]).toMatch(/^limit:/);
@@ -261,15 +330,21 @@ describe('HTTP server: operator labels and model actions', () => {
   it('starts a retraining run with 202, promotes with 200 and rolls back with 200', async () => {
     const { app, api } = await retrainingServer();
     const retrain = await app.inject({ method: 'POST', url: '/api/models/pumps/retrain', payload: {} });
-    expect([retrain.statusCode, retrain.json()]).toEqual([202, { started: true, model: 'pumps' }]);
+    expect([retrain.statusCode, retrain.json()]).toEqual([
+      202,
+      { model: 'pumps', queued: true, retraining: null },
+    ]);
     const promote = await app.inject({
       method: 'POST',
       url: '/api/models/pumps/promote',
       payload: { version: 'v2' },
     });
-    expect([promote.statusCode, promote.json()]).toEqual([200, { model: 'pumps', version: 'v2' }]);
+    expect([promote.statusCode, promote.json()]).toEqual([200, modelView('v2')]);
     const rollback = await app.inject({ method: 'POST', url: '/api/models/pumps/rollback', payload: {} });
-    expect([rollback.statusCode, rollback.json()]).toEqual([200, { model: 'pumps', version: 'v1' }]);
+    expect([rollback.statusCode, rollback.json()]).toEqual([
+      200,
+      { from: 'v2', to: 'v1', model: modelView('v1') },
+    ]);
     expect(api.calls).toEqual(['retrain pumps', 'promote pumps v2', 'rollback pumps']);
   });
 
@@ -432,5 +507,69 @@ describe('HTTP server: requests from other sites and read-only access', () => {
     expect(far.json().problems[0]).toMatch(/^untilMs:/);
     expect((await post(1_000_000 + maxSilenceMs)).statusCode).toBe(201);
     expect(api.added.map((s) => s.untilMs)).toEqual([1_000_000 + maxSilenceMs]);
+  });
+});
+
+describe('HTTP server: answers match the API schemas', () => {
+  const bodies: Partial<Record<ApiRouteName, object>> = {
+    addSilence: { asset: 'pump-*', durationMs: 60_000, reason: 'maintenance' },
+    addLabel: { assetPattern: 'pump-1', fromMs: 1_000, toMs: 2_000, kind: 'normal', reason: 'new impeller' },
+    promote: { version: 'v2' },
+    retrain: {},
+    rollback: {},
+  };
+
+  it('answers every route but the stream with its status and a body its schema accepts', async () => {
+    const api: ServiceApi = {
+      ...retrainingApi(),
+      readiness: () => [{ name: 'mqtt', ready: true }],
+      frames: (q) => ({
+        channels: ['temperature', 'vibration'],
+        points: [{ atMs: q.toMs ?? 0, values: [1, null], reconstruction: null }],
+      }),
+      deliveries: () => [{ sink: 'webhook:ops', queuedRows: 0, oldestUndeliveredAgeMs: null }],
+    };
+    const app = await createHttpServer({
+      api,
+      registry: new Registry(),
+      logger: createSilentLogger(),
+      now: () => 1_000_000,
+    });
+    const checked: string[] = [];
+    for (const [name, route] of Object.entries(apiRoutes) as [
+      ApiRouteName,
+      (typeof apiRoutes)[ApiRouteName],
+    ][]) {
+      if (name === 'stream') continue;
+      const url = route.path
+        .replace(':id', name === 'removeLabel' ? 'l1' : name === 'removeSilence' ? 's1' : 'pump-1')
+        .replace(':name', 'pumps');
+      const body = bodies[name];
+      if ('body' in route && route.body !== undefined)
+        expect(route.body.safeParse(body).success, `${name} sample body`).toBe(true);
+      const res = await app.inject({
+        method: route.method,
+        url,
+        ...(body === undefined ? {} : { payload: body }),
+      });
+      expect([name, res.statusCode]).toEqual([name, route.status]);
+      if (route.response !== null) {
+        const parsed = route.response.safeParse(res.json());
+        expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+      }
+      checked.push(name);
+    }
+    expect(checked).toHaveLength(Object.keys(apiRoutes).length - 1);
+  });
+
+  it('refuses with a body the refusal schema accepts', async () => {
+    const { app } = await retrainingServer();
+    for (const res of [
+      await app.inject('/api/alerts?limit=zero'),
+      await app.inject({ method: 'DELETE', url: '/api/labels/l9' }),
+      await app.inject({ method: 'POST', url: '/api/models/fans/retrain', payload: {} }),
+      await app.inject({ method: 'POST', url: '/api/models/pumps/promote', payload: { version: 'v9' } }),
+    ])
+      expect(refusalSchema.safeParse(res.json()).success, res.body).toBe(true);
   });
 });

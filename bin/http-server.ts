@@ -16,80 +16,15 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { isPipelineError, type Logger, type Secret } from '../core/index.js';
-import { type OperatorLabelInput, operatorLabelInputSchema } from '../detector/retraining/index.js';
+import {
+  apiRoutes,
+  labelBodySchema,
+  maxSilenceMs,
+  promoteBodySchema,
+  type ServiceApi,
+  silenceBodySchema,
+} from '../dashboards/api/index.js';
 import { isHostAllowed, isSameOrigin } from './http-hosts.js';
-
-export interface ReadinessCheck {
-  name: string;
-  ready: boolean;
-  detail?: string;
-  /** Figures behind the verdict (e.g. the store's free bytes), for operators and probes. */
-  figures?: Record<string, number>;
-}
-
-export interface SilenceInput {
-  assetPattern: string;
-  untilMs: number;
-  reason: string;
-  createdBy: string;
-}
-
-/** A period an operator marks as normal (learn it) or not normal (never learn it). */
-export type LabelInput = OperatorLabelInput;
-
-/**
- * What the running service exposes through the API; implemented by the service.
- * Optional methods belong to features a service may lack (retraining); their routes
- * answer 404 `{ error: 'not available' }` without them.
- */
-export interface ServiceApi {
-  readiness(): ReadinessCheck[];
-  assets(): unknown[];
-  scores(query: { assetId: string; fromMs?: number; toMs?: number; limit: number }): unknown[];
-  alerts(query: { assetId?: string; limit: number }): unknown[];
-  silences(): unknown[];
-  /** Keeps the silence (across restarts) and returns it with its stable `id`. */
-  addSilence(input: SilenceInput): unknown;
-  /**
-   * Removes the silence with this id; for pages written before silences had ids, a
-   * value that is no id removes every silence with exactly that asset pattern.
-   */
-  removeSilence(idOrPattern: string): boolean;
-  /** The current model per asset group: version, training summary, threshold. */
-  models(): unknown[];
-  /**
-   * Signals of one asset with the model's reconstruction, for the live page's asset view:
-   * `{ channels, points: [{ atMs, values, reconstruction | null }] }` (NaN cells become null in JSON).
-   * Optional: without it the endpoint answers `{ available: false }`.
-   */
-  frames?(query: { assetId: string; fromMs?: number; toMs?: number; limit: number }): unknown;
-  /** Operator labels overlapping the range whose asset pattern matches `assetId`, by start. */
-  labels?(query: { assetId?: string; fromMs?: number; toMs?: number }): unknown[];
-  /** Keeps the label and returns it with its `id`. */
-  addLabel?(input: LabelInput): unknown;
-  /** Returns whether a label with this id existed. */
-  removeLabel?(id: string): boolean;
-  /** Model events (retraining, promotion, rollback), newest first. */
-  modelEvents?(query: { model?: string; limit: number }): unknown[];
-  /**
-   * Starts a retraining run of the model now; resolves once it is started (not finished).
-   * Unknown model: PipelineError CLI_USAGE. The methods below likewise; a version that
-   * cannot be promoted or nothing to roll back to: MODEL_ARTIFACT_INVALID.
-   */
-  retrainNow?(model: string): Promise<unknown>;
-  promoteModel?(model: string, version: string): Promise<unknown>;
-  rollbackModel?(model: string): Promise<unknown>;
-  /** Per sink: rows waiting and the age of the oldest one (`oldestUndeliveredAgeMs`, null when none); none when absent. */
-  deliveries?(): unknown[];
-  /** Live updates for the page; returns the unsubscribe function. */
-  subscribe(listener: (event: LiveEvent) => void): () => void;
-}
-
-/** One server-sent event of `/api/stream`. */
-export interface LiveEvent {
-  type: 'score' | 'alert' | 'status' | 'model';
-  data: unknown;
-}
 
 export interface HttpServerOptions {
   apiToken?: Secret;
@@ -110,8 +45,6 @@ export interface HttpServerOptions {
 }
 
 const limitSchema = z.coerce.number().int().min(1).max(10_000);
-/** The longest silence; an end time further out is refused like a longer duration. */
-export const maxSilenceMs = 31 * 24 * 3600_000;
 /** Bytes a live-stream client may fall behind before it is disconnected. */
 const maxStreamBufferBytes = 1024 * 1024;
 const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -130,40 +63,21 @@ const alertsQuerySchema = z.strictObject({
   asset: z.string().min(1).optional(),
   limit: limitSchema.default(100),
 });
-const silenceBodySchema = z
-  .strictObject({
-    asset: z.string().min(1).describe('Asset id or glob pattern (e.g. "pump-*").'),
-    durationMs: z.number().int().positive().max(maxSilenceMs).optional(),
-    untilMs: z.number().int().positive().optional(),
-    reason: z.string().max(500).default(''),
-    createdBy: z.string().max(200).default('api'),
-  })
-  .refine((b) => (b.durationMs === undefined) !== (b.untilMs === undefined), {
-    message: 'give exactly one of durationMs and untilMs',
-  });
-
 const labelsQuerySchema = z.strictObject({
   ...accessToken,
   asset: z.string().min(1).optional(),
   from: z.coerce.number().int().optional(),
   to: z.coerce.number().int().optional(),
 });
-const labelBodySchema = operatorLabelInputSchema;
 const modelEventsQuerySchema = z.strictObject({
   ...accessToken,
   model: z.string().min(1).optional(),
   limit: limitSchema.default(100),
 });
-const promoteBodySchema = z.strictObject({ version: z.string().min(1) });
-
-/** The answer of a route whose ServiceApi method this service does not implement. */
-function notAvailable(reply: FastifyReply): FastifyReply {
-  return reply.code(404).send({ error: 'not available' });
-}
 
 /**
- * Runs a model action and maps the service's coded errors: an unknown model or version
- * (CLI_USAGE) is 404, a version that cannot be used or a model in the wrong state is 409.
+ * Runs a model action and maps the API's coded errors: API_NOT_FOUND (an unknown model or
+ * version) is 404, API_CONFLICT (a version that cannot be used, a model in the wrong state) 409.
  */
 async function modelAction(
   reply: FastifyReply,
@@ -173,16 +87,8 @@ async function modelAction(
   try {
     return reply.code(status).send(await action());
   } catch (err) {
-    if (isPipelineError(err, 'CLI_USAGE')) {
-      return reply.code(404).send({ error: 'not_found', message: err.message });
-    }
-    if (
-      isPipelineError(err, 'MODEL_ARTIFACT_INVALID') ||
-      isPipelineError(err, 'MODEL_ARTIFACT_INCOMPATIBLE') ||
-      isPipelineError(err, 'MODEL_TRAINING_FAILED')
-    ) {
-      return reply.code(409).send({ error: 'conflict', message: err.message });
-    }
+    if (isPipelineError(err, 'API_NOT_FOUND')) return refuse(reply, 404, 'not_found', err.message);
+    if (isPipelineError(err, 'API_CONFLICT')) return refuse(reply, 409, 'conflict', err.message);
     throw err;
   }
 }
@@ -197,6 +103,11 @@ function tokenMatches(expected: Secret | undefined, given: string | undefined): 
 
 function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).send({ error, message });
+}
+
+/** The answer of a route whose ServiceApi method this service does not implement. */
+function notAvailable(reply: FastifyReply): FastifyReply {
+  return refuse(reply, 404, 'not available', 'this service does not provide this feature');
 }
 
 function badRequest(reply: FastifyReply, error: z.ZodError): FastifyReply {
@@ -214,13 +125,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   }) as unknown as FastifyInstance;
   const { api } = options;
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get(apiRoutes.health.path, async () => ({ status: 'ok' }));
+  app.get(apiRoutes.readiness.path, async (_req, reply) => {
     const checks = api.readiness();
     const ready = checks.every((c) => c.ready);
     return reply.code(ready ? 200 : 503).send({ ready, checks });
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get(apiRoutes.metrics.path, async (_req, reply) => {
     const text = await options.registry.metrics();
     return reply.type(options.registry.contentType).send(text);
   });
@@ -277,12 +188,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       }
       accessOf.set(req, access);
     });
-    scope.get('/api/session', async (req) => ({
+    scope.get(apiRoutes.session.path, async (req) => ({
       access: accessOf.get(req) ?? 'operator',
       timeZone: options.timeZone ?? 'UTC',
     }));
-    scope.get('/api/assets', async () => ({ assets: api.assets() }));
-    scope.get<{ Params: { id: string } }>('/api/assets/:id/scores', async (req, reply) => {
+    scope.get(apiRoutes.assets.path, async () => ({ assets: api.assets() }));
+    scope.get<{ Params: { id: string } }>(apiRoutes.scores.path, async (req, reply) => {
       const query = scoresQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
       return {
@@ -294,7 +205,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         }),
       };
     });
-    scope.get<{ Params: { id: string } }>('/api/assets/:id/frames', async (req, reply) => {
+    scope.get<{ Params: { id: string } }>(apiRoutes.frames.path, async (req, reply) => {
       const query = scoresQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
       if (api.frames === undefined) return { available: false, channels: [], points: [] };
@@ -305,7 +216,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         ...(query.data.to !== undefined ? { toMs: query.data.to } : {}),
       });
     });
-    scope.get('/api/alerts', async (req, reply) => {
+    scope.get(apiRoutes.alerts.path, async (req, reply) => {
       const query = alertsQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
       return {
@@ -315,9 +226,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         }),
       };
     });
-    scope.get('/api/silences', async () => ({ silences: api.silences() }));
-    scope.get('/api/models', async () => ({ models: api.models() }));
-    scope.get('/api/stream', (_req, reply) => {
+    scope.get(apiRoutes.silences.path, async () => ({ silences: api.silences() }));
+    scope.get(apiRoutes.models.path, async () => ({ models: api.models() }));
+    scope.get(apiRoutes.stream.path, (_req, reply) => {
       // Server-sent events: one `event:` per LiveEvent, a comment line as heartbeat so
       // proxies keep the connection open.
       if (streamClients >= maxStreamClients) {
@@ -360,7 +271,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         unsubscribe();
       });
     });
-    scope.post('/api/silences', async (req, reply) => {
+    scope.post(apiRoutes.addSilence.path, async (req, reply) => {
       const body = silenceBodySchema.safeParse(req.body);
       if (!body.success) return badRequest(reply, body.error);
       const nowMs = options.now();
@@ -379,14 +290,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       });
       return reply.code(201).send({ silence });
     });
-    scope.delete<{ Params: { id: string } }>('/api/silences/:id', async (req, reply) => {
+    scope.delete<{ Params: { id: string } }>(apiRoutes.removeSilence.path, async (req, reply) => {
       return api.removeSilence(req.params.id)
         ? reply.code(204).send()
-        : reply
-            .code(404)
-            .send({ error: 'not_found', message: `no silence with id or asset pattern ${req.params.id}` });
+        : refuse(reply, 404, 'not_found', `no silence with id or asset pattern ${req.params.id}`);
     });
-    scope.get('/api/labels', async (req, reply) => {
+    scope.get(apiRoutes.labels.path, async (req, reply) => {
       const query = labelsQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
       if (api.labels === undefined) return notAvailable(reply);
@@ -398,21 +307,21 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         }),
       };
     });
-    scope.post('/api/labels', async (req, reply) => {
+    scope.post(apiRoutes.addLabel.path, async (req, reply) => {
       if (api.addLabel === undefined) return notAvailable(reply);
       const body = labelBodySchema.safeParse(req.body);
       if (!body.success) return badRequest(reply, body.error);
       return reply.code(201).send({ label: api.addLabel(body.data) });
     });
-    scope.delete<{ Params: { id: string } }>('/api/labels/:id', async (req, reply) => {
+    scope.delete<{ Params: { id: string } }>(apiRoutes.removeLabel.path, async (req, reply) => {
       if (api.removeLabel === undefined) return notAvailable(reply);
       return api.removeLabel(req.params.id)
         ? reply.code(204).send()
-        : reply.code(404).send({ error: 'not_found', message: `no label with id ${req.params.id}` });
+        : refuse(reply, 404, 'not_found', `no label with id ${req.params.id}`);
     });
     // A service without sinks has nothing undelivered: an empty list, not an error the page would log.
-    scope.get('/api/deliveries', async () => ({ sinks: api.deliveries?.() ?? [] }));
-    scope.get('/api/models/events', async (req, reply) => {
+    scope.get(apiRoutes.deliveries.path, async () => ({ sinks: api.deliveries?.() ?? [] }));
+    scope.get(apiRoutes.modelEvents.path, async (req, reply) => {
       const query = modelEventsQuerySchema.safeParse(req.query);
       if (!query.success) return badRequest(reply, query.error);
       if (api.modelEvents === undefined) return notAvailable(reply);
@@ -423,19 +332,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         }),
       };
     });
-    scope.post<{ Params: { name: string } }>('/api/models/:name/retrain', async (req, reply) => {
+    scope.post<{ Params: { name: string } }>(apiRoutes.retrain.path, async (req, reply) => {
       const { retrainNow } = api;
       if (retrainNow === undefined) return notAvailable(reply);
       return modelAction(reply, 202, () => retrainNow.call(api, req.params.name));
     });
-    scope.post<{ Params: { name: string } }>('/api/models/:name/promote', async (req, reply) => {
+    scope.post<{ Params: { name: string } }>(apiRoutes.promote.path, async (req, reply) => {
       const { promoteModel } = api;
       if (promoteModel === undefined) return notAvailable(reply);
       const body = promoteBodySchema.safeParse(req.body ?? {});
       if (!body.success) return badRequest(reply, body.error);
       return modelAction(reply, 200, () => promoteModel.call(api, req.params.name, body.data.version));
     });
-    scope.post<{ Params: { name: string } }>('/api/models/:name/rollback', async (req, reply) => {
+    scope.post<{ Params: { name: string } }>(apiRoutes.rollback.path, async (req, reply) => {
       const { rollbackModel } = api;
       if (rollbackModel === undefined) return notAvailable(reply);
       return modelAction(reply, 200, () => rollbackModel.call(api, req.params.name));

@@ -1,6 +1,6 @@
 // Fan-out of live events to the page's server-sent event streams. Listeners
 // that throw are dropped rather than allowed to disturb the pipeline.
-import type { LiveEvent } from './http-server.js';
+import type { LiveEvent } from '../dashboards/api/index.js';
 
 export interface LiveHub {
   publish(event: LiveEvent): void;

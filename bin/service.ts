@@ -7,36 +7,36 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, PipelineError } from '../core/index.js';
+import { createModelViews, createRunningServiceApi } from '../dashboards/api/index.js';
 import {
   type AssetMonitor,
   createAssetMonitor,
   createChannelSilenceTracker,
-  type MonitorState,
-  type Silence,
+  createSilenceRegistry,
 } from '../detector/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
   createSinkRoutes,
   type LocalStore,
-  type ModelEventRecord,
   type OutboxDrainer,
   sinkQueueName,
+  undeliveredBySink,
 } from '../detector/sinks/index.js';
-import { createIngest, type Ingest, type SensorReading } from '../ingest/index.js';
+import { createIngest, type Ingest, type SensorReading, startIngestInBackground } from '../ingest/index.js';
 import { type Config, storePathOf } from './config.js';
-import { allowedHostNames, isLoopbackHost } from './http-hosts.js';
-import { createHttpServer, type ServiceApi } from './http-server.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { createPartitionState, type PartitionState } from './partition-state.js';
-import { type AssetProgress, createPipeline, type PersistedAssetState, type Pipeline } from './pipeline.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
+import { restoreAssetStates } from './restore-asset-states.js';
 import { createRetrainer, type Retrainer } from './retrainer.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
+import { serveHttp } from './serve-http.js';
 import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
@@ -73,13 +73,14 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const registry = openModelRegistry(config);
   const storePath = storePathOf(config);
   const startupFailures: unknown[] = [];
-  let recordModelEvent: (event: ModelEventRecord) => void = () => {};
+  // Before the store is open, a failed load stops start-up and is not stored as an event.
+  let modelChanges: ModelChanges | undefined;
   const models = createServedModels(config, {
     registry,
     logger: log,
     onLoadFailed: (name, version, err) => {
       startupFailures.push(err);
-      recordModelEvent({
+      modelChanges?.record({
         atMs: clock.nowMs(),
         model: name,
         event: 'load_failed',
@@ -123,16 +124,8 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   );
 
   // Restore the detector and progress state of every asset from the last commit.
-  const restored: MonitorState = { version: 1, alerts: {}, ewma: {}, thresholdHistory: {}, anchors: {} };
-  const progress = new Map<string, AssetProgress>();
-  for (const [assetId, text] of store.readAssetStates()) {
-    const state = JSON.parse(text) as PersistedAssetState;
-    progress.set(assetId, state.progress);
-    Object.assign(restored.alerts, state.monitor.alerts);
-    Object.assign(restored.ewma, state.monitor.ewma);
-    Object.assign(restored.thresholdHistory, state.monitor.thresholdHistory);
-    Object.assign(restored.anchors ?? {}, state.monitor.anchors);
-  }
+  const restored = restoreAssetStates(store.readAssetStates());
+  const progress = restored.progress;
   const monitor: AssetMonitor = createAssetMonitor({
     config: config.detector,
     calibrationFor: (assetId) => {
@@ -142,96 +135,23 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       return served.calibration;
     },
     modelOf: (assetId) => models.slotOf(assetId)?.name,
-    restore: restored,
+    restore: restored.monitor,
   });
-  // Silences added through the API live in the store with a stable id and come back at start;
-  // silences from the configuration have no id and come back from the configuration itself.
-  const silenceIds = new Map<string, Silence>();
-  const idOfSilence = new WeakMap<Silence, string>();
-  const trackSilence = (stored: ReturnType<LocalStore['readSilences']>[number]) => {
-    const silence: Silence = {
-      assetPattern: stored.assetPattern,
-      untilMs: stored.untilMs,
-      reason: stored.reason,
-      createdBy: stored.createdBy,
-    };
-    silenceIds.set(stored.id, silence);
-    idOfSilence.set(silence, stored.id);
-    monitor.addSilence(silence);
-  };
-  for (const stored of store.readSilences(clock.nowMs())) trackSilence(stored);
-  if (silenceIds.size > 0) log.info({ silences: silenceIds.size }, 'Restored silences.');
-  const pruneSilences = (): void => {
-    const nowMs = clock.nowMs();
-    const live = new Set(store.readSilences(nowMs).map((s) => s.id));
-    for (const [id, silence] of silenceIds) if (!live.has(id)) monitor.removeSilence((s) => s === silence);
-    for (const id of silenceIds.keys()) if (!live.has(id)) silenceIds.delete(id);
-    monitor.removeSilence((s) => s.untilMs <= nowMs);
-  };
-  const silenceView = (silence: Silence) => {
-    const id = idOfSilence.get(silence);
-    return { id: id ?? null, source: id === undefined ? 'config' : 'api', ...silence };
-  };
+  const silences = createSilenceRegistry({ monitor, store, clock, newId: randomUUID });
+  if (silences.restored > 0) log.info({ silences: silences.restored }, 'Restored silences.');
 
   metrics.trackAssetStatuses(() => monitor.assets());
 
-  // Model changes: every one is logged, counted, stored (and sent to InfluxDB) as an event and
-  // pushed to the page.
+  // The retrainer comes after the journal replay (it must not see replayed windows); the views
+  // and the pipeline reach it through this binding.
   let retrainer: Retrainer | undefined;
-  const modelNames = [...new Set(models.slots.map((s) => s.name))];
-  const modelView = (name: string) => {
-    const slot = models.slots.find((s) => s.name === name);
-    const served = slot?.served;
-    return {
-      name,
-      version: served?.version ?? null,
-      createdAt: served?.manifest.createdAt ?? null,
-      channels: served?.channels ?? slot?.channels ?? [],
-      dims: served?.manifest.dims ?? null,
-      threshold: served?.calibration.value ?? null,
-      calibration: served?.calibration ?? null,
-      training: served?.manifest.training ?? null,
-      needsNewModel: slot?.needsNewModel ?? null,
-      retraining: retrainer?.status(name) ?? null,
-      retrainHistory: store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
-    };
-  };
-  const publishModel = (name: string) => live.publish({ type: 'model', data: modelView(name) });
-  recordModelEvent = (event) => {
-    metrics.count('model_events_total', { model: event.model, event: event.event });
-    log.info(
-      {
-        model: event.model,
-        event: event.event,
-        modelVersion: event.version,
-        previousVersion: event.previousVersion,
-        reason: event.reason,
-      },
-      'Model event.',
-    );
-    try {
-      store.commit({ scores: [], alerts: [], frames: [], modelEvents: [event] });
-    } catch (err) {
-      // The event is logged and counted; a full outbox must not stop a model change.
-      log.error({ err, model: event.model, event: event.event }, 'Could not store a model event.');
-    }
-    publishModel(event.model);
-  };
-  const refreshModels = async (): Promise<void> => {
-    for (const change of await models.refresh()) {
-      metrics.count('model_changes_total', {
-        model: change.name,
-        kind: change.isRollback ? 'rollback' : 'promotion',
-      });
-      recordModelEvent({
-        atMs: clock.nowMs(),
-        model: change.name,
-        event: change.isRollback ? 'rolled_back' : 'promoted',
-        version: change.toVersion,
-        ...(change.fromVersion === undefined ? {} : { previousVersion: change.fromVersion }),
-      });
-    }
-  };
+  const modelViews = createModelViews({
+    slots: () => models.slots,
+    retraining: (name) => retrainer?.status(name) ?? null,
+    history: (name) => store.queryModelEvents({ model: name, limit: 50, newestFirst: true }),
+  });
+  const publishModel = (name: string) => live.publish({ type: 'model', data: modelViews.view(name) });
+  modelChanges = createModelChanges({ models, store, metrics, clock, logger: log, onChange: publishModel });
 
   let partitionState: PartitionState | undefined;
   const pipeline: Pipeline = createPipeline({
@@ -248,8 +168,6 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     afterCommit: (committed) => partitionState?.afterCommit(committed) ?? Promise.resolve(),
   });
 
-  let isIngestReady = false;
-  let ingestFailure: string | undefined;
   const ingest: Ingest = createIngest(config.ingest, {
     logger,
     clock,
@@ -302,136 +220,10 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     version: gruwatchVersion(),
   });
   for (const drainer of drainers) drainer.start();
-  const deliveries = () => {
-    const nowMs = clock.nowMs();
-    return config.sinks.map((sink) => {
-      const name = sinkQueueName(sink);
-      const oldestMs = store.outbox.oldestUndeliveredMs(name);
-      return {
-        sink: name,
-        queuedRows: store.outbox.depth(name).rows,
-        oldestUndeliveredAgeMs: oldestMs === undefined ? null : Math.max(0, nowMs - oldestMs),
-      };
-    });
-  };
+  const sinkNames = config.sinks.map(sinkQueueName);
+  const deliveries = () => undeliveredBySink(store.outbox, sinkNames, clock.nowMs());
   metrics.trackUndelivered(deliveries);
   registerStoreSpaceGauges(metrics.registry, () => store.space());
-
-  const api: ServiceApi = {
-    readiness: () => [
-      storeReadiness(store.space(), storePath),
-      ...ingest.problems().map((detail) => ({ name: 'ingest.progress', ready: false, detail })),
-      {
-        name: 'ingest',
-        ready: isIngestReady,
-        ...(isIngestReady
-          ? {}
-          : {
-              detail:
-                ingestFailure === undefined
-                  ? 'connecting to the sources (retrying with back-off)'
-                  : `a source failed permanently: ${ingestFailure}; fix the configuration and restart`,
-            }),
-      },
-    ],
-    assets: () => monitor.assets(),
-    scores: (q) =>
-      store.queryScores({
-        assetId: q.assetId,
-        fromMs: q.fromMs ?? 0,
-        toMs: q.toMs ?? clock.nowMs() + 1,
-        limit: q.limit,
-        latest: true,
-      }),
-    alerts: (q) => store.queryAlerts({ assetId: q.assetId, limit: q.limit, newestFirst: true }),
-    silences: () => {
-      pruneSilences();
-      return monitor.silences().map(silenceView);
-    },
-    addSilence: (input) => {
-      pruneSilences();
-      const stored = { id: randomUUID(), ...input, createdAtMs: clock.nowMs() };
-      store.saveSilence(stored);
-      trackSilence(stored);
-      return { ...stored, source: 'api' };
-    },
-    removeSilence: (idOrPattern) => {
-      const byId = silenceIds.get(idOrPattern);
-      if (byId !== undefined) {
-        store.deleteSilence(idOrPattern);
-        silenceIds.delete(idOrPattern);
-        return monitor.removeSilence((s) => s === byId) > 0;
-      }
-      // Older pages remove by asset pattern: every silence with exactly that pattern goes.
-      for (const [id, silence] of silenceIds) {
-        if (silence.assetPattern !== idOrPattern) continue;
-        store.deleteSilence(id);
-        silenceIds.delete(id);
-      }
-      return monitor.removeSilence((s) => s.assetPattern === idOrPattern) > 0;
-    },
-    models: () => modelNames.map(modelView),
-    modelEvents: (q) =>
-      store.queryModelEvents({ limit: q.limit, newestFirst: true, ...(q.model ? { model: q.model } : {}) }),
-    labels: (q) => store.listLabels(q),
-    addLabel: (input) => {
-      const label = { id: randomUUID(), ...input, createdAtMs: clock.nowMs() };
-      store.saveLabel(label);
-      log.info({ label }, 'Operator label added.');
-      return label;
-    },
-    removeLabel: (id) => store.deleteLabel(id),
-    retrainNow: async (name) => {
-      // Queued and answered at once (202): the run takes minutes; its progress and outcome
-      // arrive as model events and on the page.
-      if (retrainer?.status(name) == null)
-        throw new PipelineError('CLI_USAGE', `no asset group is scored with model "${name}"`, {
-          details: { model: name },
-        });
-      const run = retrainer.retrainNow(name);
-      run.catch((err: unknown) => log.error({ err, model: name }, 'Requested retraining failed.'));
-      return { model: name, queued: true, retraining: retrainer.status(name) };
-    },
-    promoteModel: async (name, version) => {
-      await retrainer!.promote(name, version);
-      return modelView(name);
-    },
-    rollbackModel: async (name) => {
-      const moved = await retrainer!.rollback(name);
-      return { ...moved, model: modelView(name) };
-    },
-    frames: (q) => {
-      const toMs = q.toMs ?? clock.nowMs() + 1;
-      const fromMs = q.fromMs ?? toMs - 3_600_000;
-      const stored = store.queryFrames({ assetId: q.assetId, fromMs, toMs, limit: q.limit, latest: true });
-      return reconstructFrames(stored, servedOf(q.assetId), {
-        hop: config.ingest.window.hop,
-        periodMs: config.ingest.align.periodMs,
-      });
-    },
-    deliveries,
-    subscribe: (listener) => live.subscribe(listener),
-  };
-  const allowedHosts = allowedHostNames(config.http.host, config.http.allowedHosts);
-  if (config.http.apiToken === undefined && !isLoopbackHost(config.http.host))
-    log.warn(
-      { host: config.http.host },
-      'The API has no token and listens beyond loopback (http.allowUnauthenticated): anyone who reaches it may change alerts and models.',
-    );
-  const http: FastifyInstance = await createHttpServer({
-    api,
-    registry: metrics.registry,
-    logger,
-    now: () => clock.nowMs(),
-    ...(config.http.apiToken ? { apiToken: config.http.apiToken } : {}),
-    ...(config.http.viewerToken ? { viewerToken: config.http.viewerToken } : {}),
-    ...(allowedHosts ? { allowedHosts } : {}),
-    maxStreamClients: config.http.maxStreamClients,
-    timeZone: config.http.timeZone,
-    ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
-  });
-  const address = await http.listen({ host: config.http.host, port: config.http.port });
-  log.info({ url: address }, 'HTTP server listening.');
 
   retrainer = createRetrainer({
     config,
@@ -443,35 +235,41 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     metrics,
     labels: () => store.listLabels(),
     silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
-    recordEvent: (event) => recordModelEvent(event),
-    refreshModels,
+    recordEvent: modelChanges.record,
+    refreshModels: modelChanges.refresh,
     onStatus: publishModel,
     runJob: runRetrainInChild,
   });
+  const api = createRunningServiceApi({
+    clock,
+    logger,
+    newId: randomUUID,
+    readiness: () => [storeReadiness(store.space(), storePath), ...ingestStart.readiness()],
+    assets: () => monitor.assets(),
+    store,
+    silences,
+    models: modelViews,
+    retraining: retrainer,
+    frames: (q) =>
+      reconstructFrames(store.queryFrames({ ...q, latest: true }), servedOf(q.assetId), {
+        hop: config.ingest.window.hop,
+        periodMs: config.ingest.align.periodMs,
+      }),
+    deliveries,
+    subscribe: (listener) => live.subscribe(listener),
+  });
+  const { http, url: address } = await serveHttp(config.http, {
+    api,
+    registry: metrics.registry,
+    logger,
+    clock,
+    ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
+  });
+
   retrainer.start();
   // Promotions and rollbacks from outside (the CLI) move the registry pointer; look for them.
-  let refreshing = false;
-  const refreshTimer = setInterval(() => {
-    if (refreshing) return;
-    refreshing = true;
-    refreshModels()
-      .catch((err: unknown) => log.error({ err }, 'Could not check the model registry.'))
-      .finally(() => {
-        refreshing = false;
-      });
-  }, config.retraining.checkIntervalMs);
-  refreshTimer.unref();
-
-  const started = ingest.start().then(
-    () => {
-      isIngestReady = true;
-      log.info('Sources connected; gruwatch is ready.');
-    },
-    (err: unknown) => {
-      ingestFailure = err instanceof Error ? err.message : String(err);
-      log.error({ err }, 'A source failed permanently; fix the configuration and restart.');
-    },
-  );
+  const stopWatchingModels = modelChanges.watch(config.retraining.checkIntervalMs);
+  const ingestStart = startIngestInBackground(ingest, log);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -481,11 +279,11 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     stop() {
       stopping ??= (async () => {
         log.info('Stopping: intake first, then sinks.');
-        clearInterval(refreshTimer);
+        stopWatchingModels();
         pipeline.stopWaiting();
         await retrainer?.stop();
         await ingest.stop();
-        await started;
+        await ingestStart.settled;
         await Promise.allSettled(drainers.map((d) => d.close({ timeoutMs: 5_000 })));
         await http.close();
         store.close();

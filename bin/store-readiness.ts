@@ -1,7 +1,8 @@
 // The store's line of `/readyz`: not ready while the disk is full, with the
 // figures an operator needs (free space, the floor, database and log sizes).
+
+import type { ReadinessCheck } from '../dashboards/api/index.js';
 import { describeStoreFull, type StoreSpace } from '../detector/sinks/index.js';
-import type { ReadinessCheck } from './http-server.js';
 
 export function storeReadiness(space: StoreSpace, path: string): ReadinessCheck {
   const figures: Record<string, number> = {

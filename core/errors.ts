@@ -24,6 +24,10 @@ export const errorCodes = {
   SIMULATOR_PUBLISH_FAILED: 'The simulator could not reach or write its target (MQTT, Kafka or files).',
   SERVICE_NOT_READY: 'A dependency of the running service is not reachable yet.',
   CLI_USAGE: 'A command-line argument is missing or wrong.',
+  API_NOT_FOUND:
+    'An HTTP API request names a model, model version or record the service does not have (HTTP 404).',
+  API_CONFLICT:
+    'An HTTP API request cannot be carried out in the current state, e.g. a version that cannot be served or a model in the wrong state (HTTP 409).',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -49,6 +49,14 @@ export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-
 export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
+export type {
+  KeptSilence,
+  ListedSilence,
+  SilenceRegistry,
+  SilenceRegistryDeps,
+  SilenceStore,
+} from './silence-registry.js';
+export { createSilenceRegistry } from './silence-registry.js';
 export type { FrameValues, MachineOffVerdict, ResolvedMachineOffRule } from './suppression.js';
 export {
   evaluateMachineOff,

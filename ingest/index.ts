@@ -15,6 +15,8 @@ export type { AssetSignal, Decoder, DecoderConfig } from './decode/index.js';
 export { createDecoder, decoderConfigSchema } from './decode/index.js';
 export type { Ingest, IngestDeps } from './ingest-pipeline.js';
 export { createIngest } from './ingest-pipeline.js';
+export type { IngestReadinessLine, StartedIngest } from './ingest-readiness.js';
+export { startIngestInBackground } from './ingest-readiness.js';
 export type { KafkaSourceDeps } from './kafka/kafka-source.js';
 export { createKafkaSource } from './kafka/kafka-source.js';
 export type { ChangelogEntry, ChangelogReading, StateChangelog } from './kafka/state-changelog.js';

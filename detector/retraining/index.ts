@@ -14,8 +14,8 @@ export type {
   WindowSequence,
 } from './evaluate-model.js';
 export { evaluateModel } from './evaluate-model.js';
-export type { OperatorLabel, OperatorLabelInput, OperatorLabelKind } from './operator-label.js';
-export { operatorLabelInputSchema, operatorLabelSchema } from './operator-label.js';
+export type { OperatorLabel, OperatorLabelKind } from './operator-label.js';
+export { operatorLabelSchema } from './operator-label.js';
 export type { PromotionDecision } from './promotion-decision.js';
 export { decidePromotion } from './promotion-decision.js';
 export type {

@@ -25,15 +25,6 @@ const toMsAfterFromMs = {
   path: ['toMs'],
 };
 
-/** The body of a request that labels a period. */
-export const operatorLabelInputSchema = z
-  .strictObject({
-    ...labelFields,
-    createdBy: z.string().min(1).default('api').describe('Who labelled the period.'),
-  })
-  .refine((label) => label.toMs > label.fromMs, toMsAfterFromMs)
-  .describe('A period an operator labels as normal or not normal for retraining.');
-
 /** A stored label, as read back from the store. */
 export const operatorLabelSchema = z
   .strictObject({
@@ -45,6 +36,5 @@ export const operatorLabelSchema = z
   .refine((label) => label.toMs > label.fromMs, toMsAfterFromMs)
   .describe('A period an operator labelled as normal or not normal for retraining.');
 
-export type OperatorLabelInput = z.infer<typeof operatorLabelInputSchema>;
 export type OperatorLabel = z.infer<typeof operatorLabelSchema>;
 export type OperatorLabelKind = OperatorLabel['kind'];

@@ -57,6 +57,8 @@ export type { StoreSpace } from './store-space.js';
 export { describeStoreFull } from './store-space.js';
 export type { SinkTelemetry } from './telemetry.js';
 export { noopSinkTelemetry } from './telemetry.js';
+export type { SinkBacklog } from './undelivered.js';
+export { undeliveredBySink } from './undelivered.js';
 export type { WebhookVerification } from './webhook-signature.js';
 export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
 export type { AlertEventEnvelope } from './webhook-sink.js';

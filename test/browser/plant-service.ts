@@ -4,7 +4,15 @@
 // Operator labels and model actions are kept in memory, as the page sent them.
 // Live events mirror what bin/pipeline.ts publishes. Data time advances by
 // `stepMs` per tick, independent of the wall clock.
-import type { LabelInput, LiveEvent, ServiceApi, SilenceInput } from '../../bin/http-server.js';
+import type {
+  LabelInput,
+  LabelView,
+  LiveEvent,
+  ModelView,
+  RetrainingView,
+  ServiceApi,
+  SilenceInput,
+} from '../../dashboards/api/index.js';
 import {
   type AlertEvent,
   type AssetMonitor,
@@ -29,11 +37,11 @@ export interface PlantService {
   plant(assetId: string, channel: string, residual: number): void;
   readonly assetIds: readonly string[];
   /** Labels the page posted, with their ids. */
-  readonly labels: readonly (LabelInput & { id: string })[];
+  readonly labels: readonly LabelView[];
   /** Model actions the page asked for, e.g. `promote pumps v-next`. */
   readonly modelActions: readonly string[];
   /** Replaces the model's retraining state and publishes the model view, as the service does. */
-  setRetraining(retraining: Record<string, unknown> | null): void;
+  setRetraining(retraining: RetrainingView | null): void;
 }
 
 interface Frame {
@@ -159,10 +167,10 @@ export function createPlantService(options: {
       )
       .slice(-q.limit);
 
-  const labels: (LabelInput & { id: string })[] = [];
+  const labels: LabelView[] = [];
   const modelActions: string[] = [];
-  let retraining: Record<string, unknown> | null = null;
-  const modelView = () => ({
+  let retraining: RetrainingView | null = null;
+  const modelView = (): ModelView => ({
     name: 'pumps',
     version: 'v-test',
     createdAt: new Date(options.startMs).toISOString(),
@@ -181,6 +189,7 @@ export function createPlantService(options: {
         validationLoss: 1.1 / (i + 1.4),
       })),
     },
+    needsNewModel: null,
     retraining,
     retrainHistory: [],
   });
@@ -205,8 +214,8 @@ export function createPlantService(options: {
           (q.toMs === undefined || l.fromMs < q.toMs) &&
           (q.fromMs === undefined || l.toMs > q.fromMs),
       ),
-    addLabel(input) {
-      const label = { id: `label-${labels.length + 1}`, ...input };
+    addLabel(input: LabelInput) {
+      const label = { id: `label-${labels.length + 1}`, ...input, createdAtMs: nowMs };
       labels.push(label);
       return label;
     },
@@ -217,15 +226,15 @@ export function createPlantService(options: {
     },
     async promoteModel(model, version) {
       modelActions.push(`promote ${model} ${version}`);
-      return { model, version };
+      return modelView();
     },
     async rollbackModel(model) {
       modelActions.push(`rollback ${model}`);
-      return { model };
+      return { from: 'v-test', to: 'v-before', model: modelView() };
     },
     async retrainNow(model) {
       modelActions.push(`retrain ${model}`);
-      return { model, started: true };
+      return { model, queued: true, retraining };
     },
     subscribe(listener) {
       listeners.add(listener);

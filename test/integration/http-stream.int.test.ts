@@ -4,8 +4,9 @@
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createHttpServer, type LiveEvent, type ServiceApi } from '../../bin/http-server.js';
+import { createHttpServer } from '../../bin/http-server.js';
 import { createSilentLogger } from '../../core/index.js';
+import type { LiveEvent, ServiceApi } from '../../dashboards/api/index.js';
 import { onTeardown } from '../helpers/integration.js';
 
 describe('HTTP API live stream', () => {
@@ -59,7 +60,8 @@ describe('HTTP API live stream', () => {
     // The first client keeps not reading: its buffer passes the limit and it is cut off.
     const big = 'x'.repeat(64 * 1024);
     for (let i = 0; i < 2000 && listeners.size === 2; i++) {
-      for (const listener of [...listeners]) listener({ type: 'score', data: big });
+      for (const listener of [...listeners])
+        listener({ type: 'status', data: { assetId: big, atMs: 0, status: 'normal' } });
       await new Promise((r) => setImmediate(r));
     }
     expect(listeners.size).toBeLessThan(2);

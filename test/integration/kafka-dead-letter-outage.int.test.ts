@@ -5,10 +5,12 @@
 // instead of logging letters it did not write, resume by itself once the topic
 // exists, and end with every record processed or dead-lettered exactly once:
 // no record read twice, every good reading in its frame, every window scored once.
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { expect, it } from 'vitest';
+import type { Readiness } from '../../dashboards/api/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 import { metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
@@ -26,11 +28,6 @@ import { kcatProduce } from '../helpers/third-party-publishers.js';
 const { Kafka, logLevel } = kafkajs;
 const published = 150;
 const badAt = new Set([30, 60, 90]);
-
-interface Readiness {
-  ready: boolean;
-  checks: { name: string; ready: boolean; detail?: string }[];
-}
 
 describeWithServer('kafka', 'a Kafka dead-letter topic that does not exist, then is created', (endpoints) => {
   it('pauses the partition and says why, resumes once the topic exists, and handles every record once', async () => {

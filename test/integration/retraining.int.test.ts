@@ -9,6 +9,7 @@
 // window was lost or scored twice across the swap, every model change is an
 // event in InfluxDB, and `gruwatch models rollback` brings the old model back
 // into the running service.
+
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
 import { fitModel } from '../../bin/fit-model.js';
 import { alignReadings } from '../../bin/offline-frames.js';
+import type { AlertEventView, ModelView } from '../../dashboards/api/index.js';
 import { type AnomalySpec, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from '../helpers/free-port.js';
@@ -40,23 +42,6 @@ const assets = ['pump-001', 'pump-002'];
 const seed = 20261125;
 const T = 32;
 const hop = 8;
-
-interface AlertRow {
-  id: string;
-  assetId: string;
-  type: string;
-  atMs: number;
-  openedAtMs: number;
-  modelVersion: string;
-  topChannels: string[];
-}
-
-interface ModelView {
-  name: string;
-  version: string | null;
-  training: { dataRange: { startMs: number; endMs: number } | null; warmStartFrom?: string | null } | null;
-  retraining: { lastRun: { outcome: string; reason: string } | null } | null;
-}
 
 describeWithServer('mosquitto', 'retraining in the running service', (mosquitto) => {
   describeWithServer('influxdb', 'with InfluxDB as the frame source', (influxdb) => {
@@ -226,8 +211,8 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
           },
         );
       };
-      const alerts = async (): Promise<AlertRow[]> =>
-        ((await (await fetch(`${api}/alerts?limit=10000`)).json()) as { alerts: AlertRow[] }).alerts;
+      const alerts = async (): Promise<AlertEventView[]> =>
+        ((await (await fetch(`${api}/alerts?limit=10000`)).json()) as { alerts: AlertEventView[] }).alerts;
       const models = async (): Promise<ModelView[]> =>
         ((await (await fetch(`${api}/models`)).json()) as { models: ModelView[] }).models;
 
@@ -286,7 +271,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
       // Later scheduled retrains may promote again as data keeps coming; none may be the first model.
       const afterRetrain = (await alerts()).filter((a) => a.type === 'opened' && a.atMs >= newNormalEndMs);
       expect(afterRetrain.every((a) => a.modelVersion !== firstVersion)).toBe(true);
-      const isSecondFault = (a: AlertRow) =>
+      const isSecondFault = (a: AlertEventView) =>
         a.assetId === 'pump-002' &&
         a.atMs >= secondFault.startMs &&
         a.atMs <= secondFault.startMs + secondFault.durationMs! + T * periodMs;

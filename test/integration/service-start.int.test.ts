@@ -18,6 +18,7 @@ import { configSchema } from '../../bin/config.js';
 import { loadConfig } from '../../bin/load-config.js';
 import { type RunningService, startService } from '../../bin/service.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
+import type { Readiness, SilenceView } from '../../dashboards/api/index.js';
 import { freePort } from '../helpers/free-port.js';
 import {
   describeWithServer,
@@ -28,11 +29,6 @@ import {
   waitFor,
 } from '../helpers/integration.js';
 import { gruwatchCli } from '../helpers/service-process.js';
-
-interface Readiness {
-  ready: boolean;
-  checks: { name: string; ready: boolean; detail?: string }[];
-}
 
 /** One raw HTTP request, with the Host and Origin a browser would send (fetch may not set Host). */
 function rawRequest(
@@ -51,13 +47,6 @@ function rawRequest(
     req.on('error', reject);
     req.end(options.body);
   });
-}
-
-interface SilenceView {
-  id: string | null;
-  assetPattern: string;
-  untilMs: number;
-  reason: string;
 }
 
 describeWithServer('mosquitto', 'gruwatch run start-up', (mosquitto) => {

@@ -4,6 +4,7 @@
 // "store full" and the figures, and once the ballast is gone it resumes by
 // itself and stores every published frame. Once with a free-space floor, once
 // with none (SQLite's own SQLITE_FULL).
+
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -12,14 +13,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
+import type { Readiness } from '../../dashboards/api/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 import { metricSum, spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
-
-interface Readiness {
-  ready: boolean;
-  checks: { name: string; ready: boolean; detail?: string; figures?: Record<string, number> }[];
-}
 
 const mib = 1024 * 1024;
 const t0 = Date.UTC(2026, 0, 5, 8);

@@ -1,8 +1,9 @@
 // An alert's period as an operator label: "Mark as normal" asks retraining to
 // learn it (a new operating point), "Mark not normal" to keep it out of the
 // training data for good. The body is what `POST /api/labels` takes.
+
+import type { LabelBody } from '../../api/api-types.js';
 import type { AlertPeriod } from './alert-periods.js';
-import type { LabelBody } from './api-types.js';
 
 /** `nowMs` ends a label of an alert still open; the period is never empty. */
 export function labelFromAlert(alert: AlertPeriod, kind: LabelBody['kind'], nowMs: number): LabelBody {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AlertEventView } from '../../api/api-types.js';
 import { groupAlertEvents } from './alert-periods.js';
-import type { AlertEventView } from './api-types.js';
 
 const event = (
   id: string,

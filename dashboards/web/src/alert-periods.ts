@@ -1,6 +1,6 @@
 // Alert events → alerts: events are grouped by alert id into one record with
 // its start, end (when resolved), highest severity and latest top channels.
-import type { AlertEventView, Severity } from './api-types.js';
+import type { AlertEventView, Severity } from '../../api/api-types.js';
 import { channelNames } from './dom.js';
 
 export interface AlertPeriod {

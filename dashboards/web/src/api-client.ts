@@ -5,7 +5,7 @@
 // sessionStorage (gone with the tab), taken out of the address bar, and sent
 // as a bearer header, and as `access_token` on the stream because EventSource
 // cannot send headers.
-import type { LiveMessage } from './api-types.js';
+import type { LiveMessage } from '../../api/api-types.js';
 
 const tokenStorageKey = 'gruwatch.apiToken';
 const liveEventTypes = ['score', 'alert', 'status', 'model'] as const;

@@ -1,17 +1,12 @@
 // The header badge for events a sink has not delivered yet: polls
 // `GET /api/deliveries` and names the sink whose oldest waiting event is the
 // oldest, once it has waited longer than a minute (a receiver outage).
+import type { DeliveriesResponse, SinkDelivery } from '../../api/api-types.js';
 import type { ApiClient } from './api-client.js';
 import { formatDuration } from './dom.js';
 
 const pollMs = 30_000;
 const showAfterMs = 60_000;
-
-interface SinkDelivery {
-  sink: string;
-  queuedRows: number;
-  oldestUndeliveredAgeMs: number | null;
-}
 
 /** The text of the badge, or null when every sink is keeping up. */
 export function describeUndelivered(sinks: readonly SinkDelivery[]): string | null {
@@ -25,7 +20,7 @@ export function describeUndelivered(sinks: readonly SinkDelivery[]): string | nu
 export function startDeliveryBadge(api: ApiClient, el: HTMLElement): void {
   const refresh = async () => {
     try {
-      const { sinks } = await api.get<{ sinks: SinkDelivery[] }>('api/deliveries');
+      const { sinks } = await api.get<DeliveriesResponse>('api/deliveries');
       const text = describeUndelivered(sinks);
       el.hidden = text === null;
       el.textContent = text ?? '';

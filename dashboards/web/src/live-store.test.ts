@@ -1,6 +1,22 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AlertEventView, AssetSnapshot } from './api-types.js';
+import type { AlertEventView, AssetSnapshot, ModelView } from '../../api/api-types.js';
 import { type Change, LiveStore } from './live-store.js';
+
+function modelView(name: string, version: string, retraining: ModelView['retraining'] = null): ModelView {
+  return {
+    name,
+    version,
+    createdAt: null,
+    channels: [],
+    dims: null,
+    threshold: null,
+    calibration: null,
+    training: null,
+    needsNewModel: null,
+    retraining,
+    retrainHistory: [],
+  };
+}
 
 function snapshot(
   assetId: string,
@@ -123,12 +139,9 @@ describe('LiveStore', () => {
       pendingApproval: null,
       shadow: null,
     };
-    store.apply({ type: 'model', data: { name: 'pumps', version: 'v1', retraining: running } });
-    store.apply({ type: 'model', data: { name: 'fans', version: 'f1' } });
-    store.apply({
-      type: 'model',
-      data: { name: 'pumps', version: 'v1', retraining: { ...running, running: false } },
-    });
+    store.apply({ type: 'model', data: modelView('pumps', 'v1', running) });
+    store.apply({ type: 'model', data: modelView('fans', 'f1') });
+    store.apply({ type: 'model', data: modelView('pumps', 'v1', { ...running, running: false }) });
     flush();
     expect(changes).toHaveLength(1);
     expect([...changes[0].models].sort()).toEqual(['fans', 'pumps']);

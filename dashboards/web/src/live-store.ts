@@ -11,7 +11,7 @@ import type {
   ModelView,
   ScorePoint,
   StatusUpdate,
-} from './api-types.js';
+} from '../../api/api-types.js';
 
 const sparklinePoints = 60;
 const keptAlertEvents = 500;
@@ -34,9 +34,9 @@ export interface Change {
   models: ReadonlySet<string>;
 }
 
-/** The key a model view is known by: its name (asset group), else its version. */
+/** The key a model view is known by: its name (asset group). */
 export function modelKey(model: ModelView): string {
-  return model.name ?? model.group ?? model.version ?? '';
+  return model.name;
 }
 
 export type Listener = (change: Change) => void;

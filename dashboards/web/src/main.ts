@@ -2,8 +2,8 @@
 // which time zone the plant keeps, loads the asset snapshot and recent alerts,
 // keeps them current from the server-sent event stream, and routes between the
 // views by the URL hash (#/, #/asset/<id>, #/alerts, #/model).
+import type { AlertsResponse, AssetsResponse, Session } from '../../api/api-types.js';
 import { createApiClient } from './api-client.js';
-import type { AlertEventView, AssetSnapshot } from './api-types.js';
 import { startDeliveryBadge } from './delivery-badge.js';
 import { h } from './dom.js';
 import { LiveStore } from './live-store.js';
@@ -43,8 +43,8 @@ function route(): void {
 
 async function refreshSnapshot(): Promise<void> {
   const [{ assets }, { alerts }] = await Promise.all([
-    api.get<{ assets: AssetSnapshot[] }>('api/assets'),
-    api.get<{ alerts: AlertEventView[] }>('api/alerts?limit=500'),
+    api.get<AssetsResponse>('api/assets'),
+    api.get<AlertsResponse>('api/alerts?limit=500'),
   ]);
   store.setAssets(assets);
   store.setAlerts(alerts);
@@ -53,7 +53,7 @@ async function refreshSnapshot(): Promise<void> {
 /** Who the page is and the plant's time zone, shown in the header; older services answer 404. */
 async function loadSession(): Promise<void> {
   try {
-    const session = await api.get<{ access: 'operator' | 'viewer'; timeZone: string }>('api/session');
+    const session = await api.get<Session>('api/session');
     context.readOnly = session.access === 'viewer';
     setTimeZone(session.timeZone);
   } catch {

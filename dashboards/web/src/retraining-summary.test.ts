@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RetrainingView } from './api-types.js';
+import type { RetrainingView } from '../../api/api-types.js';
 import { modelEventCells, retrainingFacts } from './retraining-summary.js';
 
 const base: RetrainingView = {

@@ -1,7 +1,7 @@
 // What the model view says about a model's retraining, as label/value lines:
 // schedule, next run, whether a run is going on, and how the last one ended.
 // Kept apart from the DOM so the wording is tested without a browser.
-import type { ModelEventView, RetrainingView } from './api-types.js';
+import type { ModelEventView, RetrainingView } from '../../api/api-types.js';
 import { formatDuration, formatTime } from './dom.js';
 
 const outcomeText: Record<NonNullable<RetrainingView['lastRun']>['outcome'], string> = {

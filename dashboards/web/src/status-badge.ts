@@ -1,6 +1,6 @@
 // How an asset's status reads on the page: one label and one colour class per
 // status, with the severity for an alerting asset.
-import type { AssetStatus } from './api-types.js';
+import type { AssetStatus } from '../../api/api-types.js';
 import { h } from './dom.js';
 
 const labels: Record<AssetStatus, string> = {

@@ -3,9 +3,9 @@
 // suppresses new alerts on it until then (detector/suppression.ts). Each alert's
 // period can be labelled normal or not normal for retraining (POST /api/labels).
 
+import type { LabelBody, SilenceBody, SilenceView } from '../../../api/api-types.js';
 import { labelFromAlert } from '../alert-labels.js';
 import { type AlertPeriod, groupAlertEvents } from '../alert-periods.js';
-import type { LabelBody, SilenceView } from '../api-types.js';
 import { channelNames, clear, formatDuration, formatRatio, formatTime, h } from '../dom.js';
 import type { View, ViewContext } from './view.js';
 
@@ -231,7 +231,7 @@ export function createAlertsView({ api, store, readOnly }: ViewContext): View {
         durationMs: Number(durationSelect.value),
         reason: reasonInput.value.trim() || 'silenced from the live page',
         createdBy: 'live page',
-      });
+      } satisfies SilenceBody);
       message.textContent = `${asset} silenced for ${durationSelect.selectedOptions[0]?.textContent ?? ''}.`;
       message.dataset.outcome = 'ok';
       reasonInput.value = '';

@@ -5,8 +5,8 @@
 // reconstruction. Sized so that on a 1000 px tall screen the score, the
 // contributions and the first signals are seen together.
 
+import type { AlertEventView, FramesView, ScorePoint } from '../../../api/api-types.js';
 import { groupAlertEvents } from '../alert-periods.js';
-import type { AlertEventView, FramesView, ScorePoint } from '../api-types.js';
 import { axes, mountChart, type ShadedRange, shadeRanges, timeSeries, type uPlot } from '../charts.js';
 import { clear, formatNumber, formatRatio, formatTime, h } from '../dom.js';
 import { statusBadge } from '../status-badge.js';
@@ -30,7 +30,7 @@ export function createAssetView({ api, store }: ViewContext, assetId: string): V
   let selected = -1;
   let scoreChart: { chart: uPlot; dispose(): void } | null = null;
   const signalCharts: { chart: uPlot; dispose(): void }[] = [];
-  let signalChannels: string[] = [];
+  let signalChannels: readonly string[] = [];
   let lastFramesMs = 0;
   let disposed = false;
 

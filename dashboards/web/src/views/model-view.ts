@@ -2,7 +2,7 @@
 // and threshold; its retraining (schedule, last outcome, a candidate waiting
 // for approval or running in shadow) with the operator's actions (promote,
 // roll back, retrain now), and the history of model events.
-import type { ModelView, RetrainingView } from '../api-types.js';
+import type { ModelView, PromoteBody, RetrainingView } from '../../../api/api-types.js';
 import { axes, mountChart } from '../charts.js';
 import { clear, formatNumber, formatTime, h } from '../dom.js';
 import { modelKey } from '../live-store.js';
@@ -91,7 +91,8 @@ export function createModelView({ api, store, readOnly }: ViewContext): View {
           actionButton(
             'Promote',
             'promote',
-            () => api.send('POST', `${modelPath}/promote`, { version: pending.version }),
+            () =>
+              api.send('POST', `${modelPath}/promote`, { version: pending.version } satisfies PromoteBody),
             message,
             `Version ${pending.version} promoted.`,
           ),
@@ -169,7 +170,7 @@ export function createModelView({ api, store, readOnly }: ViewContext): View {
     const training = model.training ?? null;
     const threshold = model.threshold ?? model.calibration?.value ?? null;
     const range = training?.dataRange;
-    const name = model.name ?? model.group;
+    const { name } = model;
     const panel = h(
       'div',
       { class: 'panel model', 'data-model': model.version ?? '', 'data-name': name ?? '' },
