@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger, ManualClock, PipelineError, SinkThrottledError } from '../../core/index.js';
 import { batchOf, scoreAt } from '../../test/fixtures/sink-records.js';
 import { storeConfigSchema, webhookSinkConfigSchema } from './config.js';
 import { createLocalStore, type LocalStore } from './local-store.js';
-import { createOutboxDrainer } from './outbox-drainer.js';
+import { createOutboxDrainer, defaultSleep, type Sleep } from './outbox-drainer.js';
 import { type RetryPolicy, retryPolicySchema } from './retry-policy.js';
 import type { OutboxRoute, OutboxRow, Sink } from './sink.js';
 import type { SinkTelemetry } from './telemetry.js';
@@ -259,8 +259,12 @@ describe('outbox drainer', () => {
     expect(sink.accepted).toEqual(['a@1', 'a@2', 'a@3']);
   });
   it('leaves no timer behind once closed, so a stopping process exits at once', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
+    // Counts the drainer's own waits rather than the process's timers, which other tests share.
+    let pendingWaits = 0;
+    const countingSleep: Sleep = (ms, signal) => {
+      pendingWaits++;
+      return defaultSleep(ms, signal).finally(() => pendingWaits--);
+    };
     const clock = new ManualClock(0);
     const store = openStore(clock);
     const drainer = createOutboxDrainer(new ScriptedSink(), store.outbox, policy, {
@@ -268,12 +272,42 @@ describe('outbox drainer', () => {
       logger: createSilentLogger(),
       onEnqueue: (listener) => store.onCommit(listener),
       idlePollMs: 60_000,
+      sleep: countingSleep,
     });
     drainer.start();
     commitScores(store, 1);
     await new Promise((r) => setImmediate(r));
+    expect(pendingWaits).toBeGreaterThan(0);
     await drainer.close({ timeoutMs: 60_000 });
-    expect(timers()).toBe(before);
+    await new Promise((r) => setImmediate(r));
+    expect(pendingWaits).toBe(0);
+  });
+
+  it('clears the timer of a wait that is aborted', async () => {
+    const created: unknown[] = [];
+    const cleared: unknown[] = [];
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const setSpy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const handle = realSet(fn, ms);
+      created.push(handle);
+      return handle;
+    }) as typeof setTimeout);
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle: NodeJS.Timeout) => {
+      cleared.push(handle);
+      realClear(handle);
+    }) as typeof clearTimeout);
+    try {
+      const abort = new AbortController();
+      const wait = defaultSleep(60_000, abort.signal);
+      abort.abort();
+      await wait;
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+    expect(created).toHaveLength(1);
+    expect(cleared).toEqual(created);
   });
 
   it('retries connect with back-off through the injected sleep, then drains', async () => {
