@@ -9,7 +9,7 @@ import type { Calibration, DetectorConfig } from '../detector/index.js';
 import { calibrateScoring, findMachineOff, resolveMachineOffRules } from '../detector/index.js';
 import {
   type ArtifactBytes,
-  createScorer,
+  createReconstructor,
   encodeArtifact,
   fitNormalizer,
   type ModelConfig,
@@ -189,11 +189,11 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
       : await trainInWorker(trainWindows, options, input.onProgress);
 
   // Calibrate on the held-out, newest windows with the live scoring path.
-  const scorer = createScorer(trained.model, { normalizer });
+  const reconstructor = createReconstructor(trained.model, { normalizer });
   const heldOut = calibrationViews.map((view, w) => ({
     // One scorer state per segment, so smoothing never runs across two assets or files.
     assetId: `calibration-${calibrationSegment[w]}`,
-    residuals: scorer.score(view).residuals.slice(0, TC),
+    residuals: reconstructor.reconstruct(view).residuals.slice(0, TC),
     T,
     C,
     channels,

@@ -33,7 +33,7 @@ import {
 } from '../detector/sinks/index.js';
 import {
   type ArtifactBytes,
-  createScorer,
+  createReconstructor,
   decodeArtifact,
   type ModelConfig,
   type TrainProgress,
@@ -335,7 +335,7 @@ export async function runRetrainJob(
   const candidateModel = decodeArtifact(fitted.bytes);
   const candidateNormalizer = candidateModel.manifest.normalizer;
   const candidateUnderTest = {
-    scorer: createScorer(candidateModel.model, { normalizer: candidateNormalizer }),
+    reconstructor: createReconstructor(candidateModel.model, { normalizer: candidateNormalizer }),
     calibration: fitted.calibration,
     normalizer: candidateNormalizer,
   };
@@ -348,7 +348,7 @@ export async function runRetrainJob(
     const normalizer = current.manifest.normalizer;
     currentEvaluation = evaluateModel(
       {
-        scorer: createScorer(current.model, { normalizer }),
+        reconstructor: createReconstructor(current.model, { normalizer }),
         calibration: current.manifest.calibration as typeof fitted.calibration,
         normalizer,
       },

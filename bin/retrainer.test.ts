@@ -210,7 +210,7 @@ describe('retrainer', () => {
       const verdict = current.verdict(window);
       const result = current.observe(
         window,
-        verdict.shouldScore ? served.scorer.score(values).residuals : null,
+        verdict.shouldScore ? served.reconstructor.reconstruct(values).residuals : null,
       );
       retrainer.observe(window, result, 'pumps');
     }

@@ -491,7 +491,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       }
       const verdict = shadow.monitor.verdict(window);
       const residuals = verdict.shouldScore
-        ? shadow.served.scorer.score(window.values).residuals.subarray(0, window.values.length)
+        ? shadow.served.reconstructor.reconstruct(window.values).residuals.subarray(0, window.values.length)
         : null;
       const candidate = shadow.monitor.observe(window, residuals, verdict);
       state.status.shadow.candidateAlerts += candidate.events.filter((e) => e.type === 'opened').length;

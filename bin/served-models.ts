@@ -7,12 +7,12 @@
 // by exactly one model: none is dropped, none is scored twice.
 import { isPipelineError, type Logger, PipelineError } from '../core/index.js';
 import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
-import { type ArtifactManifest, createScorer, type Normalizer } from '../model/index.js';
+import { type ArtifactManifest, createReconstructor, type Normalizer } from '../model/index.js';
 import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import type { ActiveModel } from './pipeline.js';
 
-/** A loaded model with what the detector and the page need besides the scorer. */
+/** A loaded model with what the detector and the page need besides the reconstructor. */
 export interface ServedModel extends ActiveModel {
   calibration: Calibration;
   manifest: ArtifactManifest;
@@ -106,7 +106,7 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
       version: loaded.version,
       channels: loaded.manifest.channels,
       T: loaded.manifest.dims.T,
-      scorer: createScorer(loaded.model, { normalizer }),
+      reconstructor: createReconstructor(loaded.model, { normalizer }),
       calibration: calibration.data,
       manifest: loaded.manifest,
       normalizer,

@@ -17,7 +17,7 @@ import {
   retentionSchema,
 } from '../../detector/sinks/index.js';
 import { createPlant } from '../../ingest/index.js';
-import { createScorer, modelConfigSchema } from '../../model/index.js';
+import { createReconstructor, modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import type { RetrainJobInput, RetrainJobResult } from '../retrain-job.js';
 import { runRetrainInChild } from '../run-retrain-in-child.js';
@@ -147,7 +147,7 @@ try {
   // 3. Scoring on the main thread, paced like a plant's windows, without and with a retrain
   //    (warm start from the first model) running in the child process.
   const loaded = await registry.load('pumps');
-  const scorer = createScorer(loaded.model, { normalizer: loaded.manifest.normalizer });
+  const reconstructor = createReconstructor(loaded.model, { normalizer: loaded.manifest.normalizer });
   const calibration = calibrationSchema.parse(loaded.manifest.calibration);
   const monitor = createAssetMonitor({ config: detector, calibrationFor: () => calibration });
   const reader = openStoreReader(storePath);
@@ -171,7 +171,9 @@ try {
       values: window,
     };
     const verdict = monitor.verdict(monitored);
-    const residuals = verdict.shouldScore ? scorer.score(window).residuals.subarray(0, T * C) : null;
+    const residuals = verdict.shouldScore
+      ? reconstructor.reconstruct(window).residuals.subarray(0, T * C)
+      : null;
     monitor.observe(monitored, residuals);
     return Number(process.hrtime.bigint() - started) / 1000;
   };

@@ -8,7 +8,7 @@ import type { Calibration } from '../../detector/index.js';
 import { calibrationSchema, createAssetMonitor, createResidualScorer } from '../../detector/index.js';
 import { createAligner, createWindowAssembler } from '../../ingest/index.js';
 import type { TrainProgress, TrainSummary } from '../../model/index.js';
-import { createScorer, decodeArtifact } from '../../model/index.js';
+import { createReconstructor, decodeArtifact } from '../../model/index.js';
 import { type FrameSegment, fitModel } from '../fit-model.js';
 import type { EvalSettings } from './eval-preset.js';
 import { type LabeledSeries, medianPeriodMs } from './labeled-csv.js';
@@ -159,7 +159,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   // Read the model back as the live service loads it: weights, normalizer and calibration.
   const decoded = decodeArtifact(fitted.bytes, { channels: [...channels] });
   const calibration = calibrationSchema.parse(decoded.manifest.calibration);
-  const scorer = createScorer(decoded.model, { normalizer: decoded.manifest.normalizer });
+  const reconstructor = createReconstructor(decoded.model, { normalizer: decoded.manifest.normalizer });
 
   // The EWMA carries on from the calibration windows, the immediate past of the scored rows.
   const warmScorer = createResidualScorer({
@@ -169,7 +169,13 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   });
   const trainWindows = windows.filter((w) => w.state === 'ok' && w.endMs <= trainEndMs);
   for (const w of trainWindows.slice(-fitted.windows.calibration)) {
-    warmScorer.score({ assetId: file, residuals: scorer.score(w.values).residuals, T, C, channels });
+    warmScorer.score({
+      assetId: file,
+      residuals: reconstructor.reconstruct(w.values).residuals,
+      T,
+      C,
+      channels,
+    });
   }
 
   // Stream the scored part.
@@ -191,7 +197,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
       values: w.values,
     };
     const verdict = monitor.verdict(monitored);
-    const residuals = verdict.shouldScore ? scorer.score(w.values).residuals : null;
+    const residuals = verdict.shouldScore ? reconstructor.reconstruct(w.values).residuals : null;
     const result = monitor.observe(monitored, residuals, verdict);
     for (const event of result.events) {
       if (event.type === 'opened') isOpen = true;

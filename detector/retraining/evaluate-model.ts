@@ -9,16 +9,16 @@ import type { Calibration } from '../threshold/calibrate-threshold.js';
 import { scoreRatio } from '../threshold/resolve-threshold.js';
 
 /**
- * What evaluation needs of a model's scorer: model/ `createScorer(model, { normalizer })`
+ * What evaluation needs of a model's reconstructor: model/ `createReconstructor(model, { normalizer })`
  * fits it. It takes one window in sensor units and returns residuals in the
  * model's normalized units; only the first T·C residuals are read.
  */
 export interface WindowReconstructor {
-  score(values: Float32Array): { residuals: Float32Array };
+  reconstruct(values: Float32Array): { residuals: Float32Array };
 }
 
 export interface ModelUnderTest {
-  scorer: WindowReconstructor;
+  reconstructor: WindowReconstructor;
   calibration: Calibration;
   /** The normalizer the scorer applies; `scale[c]` turns normalized residuals back into sensor units. */
   normalizer: { readonly scale: readonly number[] };
@@ -142,7 +142,7 @@ export function evaluateModel(
       const scorerAssetId = `${part}:${s}:${sequence.assetId}`;
       for (const window of sequence.windows) {
         windows += 1;
-        const residuals = model.scorer.score(window).residuals.subarray(0, TC);
+        const residuals = model.reconstructor.reconstruct(window).residuals.subarray(0, TC);
         if (addErrors) {
           for (let i = 0; i < TC; i++) {
             const r = residuals[i]! * toReference[i % C]!;
