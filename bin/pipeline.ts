@@ -19,6 +19,7 @@ import {
   isPipelineError,
   type Logger,
   systemClock,
+  type WindowReconstructor,
 } from '../core/index.js';
 import type {
   AssetMonitor,
@@ -36,7 +37,6 @@ import type {
   ScoreRecord,
 } from '../detector/sinks/index.js';
 import type { AlignedFrame, AlignedWindow, SourceDelivery } from '../ingest/index.js';
-import type { Reconstructor } from '../model/index.js';
 import type { LiveHub } from './live-hub.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -46,7 +46,7 @@ export interface ActiveModel {
   version: string;
   channels: readonly string[];
   T: number;
-  reconstructor: Reconstructor;
+  reconstructor: WindowReconstructor;
 }
 
 export interface PipelineStore {

@@ -1,13 +1,15 @@
 // The asset view's signals with the model's reconstruction: the stored frames, and for every
 // window the live service scored (T frames ending on every hop-th cell of the aligner's grid) the
 // model's reconstruction of its newest hop steps, in sensor units.
+
+import type { WindowReconstructor } from '../core/index.js';
 import type { FrameRecord } from '../detector/sinks/index.js';
-import type { Normalizer, Reconstructor } from '../model/index.js';
+import type { Normalizer } from '../model/index.js';
 
 export interface ReconstructingModel {
   channels: readonly string[];
   T: number;
-  reconstructor: Reconstructor;
+  reconstructor: WindowReconstructor;
   normalizer: Pick<Normalizer, 'center' | 'scale'>;
 }
 

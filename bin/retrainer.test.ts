@@ -7,18 +7,20 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
 import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
-import {
-  createLocalStore,
-  type LocalStore,
-  type ModelEventRecord,
-  retentionSchema,
-} from '../detector/sinks/index.js';
+import { type RetrainJobInput, runRetrainJob } from '../detector/retraining/index.js';
+import type { LocalStore, ModelEventRecord } from '../detector/sinks/index.js';
 import { createAutoencoder, encodeArtifact } from '../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
-import { plantFrame, plantFrames, retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
+import {
+  createKeepAllStore,
+  plantFrame,
+  plantFrames,
+  retrainConfigInput,
+  retrainPlant,
+} from '../test/fixtures/retrain-plant.js';
 import { type Config, configSchema } from './config.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
+import { modelKindsFor, retrainJobDepsFor } from './model-kinds.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';
 import { createServedModels, type ServedModels } from './served-models.js';
 
@@ -38,20 +40,7 @@ describe('retrainer', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gruwatch-retrainer-'));
     registry = createModelRegistry(join(dir, 'models'), () => clock.nowMs());
-    store = createLocalStore(
-      {
-        path: join(dir, 'gruwatch.db'),
-        synchronous: 'normal',
-        retention: retentionSchema.parse({
-          scoresMaxAgeDays: 36_500,
-          alertsMaxAgeDays: 36_500,
-          framesMaxAgeDays: 36_500,
-          pruneIntervalMs: 3_600_000,
-          pruneChunkRows: 10_000,
-        }),
-      },
-      { clock, logger: createSilentLogger() },
-    );
+    store = createKeepAllStore(join(dir, 'gruwatch.db'), clock);
     for (const [a, assetId] of ['pump-1', 'pump-2'].entries()) {
       store.commit({ scores: [], alerts: [], frames: plantFrames(assetId, a, rowsPerAsset) });
     }
@@ -69,7 +58,7 @@ describe('retrainer', () => {
     options: { runJob?: RetrainerDeps['runJob']; metrics?: ServiceMetrics } = {},
   ): { retrainer: Retrainer; models: ServedModels } {
     const logger = createSilentLogger();
-    const models = createServedModels(config, { registry, logger });
+    const models = createServedModels(config, { registry, logger, kinds: modelKindsFor(config.model) });
     const retrainer = createRetrainer({
       config,
       models,
@@ -97,6 +86,7 @@ describe('retrainer', () => {
           const result = await runRetrainJob(input, {
             nowMs: () => clock.nowMs(),
             matches: matchesAssetPattern,
+            ...retrainJobDepsFor(config.model, registry),
           });
           damage?.(input, result);
           return result;

@@ -1,6 +1,6 @@
 // Scheduled retraining inside `gruwatch run`: per model a timer (interval or
 // cron) queues a run; one run at a time executes in a child process
-// (retrain-job.ts); the candidate is stored in the registry as a new version
+// (detector/retraining's job); the candidate is stored in the registry as a new version
 // and then, per the promotion policy, refused, held for approval, run in
 // shadow on live windows, or promoted. Promotion only moves the registry's
 // `current` pointer; the service's model refresh performs the swap, so a
@@ -15,7 +15,10 @@ import {
 } from '../detector/index.js';
 import {
   type OperatorLabel,
+  type RetrainFrameSource,
   type RetrainingSettings,
+  type RetrainJobInput,
+  type RetrainJobResult,
   retrainingSettingsFor,
   type SilencePeriod,
 } from '../detector/retraining/index.js';
@@ -23,8 +26,6 @@ import type { ModelEventKind, ModelEventRecord } from '../detector/sinks/index.j
 import type { ModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
-import { s3LocationOf } from './open-model-registry.js';
-import type { RetrainFrameSource, RetrainJobInput, RetrainJobResult } from './retrain-job.js';
 import type { ServedModel, ServedModels } from './served-models.js';
 
 export type RetrainOutcome = 'promoted' | 'awaiting_approval' | 'shadow' | 'refused' | 'skipped' | 'failed';
@@ -67,7 +68,7 @@ export interface RetrainerDeps {
   refreshModels(): Promise<void>;
   /** Something on the model's status changed (for the page). */
   onStatus(model: string): void;
-  /** Runs a job; in the service, in a child process at low priority. */
+  /** Runs a job; in the service, in a child process at low priority that opens the same registry. */
   runJob(
     input: RetrainJobInput,
     onProgress: (p: { epoch: number; epochs: number }) => void,
@@ -261,11 +262,9 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       channels: [...slot.channels],
       groups: deps.models.slots.map((s) => ({ match: s.match, model: s.name })),
       periodMs: config.ingest.align.periodMs,
-      modelConfig: config.model,
+      window: { lengthSteps: config.model.windowSteps, hopSteps: config.model.hopSteps },
       detector: config.detector,
       settings: state.settings,
-      registryDir: deps.registry.dir,
-      registryS3: s3LocationOf(deps.registry),
       currentVersion,
       storePath: deps.storePath,
       source,

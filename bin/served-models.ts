@@ -5,9 +5,9 @@
 // promotions) loads the new version and swaps it in. The swap is one
 // assignment between two windows on the event loop, so every window is scored
 // by exactly one model: none is dropped, none is scored twice.
-import { isPipelineError, type Logger, PipelineError } from '../core/index.js';
+import { isPipelineError, type Logger, type ModelKind, modelKindOf, PipelineError } from '../core/index.js';
 import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
-import { type ArtifactManifest, createReconstructor, type Normalizer } from '../model/index.js';
+import type { ArtifactManifest, Normalizer } from '../model/index.js';
 import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import type { ActiveModel } from './pipeline.js';
@@ -59,6 +59,8 @@ export interface ServedModels {
 
 export interface ServedModelsDeps {
   registry: ModelRegistry;
+  /** The kinds stored models may be of; a model is served by the kind its manifest names. */
+  kinds: readonly ModelKind[];
   logger: Logger;
   onLoadFailed?: (name: string, version: string, err: unknown) => void;
 }
@@ -106,7 +108,7 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
       version: loaded.version,
       channels: loaded.manifest.channels,
       T: loaded.manifest.dims.T,
-      reconstructor: createReconstructor(loaded.model, { normalizer }),
+      reconstructor: modelKindOf(deps.kinds, loaded.manifest).createReconstructor(loaded),
       calibration: calibration.data,
       manifest: loaded.manifest,
       normalizer,

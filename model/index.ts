@@ -6,15 +6,25 @@ export type {
   ArtifactManifest,
   DecodedArtifact,
   DecodeExpectations,
+  KindWeights,
   ManifestFields,
 } from './artifact.js';
-export { artifactFormatVersion, decodeArtifact, encodeArtifact, manifestSchema } from './artifact.js';
+export {
+  artifactFormatVersion,
+  decodeArtifact,
+  decodeKindArtifact,
+  encodeArtifact,
+  encodeKindArtifact,
+  manifestSchema,
+} from './artifact.js';
 export type { Autoencoder, DecoderFeeding } from './autoencoder.js';
 export type { ModelConfig, TrainingConfig } from './config.js';
 export { modelConfigSchema, trainingConfigSchema } from './config.js';
 export type { CreateAutoencoderOptions } from './create-autoencoder.js';
 export { createAutoencoder, defaultFeeding } from './create-autoencoder.js';
 export type { ModelDims } from './dims.js';
+export type { GruKindOptions, TrainingRunner } from './gru-kind.js';
+export { createGruKind } from './gru-kind.js';
 export type { Normalizer } from './normalizer.js';
 export { fitNormalizer, normalizeInto } from './normalizer.js';
 export type { TensorSpec } from './params.js';
