@@ -15,6 +15,7 @@ import {
   createChannelSilenceTracker,
   createSilenceRegistry,
 } from '../detector/index.js';
+import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
@@ -35,7 +36,7 @@ import { createPartitionState, type PartitionState } from './partition-state.js'
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
-import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';
+import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { serveHttp } from './serve-http.js';
 import { createServedModels, type ServedModel } from './served-models.js';
@@ -232,7 +233,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   registerStoreSpaceGauges(metrics.registry, () => store.space());
 
   retrainer = createRetrainer({
-    config,
+    settings: retrainerSettingsOf(config),
     models,
     registry,
     storePath,

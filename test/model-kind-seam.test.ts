@@ -11,11 +11,11 @@ import { createLiveHub } from '../bin/live-hub.js';
 import { createServiceMetrics } from '../bin/metrics.js';
 import { modelKindsFor } from '../bin/model-kinds.js';
 import { createPipeline } from '../bin/pipeline.js';
-import { createRetrainer } from '../bin/retrainer.js';
+import { retrainerSettingsOf } from '../bin/retrainer-settings.js';
 import { createServedModels } from '../bin/served-models.js';
 import { createSilentLogger, ManualClock, type ModelKind, PipelineError } from '../core/index.js';
 import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
-import { runRetrainJob } from '../detector/retraining/index.js';
+import { createRetrainer, runRetrainJob } from '../detector/retraining/index.js';
 import type { LocalStore, ModelEventRecord, RecordBatch } from '../detector/sinks/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import {
@@ -62,7 +62,7 @@ describe('a second model kind through the service paths', () => {
       onLoadFailed: (_name, _version, err) => failures.push(err),
     });
     const retrainer = createRetrainer({
-      config,
+      settings: retrainerSettingsOf(config),
       models,
       registry,
       storePath: join(dir, 'gruwatch.db'),

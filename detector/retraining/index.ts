@@ -19,7 +19,7 @@ export { completeWindowStarts, fitModel } from './fit-model.js';
 export type { OperatorLabel, OperatorLabelKind } from './operator-label.js';
 export { operatorLabelSchema } from './operator-label.js';
 export type { PromotionDecision } from './promotion-decision.js';
-export { decidePromotion } from './promotion-decision.js';
+export { decideAfterShadow, decidePromotion } from './promotion-decision.js';
 export type {
   RetrainFrameSource,
   RetrainJobDeps,
@@ -28,6 +28,18 @@ export type {
   RetrainSelectionSummary,
 } from './retrain-job.js';
 export { runRetrainJob } from './retrain-job.js';
+export type {
+  Retrainer,
+  RetrainerDeps,
+  RetrainerSettings,
+  RetrainMetrics,
+  RetrainOutcome,
+  RetrainRegistry,
+  RetrainStatus,
+  ServedModelPort,
+  ServedModelsPort,
+} from './retrainer.js';
+export { createRetrainer } from './retrainer.js';
 export type {
   ExclusionReason,
   SelectedFrames,

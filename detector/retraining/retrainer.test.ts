@@ -5,24 +5,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSilentLogger, ManualClock } from '../core/index.js';
-import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
-import { type RetrainJobInput, runRetrainJob } from '../detector/retraining/index.js';
-import type { LocalStore, ModelEventRecord } from '../detector/sinks/index.js';
-import { createAutoencoder, encodeArtifact } from '../model/index.js';
-import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
+import { type Config, configSchema } from '../../bin/config.js';
+import { createServiceMetrics, type ServiceMetrics } from '../../bin/metrics.js';
+import { modelKindsFor, retrainJobDepsFor } from '../../bin/model-kinds.js';
+import { retrainerSettingsOf } from '../../bin/retrainer-settings.js';
+import { createServedModels, type ServedModels } from '../../bin/served-models.js';
+import { createSilentLogger, ManualClock } from '../../core/index.js';
+import { createAutoencoder, encodeArtifact } from '../../model/index.js';
+import { createModelRegistry, type ModelRegistry } from '../../model/node/index.js';
 import {
   createKeepAllStore,
   plantFrame,
   plantFrames,
   retrainConfigInput,
   retrainPlant,
-} from '../test/fixtures/retrain-plant.js';
-import { type Config, configSchema } from './config.js';
-import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { modelKindsFor, retrainJobDepsFor } from './model-kinds.js';
+} from '../../test/fixtures/retrain-plant.js';
+import { createAssetMonitor, matchesAssetPattern } from '../index.js';
+import type { LocalStore, ModelEventRecord } from '../sinks/index.js';
+import { type RetrainJobInput, runRetrainJob } from './index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';
-import { createServedModels, type ServedModels } from './served-models.js';
 
 const { channels, periodMs, T, hop, startMs } = retrainPlant;
 const rowsPerAsset = 3_000;
@@ -60,7 +61,7 @@ describe('retrainer', () => {
     const logger = createSilentLogger();
     const models = createServedModels(config, { registry, logger, kinds: modelKindsFor(config.model) });
     const retrainer = createRetrainer({
-      config,
+      settings: retrainerSettingsOf(config),
       models,
       registry,
       storePath: join(dir, 'gruwatch.db'),
