@@ -17,6 +17,8 @@ export interface ServedModel extends ActiveModel {
   calibration: Calibration;
   manifest: ArtifactManifest;
   normalizer: Normalizer;
+  /** The model's kind and sizes in one line, for logs. */
+  description: string;
   loaded: LoadedModel;
 }
 
@@ -103,16 +105,18 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         { model: name, version: loaded.version },
       );
     const normalizer = { center: loaded.manifest.normalizer.center, scale: loaded.manifest.normalizer.scale };
+    const kind = modelKindOf(deps.kinds, loaded.manifest);
     return {
       name,
       version: loaded.version,
       channels: loaded.manifest.channels,
       T: loaded.manifest.dims.T,
-      reconstructor: modelKindOf(deps.kinds, loaded.manifest).createReconstructor(loaded),
+      reconstructor: kind.createReconstructor(loaded),
       calibration: calibration.data,
       manifest: loaded.manifest,
       normalizer,
       loaded,
+      description: kind.describe(loaded.manifest),
     };
   };
 
@@ -172,7 +176,12 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         const isRollback = fromVersion !== undefined && current < fromVersion;
         changes.push({ name, fromVersion, toVersion: current, isRollback });
         deps.logger.info(
-          { model: name, modelVersion: current, previousVersion: fromVersion ?? null },
+          {
+            model: name,
+            modelVersion: current,
+            previousVersion: fromVersion ?? null,
+            modelKind: served.description,
+          },
           isRollback ? 'Rolled back to an earlier model version.' : 'Now scoring with a new model version.',
         );
       }

@@ -151,6 +151,7 @@ describe('a second model kind through the service paths', () => {
     expect(stored.manifest.dims.H).toBeUndefined();
     const served = models.slotOf('pump-1')?.served;
     expect(served?.version).toBe(first?.candidateVersion);
+    expect(served?.description).toBe('mean/σ baseline C=3 T=16');
     expect(failures).toEqual([]);
 
     const live = await scoreLive(models, 20, 40);

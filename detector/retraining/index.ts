@@ -10,7 +10,6 @@ export type {
   EvaluateOptions,
   ModelEvaluation,
   ModelUnderTest,
-  WindowReconstructor,
   WindowSequence,
 } from './evaluate-model.js';
 export { evaluateModel } from './evaluate-model.js';
