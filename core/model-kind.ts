@@ -64,7 +64,7 @@ export interface TrainingSummary {
 export interface ModelTrainingInput {
   /** The training part's rows (N, C) in sensor units, NaN where missing: the normalizer is fitted on them. */
   rows: Float32Array;
-  /** Complete training windows (N, T, C) in sensor units. */
+  /** Complete training windows (N, T, C) in sensor units; the kind may normalize them in place or hand the buffer to a worker. */
   windows: Float32Array;
   channels: readonly string[];
   T: number;
