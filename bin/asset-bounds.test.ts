@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
 import { type Calibration, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
 import { createIngest, ingestConfigSchema, type SensorReading } from '../ingest/index.js';
-import { createAutoencoder, createScorer } from '../model/index.js';
+import { createAutoencoder, createReconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
@@ -56,13 +56,16 @@ describe('bounded cardinality over simulated months', () => {
       calibrationFor: () => calibration,
       modelOf: () => 'pumps',
     });
-    const scorer = createScorer(createAutoencoder({ C: channels.length, T, H: 2 }, { seed: 3 }), {
-      normalizer: { center: [0, 0], scale: [1, 1] },
-    });
+    const reconstructor = createReconstructor(
+      createAutoencoder({ C: channels.length, T, H: 2 }, { seed: 3 }),
+      {
+        normalizer: { center: [0, 0], scale: [1, 1] },
+      },
+    );
     const scoredSteady = new Map<string, number>();
     const committedStates: number[] = [];
     const pipeline = createPipeline({
-      modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, scorer }),
+      modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, reconstructor }),
       monitor,
       store: {
         commit: (_batch, p) => committedStates.push(p.assetState?.size ?? 0),

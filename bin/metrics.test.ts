@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../core/index.js';
 import { type AssetStatus, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
-import { createAutoencoder, createScorer } from '../model/index.js';
+import { createAutoencoder, createReconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
@@ -107,12 +107,12 @@ describe('service metrics after windows went through the pipeline', () => {
     const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
     const metrics = createServiceMetrics({ defaultMetrics: false });
     metrics.trackAssetStatuses(() => monitor.assets());
-    const scorer = createScorer(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
+    const reconstructor = createReconstructor(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
       normalizer: { center: [1000, 40, 60], scale: [100, 5, 5] },
     });
     const committed: unknown[] = [];
     const pipeline = createPipeline({
-      modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, scorer }),
+      modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, reconstructor }),
       monitor,
       store: { commit: (batch) => committed.push(batch), waitForSpace: async () => {} },
       metrics,

@@ -2,10 +2,10 @@
 // readings: CSV files (one asset each) or the frames the local store kept.
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import type { FrameSegment } from '../detector/retraining/index.js';
 import type { LocalStore } from '../detector/sinks/index.js';
 import { createAligner, type IngestConfig, type SensorReading } from '../ingest/index.js';
 import { parseLabeledCsv } from './eval/labeled-csv.js';
-import type { FrameSegment } from './fit-model.js';
 
 /** Aligns readings of one asset (time order not required within the lateness) into one segment. */
 export function alignReadings(

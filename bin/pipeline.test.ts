@@ -7,7 +7,7 @@ import {
   detectorConfigSchema,
 } from '../detector/index.js';
 import type { RecordBatch } from '../detector/sinks/index.js';
-import { createAutoencoder, createScorer, type Scorer } from '../model/index.js';
+import { createAutoencoder, createReconstructor, type Reconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics } from './metrics.js';
 import { type ActiveModel, createPipeline } from './pipeline.js';
@@ -42,10 +42,10 @@ function setup(options: {
     { level: 'warn' },
     { write: (line: string) => void warnings.push(JSON.parse(line)) },
   );
-  const scorer = createScorer(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
+  const reconstructor = createReconstructor(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
     normalizer: { center: [1000, 40, 60], scale: [100, 5, 5] },
   });
-  const model = options.model ?? { name: 'pumps', version: 'v1', channels, T, scorer };
+  const model = options.model ?? { name: 'pumps', version: 'v1', channels, T, reconstructor };
   const pipeline = createPipeline({
     modelFor: () => model,
     monitor,
@@ -74,7 +74,7 @@ function setup(options: {
       readings: [],
       origin: { transport: 'mqtt', topic: 't', receivedAtMs: 0 },
     });
-  return { pipeline, metrics, committed, published, warnings, windowOf, commit, scorer };
+  return { pipeline, metrics, committed, published, warnings, windowOf, commit, reconstructor };
 }
 
 async function sample(metrics: ReturnType<typeof createServiceMetrics>, series: string) {
@@ -84,17 +84,17 @@ async function sample(metrics: ReturnType<typeof createServiceMetrics>, series: 
 }
 
 describe('pipeline: a window that cannot be judged', () => {
-  it('is skipped, counted and published when the scorer throws; the other windows and the commit go on', async () => {
+  it('is skipped, counted and published when the reconstructor throws; the other windows and the commit go on', async () => {
     const real = setup({});
-    const failing: Scorer = {
-      ...real.scorer,
-      score(values) {
+    const failing: Reconstructor = {
+      ...real.reconstructor,
+      reconstruct(values) {
         if (values[1] === 41)
           throw new PipelineError('DETECTOR_INPUT_INVALID', 'window holds a non-finite value');
-        return real.scorer.score(values);
+        return real.reconstructor.reconstruct(values);
       },
     };
-    const s = setup({ model: { name: 'pumps', version: 'v1', channels, T, scorer: failing } });
+    const s = setup({ model: { name: 'pumps', version: 'v1', channels, T, reconstructor: failing } });
     s.pipeline.onWindow(s.windowOf('pump-1', 1_000));
     const poisoned = s.windowOf('pump-1', 2_000);
     poisoned.values[1] = 41;
@@ -135,7 +135,7 @@ describe('pipeline: a window that cannot be judged', () => {
         version: 'v1',
         channels: ['speed', 'flow'],
         T,
-        scorer: createScorer(createAutoencoder({ C: 2, T, H: 2 }, { seed: 3 }), {
+        reconstructor: createReconstructor(createAutoencoder({ C: 2, T, H: 2 }, { seed: 3 }), {
           normalizer: { center: [1000, 40], scale: [100, 5] },
         }),
       },

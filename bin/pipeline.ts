@@ -19,6 +19,7 @@ import {
   isPipelineError,
   type Logger,
   systemClock,
+  type WindowReconstructor,
 } from '../core/index.js';
 import type {
   AssetMonitor,
@@ -36,7 +37,6 @@ import type {
   ScoreRecord,
 } from '../detector/sinks/index.js';
 import type { AlignedFrame, AlignedWindow, SourceDelivery } from '../ingest/index.js';
-import type { Scorer } from '../model/index.js';
 import type { LiveHub } from './live-hub.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -46,7 +46,7 @@ export interface ActiveModel {
   version: string;
   channels: readonly string[];
   T: number;
-  scorer: Scorer;
+  reconstructor: WindowReconstructor;
 }
 
 export interface PipelineStore {
@@ -231,7 +231,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let residuals: Float32Array | null = null;
     if (verdict.shouldScore && model !== undefined) {
       const startNs = process.hrtime.bigint();
-      const scores = model.scorer.score(window.values);
+      const scores = model.reconstructor.reconstruct(window.values);
       residuals = scores.residuals.subarray(0, T * C);
       if (!isReplaying) metrics.scoringLatency.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
     }

@@ -2,7 +2,7 @@
 // across a gap or a missing value — also when the stored frames begin before a gap.
 import { describe, expect, it } from 'vitest';
 import type { FrameRecord } from '../detector/sinks/index.js';
-import { createAutoencoder, createScorer, type Normalizer } from '../model/index.js';
+import { createAutoencoder, createReconstructor, type Normalizer } from '../model/index.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 
 const channels = ['flow', 'speed'];
@@ -11,7 +11,7 @@ const hop = 2;
 const periodMs = 1_000;
 const normalizer: Normalizer = { center: [40, 1500], scale: [2, 30] };
 const model = createAutoencoder({ C: 2, T, H: 3 }, { seed: 5 });
-const served = { channels, T, scorer: createScorer(model, { normalizer }), normalizer };
+const served = { channels, T, reconstructor: createReconstructor(model, { normalizer }), normalizer };
 
 /** A frame at `atS` seconds (the end of its cell), with a signal that changes every second. */
 function frame(atS: number, flow = 40 + Math.sin(atS)): FrameRecord {
@@ -43,7 +43,7 @@ describe('reconstructFrames', () => {
     // The window of 8–11 s; its last two steps are shown at 10 and 11 s.
     const window = new Float32Array(T * 2);
     for (let t = 0; t < T; t++) window.set(frames[8 + t]!.values, t * 2);
-    const own = createScorer(model, { normalizer }).score(window).reconstruction;
+    const own = createReconstructor(model, { normalizer }).reconstruct(window).reconstruction;
     for (const t of [2, 3]) {
       const shown = points[8 + t]!.reconstruction!;
       expect(shown[0]).toBeCloseTo(own[t * 2]! * 2 + 40, 4);

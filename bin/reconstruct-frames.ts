@@ -1,13 +1,15 @@
 // The asset view's signals with the model's reconstruction: the stored frames, and for every
 // window the live service scored (T frames ending on every hop-th cell of the aligner's grid) the
 // model's reconstruction of its newest hop steps, in sensor units.
+
+import type { WindowReconstructor } from '../core/index.js';
 import type { FrameRecord } from '../detector/sinks/index.js';
-import type { Normalizer, Scorer } from '../model/index.js';
+import type { Normalizer } from '../model/index.js';
 
 export interface ReconstructingModel {
   channels: readonly string[];
   T: number;
-  scorer: Scorer;
+  reconstructor: WindowReconstructor;
   normalizer: Pick<Normalizer, 'center' | 'scale'>;
 }
 
@@ -38,7 +40,7 @@ export function reconstructFrames(
     reconstruction: null,
   }));
   if (model === undefined || frames.length === 0) return { channels, points };
-  const { T, scorer } = model;
+  const { T, reconstructor } = model;
   const { center, scale } = model.normalizer;
   const { hop, periodMs } = grid;
   const C = channels.length;
@@ -49,7 +51,7 @@ export function reconstructFrames(
     const rows = points.slice(i - T + 1, i + 1);
     if (rows.some((r) => r.values.some((v) => v === null))) continue;
     for (const [t, r] of rows.entries()) window.set(r.values as number[], t * C);
-    const reconstruction = scorer.score(window).reconstruction;
+    const reconstruction = reconstructor.reconstruct(window).reconstruction;
     for (let t = Math.max(0, T - hop); t < T; t++) {
       rows[t]!.reconstruction = channels.map((_, c) => reconstruction[t * C + c]! * scale[c]! + center[c]!);
     }

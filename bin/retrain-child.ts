@@ -3,9 +3,11 @@
 // scheduling priority by run-retrain-in-child.ts, so the service's scoring
 // thread gets a core first whenever both want one, and a job that runs out of
 // memory takes only itself down.
-import { matchesAssetPattern } from '../detector/index.js';
-import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
-import type { RetrainChildMessage } from './run-retrain-in-child.js';
+import { matchesAssetPattern } from '../core/index.js';
+import { runRetrainJob } from '../detector/retraining/index.js';
+import { retrainJobDepsFor } from './model-kinds.js';
+import { reopenModelRegistry } from './open-model-registry.js';
+import type { RetrainChildInput, RetrainChildMessage } from './run-retrain-in-child.js';
 
 const send = (message: RetrainChildMessage): Promise<void> =>
   new Promise((resolve) => {
@@ -13,11 +15,13 @@ const send = (message: RetrainChildMessage): Promise<void> =>
     process.send(message, undefined, {}, () => resolve());
   });
 
-process.once('message', async (input: RetrainJobInput) => {
+process.once('message', async (input: RetrainChildInput) => {
   try {
-    const result = await runRetrainJob(input, {
+    const registry = reopenModelRegistry(input.registryDir, input.registryS3);
+    const result = await runRetrainJob(input.job, {
       nowMs: () => Date.now(),
       matches: matchesAssetPattern,
+      ...retrainJobDepsFor(input.modelConfig, registry),
       onProgress: (progress) => void send({ type: 'progress', progress }),
     });
     await send({ type: 'done', result });

@@ -6,20 +6,30 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ErrorCode, PipelineError } from '../core/index.js';
-import type { TrainProgress } from '../model/index.js';
-import type { RetrainJobInput, RetrainJobResult } from './retrain-job.js';
+import { type ErrorCode, PipelineError, type TrainingProgress } from '../core/index.js';
+import type { RetrainJobInput, RetrainJobResult } from '../detector/retraining/index.js';
+import type { ModelConfig } from '../model/index.js';
+import type { S3RegistryLocation } from '../model/node/index.js';
+
+/** Plain data only: it crosses into the child, which builds the model kinds and opens the registry from it. */
+export interface RetrainChildInput {
+  job: RetrainJobInput;
+  modelConfig: ModelConfig;
+  registryDir: string;
+  /** Set when the registry is the shared one in object storage (then registryDir only names it). */
+  registryS3?: S3RegistryLocation | undefined;
+}
 
 export type RetrainChildMessage =
-  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'progress'; progress: TrainingProgress }
   | { type: 'done'; result: RetrainJobResult }
   | { type: 'error'; code: string | null; message: string; details: Record<string, unknown> };
 
 const nice = '/usr/bin/nice';
 
 export function runRetrainInChild(
-  input: RetrainJobInput,
-  onProgress?: (progress: TrainProgress) => void,
+  input: RetrainChildInput,
+  onProgress?: (progress: TrainingProgress) => void,
   signal?: AbortSignal,
 ): Promise<RetrainJobResult> {
   return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../core/index.js';
+import { createGruKind, modelConfigSchema } from '../model/index.js';
 import { createModelRegistry } from '../model/node/index.js';
 import { smallServiceConfig, trainSmallModel } from '../test/helpers/small-service.js';
 import { configSchema } from './config.js';
@@ -27,6 +28,7 @@ describe('served models', () => {
     const failures: unknown[] = [];
     const deps = {
       registry: createModelRegistry(registryDir),
+      kinds: [createGruKind(modelConfigSchema.parse({}))],
       logger: createSilentLogger(),
       onLoadFailed: (_n: string, _v: string, err: unknown) => failures.push(err),
     };

@@ -5,18 +5,20 @@
 // promotions) loads the new version and swaps it in. The swap is one
 // assignment between two windows on the event loop, so every window is scored
 // by exactly one model: none is dropped, none is scored twice.
-import { isPipelineError, type Logger, PipelineError } from '../core/index.js';
+import { isPipelineError, type Logger, type ModelKind, modelKindOf, PipelineError } from '../core/index.js';
 import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
-import { type ArtifactManifest, createScorer, type Normalizer } from '../model/index.js';
+import type { ArtifactManifest, Normalizer } from '../model/index.js';
 import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
 import type { Config } from './config.js';
 import type { ActiveModel } from './pipeline.js';
 
-/** A loaded model with what the detector and the page need besides the scorer. */
+/** A loaded model with what the detector and the page need besides the reconstructor. */
 export interface ServedModel extends ActiveModel {
   calibration: Calibration;
   manifest: ArtifactManifest;
   normalizer: Normalizer;
+  /** The model's kind and sizes in one line, for logs. */
+  description: string;
   loaded: LoadedModel;
 }
 
@@ -59,6 +61,8 @@ export interface ServedModels {
 
 export interface ServedModelsDeps {
   registry: ModelRegistry;
+  /** The kinds stored models may be of; a model is served by the kind its manifest names. */
+  kinds: readonly ModelKind[];
   logger: Logger;
   onLoadFailed?: (name: string, version: string, err: unknown) => void;
 }
@@ -101,16 +105,18 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         { model: name, version: loaded.version },
       );
     const normalizer = { center: loaded.manifest.normalizer.center, scale: loaded.manifest.normalizer.scale };
+    const kind = modelKindOf(deps.kinds, loaded.manifest);
     return {
       name,
       version: loaded.version,
       channels: loaded.manifest.channels,
       T: loaded.manifest.dims.T,
-      scorer: createScorer(loaded.model, { normalizer }),
+      reconstructor: kind.createReconstructor(loaded),
       calibration: calibration.data,
       manifest: loaded.manifest,
       normalizer,
       loaded,
+      description: kind.describe(loaded.manifest),
     };
   };
 
@@ -170,7 +176,12 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         const isRollback = fromVersion !== undefined && current < fromVersion;
         changes.push({ name, fromVersion, toVersion: current, isRollback });
         deps.logger.info(
-          { model: name, modelVersion: current, previousVersion: fromVersion ?? null },
+          {
+            model: name,
+            modelVersion: current,
+            previousVersion: fromVersion ?? null,
+            modelKind: served.description,
+          },
           isRollback ? 'Rolled back to an earlier model version.' : 'Now scoring with a new model version.',
         );
       }

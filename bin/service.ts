@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { type Clock, type Logger, PipelineError } from '../core/index.js';
+import { type Clock, type Logger, type ModelKind, PipelineError } from '../core/index.js';
 import { createModelViews, createRunningServiceApi } from '../dashboards/api/index.js';
 import {
   type AssetMonitor,
@@ -15,6 +15,7 @@ import {
   createChannelSilenceTracker,
   createSilenceRegistry,
 } from '../detector/index.js';
+import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
   createLocalStore,
   createSinkDrainers,
@@ -29,12 +30,13 @@ import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createModelChanges, type ModelChanges } from './model-changes.js';
-import { openModelRegistry } from './open-model-registry.js';
+import { modelKindsFor } from './model-kinds.js';
+import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
 import { createPartitionState, type PartitionState } from './partition-state.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
-import { createRetrainer, type Retrainer } from './retrainer.js';
+import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { serveHttp } from './serve-http.js';
 import { createServedModels, type ServedModel } from './served-models.js';
@@ -53,6 +55,10 @@ export interface ServiceDeps {
    * exits; tests observe it. The delivery is not acknowledged either way.
    */
   onCommitFailure?: (err: unknown) => void;
+  /** The model kinds stored models may be of; default: those the configuration builds (the GRU autoencoder). */
+  modelKinds?: readonly ModelKind[];
+  /** Runs a retraining job; default: in a child process at low priority that knows the configured kinds. */
+  runRetrainJob?: RetrainerDeps['runJob'];
 }
 
 export interface RunningService {
@@ -77,6 +83,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   let modelChanges: ModelChanges | undefined;
   const models = createServedModels(config, {
     registry,
+    kinds: deps.modelKinds ?? modelKindsFor(config.model),
     logger: log,
     onLoadFailed: (name, version, err) => {
       startupFailures.push(err);
@@ -226,7 +233,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   registerStoreSpaceGauges(metrics.registry, () => store.space());
 
   retrainer = createRetrainer({
-    config,
+    settings: retrainerSettingsOf(config),
     models,
     registry,
     storePath,
@@ -238,7 +245,14 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     recordEvent: modelChanges.record,
     refreshModels: modelChanges.refresh,
     onStatus: publishModel,
-    runJob: runRetrainInChild,
+    runJob:
+      deps.runRetrainJob ??
+      ((job, onProgress, signal) =>
+        runRetrainInChild(
+          { job, modelConfig: config.model, registryDir: registry.dir, registryS3: s3LocationOf(registry) },
+          onProgress,
+          signal,
+        )),
   });
   const api = createRunningServiceApi({
     clock,

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { matchesAssetPattern } from '../detector/index.js';
+import { type FrameSegment, fitModel } from '../detector/retraining/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema, storePathOf } from './config.js';
-import { type FrameSegment, fitModel } from './fit-model.js';
 import { loadConfig } from './load-config.js';
+import { fittingFor } from './model-kinds.js';
 import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { createTrainingProgressBar } from './progress-bar.js';
@@ -92,7 +93,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         segments,
         channels: group.channels,
         periodMs: config.ingest.align.periodMs,
-        model: config.model,
+        ...fittingFor(config.model),
         detector: config.detector,
         onProgress: (p) => bar.update(p),
       });

@@ -7,6 +7,20 @@ export type { ErrorCode, PipelineErrorOptions } from './errors.js';
 export { errorCodes, isPipelineError, PipelineError, SinkThrottledError } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createRootLogger, createSilentLogger, redactPaths } from './logger.js';
+export type {
+  ArtifactRecord,
+  ChannelScaling,
+  ModelArtifactBytes,
+  ModelKind,
+  ModelTrainingInput,
+  StoredManifest,
+  StoredModel,
+  TrainedModel,
+  TrainingProgress,
+  TrainingSummary,
+  WindowReconstructor,
+} from './model-kind.js';
+export { defaultModelKindName, modelKindOf } from './model-kind.js';
 export { quantileOfSorted } from './quantile.js';
 export type { RateLimitedLog } from './rate-limited-log.js';
 export { createRateLimitedLog } from './rate-limited-log.js';

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPipelineError } from '../core/errors.js';
-import { type ArtifactBytes, decodeArtifact, encodeArtifact, type ManifestFields } from './artifact.js';
+import {
+  type ArtifactBytes,
+  decodeArtifact,
+  decodeKindArtifact,
+  encodeArtifact,
+  encodeKindArtifact,
+  type ManifestFields,
+} from './artifact.js';
 import { createAutoencoder } from './create-autoencoder.js';
 import { readArtifactDir, writeArtifactDir } from './node/artifact-files.js';
 import { sha256Hex } from './sha256.js';
@@ -123,6 +130,45 @@ describe('model artifact', () => {
     );
     expect(c.code).toBe('MODEL_ARTIFACT_INCOMPATIBLE');
     expect(c.message).toMatch(/trained for channels \[pump\.flow, pump\.pressure, motor\.temp\].*retrain/);
+  });
+});
+
+describe('model kinds in the artifact', () => {
+  const bytes = encodeArtifact(model, fields);
+  const other = encodeKindArtifact(
+    {
+      kind: 'other-kind',
+      dims: { C: 3, T: 8 },
+      params: Float32Array.from([1, 2, 3, 4, 5, 6]),
+      tensors: [
+        { name: 'a', shape: [3] },
+        { name: 'b', shape: [3] },
+      ],
+    },
+    fields,
+  );
+
+  it('reads an artifact written before kinds as the GRU autoencoder', () => {
+    expect(JSON.parse(bytes.manifestJson).kind).toBe('gru-autoencoder');
+    const old = withManifest(bytes, (m) => {
+      delete m.kind;
+    });
+    const back = decodeArtifact(old);
+    expect(back.manifest.kind).toBeUndefined();
+    expect(back.model.dims).toEqual(dims);
+  });
+
+  it("reads another kind's artifact by its envelope, and refuses it as a GRU autoencoder", () => {
+    const back = decodeKindArtifact(other, { channels: fields.channels });
+    expect(back.manifest.kind).toBe('other-kind');
+    expect([...back.params]).toEqual([1, 2, 3, 4, 5, 6]);
+    const e = errorOf(() => decodeArtifact(other));
+    expect(e.code).toBe('MODEL_ARTIFACT_INCOMPATIBLE');
+    expect(e.message).toMatch(/model kind "other-kind", not a GRU autoencoder/);
+    const short = withManifest(other, (m) => {
+      m.weights.tensors[1].shape = [2];
+    });
+    expect(errorOf(() => decodeKindArtifact(short)).message).toMatch(/does not fit weights\.tensors/);
   });
 });
 

@@ -3,6 +3,7 @@
 // weights. No file system here: model/node/artifact-files.ts writes and reads the directory.
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { defaultModelKindName } from '../core/model-kind.js';
 import type { Autoencoder } from './autoencoder.js';
 import { paramCount, paramLayout } from './params.js';
 import { sha256Hex } from './sha256.js';
@@ -19,14 +20,17 @@ const lossPointSchema = z.strictObject({
 export const manifestSchema = z.strictObject({
   format: z.literal(artifactFormat),
   formatVersion: z.literal(artifactFormatVersion),
+  /** The model kind that wrote the artifact; absent in artifacts older than kinds: the GRU autoencoder. */
+  kind: z.string().min(1).optional(),
   gruwatchVersion: z.string().min(1),
   createdAt: z.string().nullable(),
   dims: z.strictObject({
     C: z.number().int().min(1),
     T: z.number().int().min(1),
-    H: z.number().int().min(1),
+    /** The GRU's hidden size; other kinds may have none. */
+    H: z.number().int().min(1).optional(),
   }),
-  decoderFeeding: z.enum(['teacher-forcing', 'latent-only']),
+  decoderFeeding: z.enum(['teacher-forcing', 'latent-only']).optional(),
   channels: z.array(z.string().min(1)).min(1),
   window: z.strictObject({ lengthSteps: z.number().int().min(1), hopSteps: z.number().int().min(1) }),
   normalizer: z.strictObject({ center: z.array(z.number()), scale: z.array(z.number().positive()) }),
@@ -90,21 +94,31 @@ function incompatible(message: string, details: Record<string, unknown> = {}): n
   throw new PipelineError('MODEL_ARTIFACT_INCOMPATIBLE', message, { details });
 }
 
-export function encodeArtifact(model: Autoencoder, fields: ManifestFields): ArtifactBytes {
-  const { dims } = model;
-  const count = paramCount(dims);
+/** A kind's weights and the manifest fields only it knows; `tensors` list `params` in order. */
+export interface KindWeights {
+  kind: string;
+  dims: { C: number; T: number; H?: number };
+  decoderFeeding?: ArtifactManifest['decoderFeeding'];
+  params: Float32Array;
+  tensors: { name: string; shape: number[] }[];
+}
+
+/** Bytes of an artifact of any kind. */
+export function encodeKindArtifact(weights: KindWeights, fields: ManifestFields): ArtifactBytes {
+  const count = weights.params.length;
   const weightsBytes = new Uint8Array(count * 4);
   const view = new DataView(weightsBytes.buffer);
-  for (let i = 0; i < count; i++) view.setFloat32(i * 4, model.params[i], true);
+  for (let i = 0; i < count; i++) view.setFloat32(i * 4, weights.params[i], true);
   const manifest: ArtifactManifest = {
     format: artifactFormat,
     formatVersion: artifactFormatVersion,
+    kind: weights.kind,
     gruwatchVersion: fields.gruwatchVersion,
     createdAt: fields.createdAt ?? null,
-    dims: { C: dims.C, T: dims.T, H: dims.H },
-    decoderFeeding: model.feeding,
+    dims: { ...weights.dims },
+    ...(weights.decoderFeeding === undefined ? {} : { decoderFeeding: weights.decoderFeeding }),
     channels: [...fields.channels],
-    window: { lengthSteps: dims.T, hopSteps: fields.hopSteps },
+    window: { lengthSteps: weights.dims.T, hopSteps: fields.hopSteps },
     normalizer: { center: [...fields.normalizer.center], scale: [...fields.normalizer.scale] },
     calibration: fields.calibration ?? null,
     training: fields.training ?? null,
@@ -114,7 +128,7 @@ export function encodeArtifact(model: Autoencoder, fields: ManifestFields): Arti
       count,
       byteLength: weightsBytes.length,
       sha256: sha256Hex(weightsBytes),
-      tensors: paramLayout(dims).map((s) => ({ name: s.name, shape: s.shape })),
+      tensors: weights.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
     },
   };
   // Validate what we write with the same schema that reads it.
@@ -122,17 +136,59 @@ export function encodeArtifact(model: Autoencoder, fields: ManifestFields): Arti
   return { manifestJson: `${JSON.stringify(manifest, null, 2)}\n`, weightsBytes };
 }
 
+export function encodeArtifact(model: Autoencoder, fields: ManifestFields): ArtifactBytes {
+  const { dims } = model;
+  return encodeKindArtifact(
+    {
+      kind: defaultModelKindName,
+      dims: { C: dims.C, T: dims.T, H: dims.H },
+      decoderFeeding: model.feeding,
+      params: model.params.subarray(0, paramCount(dims)),
+      tensors: paramLayout(dims).map((s) => ({ name: s.name, shape: s.shape })),
+    },
+    fields,
+  );
+}
+
 export interface DecodeExpectations {
   /** Channel names the running configuration lists, in order. */
   channels?: string[];
 }
 
+/** An artifact of any kind: its manifest and weights. */
 export interface DecodedArtifact {
-  model: Autoencoder;
   manifest: ArtifactManifest;
+  params: Float32Array;
 }
 
-export function decodeArtifact(bytes: ArtifactBytes, expect: DecodeExpectations = {}): DecodedArtifact {
+export const isGruManifest = (m: { kind?: string | undefined }): boolean =>
+  (m.kind ?? defaultModelKindName) === defaultModelKindName;
+
+/** A GRU autoencoder artifact, refused with MODEL_ARTIFACT_INCOMPATIBLE when another kind wrote it. */
+export function decodeArtifact(
+  bytes: ArtifactBytes,
+  expect: DecodeExpectations = {},
+): DecodedArtifact & { model: Autoencoder } {
+  const decoded = decodeKindArtifact(bytes, expect);
+  return { ...decoded, model: autoencoderOf(decoded) };
+}
+
+/** The autoencoder a decoded GRU artifact holds. */
+export function autoencoderOf({ manifest, params }: DecodedArtifact): Autoencoder {
+  if (!isGruManifest(manifest))
+    incompatible(
+      `the artifact is of model kind "${manifest.kind}", not a GRU autoencoder; serve it with its own kind`,
+      { field: 'kind', found: manifest.kind },
+    );
+  const { C, T, H } = manifest.dims;
+  return { dims: { C, T, H: H! }, feeding: manifest.decoderFeeding!, params };
+}
+
+/**
+ * Any kind's artifact: the envelope (format, schema, per-channel lists, weight count, checksum,
+ * finite weights, channels) and, for the GRU autoencoder, its dims and tensor layout.
+ */
+export function decodeKindArtifact(bytes: ArtifactBytes, expect: DecodeExpectations = {}): DecodedArtifact {
   let raw: unknown;
   try {
     raw = JSON.parse(bytes.manifestJson);
@@ -159,8 +215,7 @@ export function decodeArtifact(bytes: ArtifactBytes, expect: DecodeExpectations 
     );
   }
   const manifest = checkManifest(raw);
-  const { dims } = manifest;
-  const expected = paramCount(dims);
+  const expected = manifest.weights.count;
   if (bytes.weightsBytes.length !== manifest.weights.byteLength) {
     invalid(
       `weights.f32 has ${bytes.weightsBytes.length} bytes but the manifest expects ${manifest.weights.byteLength}; the file is truncated or from another artifact, ${HINT_RESTORE}`,
@@ -206,7 +261,7 @@ export function decodeArtifact(bytes: ArtifactBytes, expect: DecodeExpectations 
       );
     }
   }
-  return { model: { dims: { ...dims }, feeding: manifest.decoderFeeding, params }, manifest };
+  return { manifest, params };
 }
 
 /** Schema plus the cross-field rules: every per-channel list has C entries, weights match dims. */
@@ -239,14 +294,34 @@ function checkManifest(raw: unknown): ArtifactManifest {
       `manifest.json window.lengthSteps ${m.window.lengthSteps} differs from dims.T ${T}; ${HINT_RESTORE}`,
       { field: 'window.lengthSteps' },
     );
-  const count = paramCount(m.dims);
+  if (isGruManifest(m)) checkGruManifest(m);
+  else {
+    const count = m.weights.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    if (m.weights.count !== count || m.weights.byteLength !== count * 4)
+      invalid(
+        `manifest.json weights.count ${m.weights.count} (byteLength ${m.weights.byteLength}) does not fit weights.tensors, which hold ${count} float32 values; ${HINT_RESTORE}`,
+        { field: 'weights.count', found: m.weights.count, expected: count },
+      );
+  }
+  return m;
+}
+
+/** The GRU autoencoder's own fields: hidden size, decoder feeding, and its tensor layout. */
+function checkGruManifest(m: ArtifactManifest): void {
+  const { C, T, H } = m.dims;
+  if (H === undefined || m.decoderFeeding === undefined)
+    invalid(`manifest.json of a GRU autoencoder needs dims.H and decoderFeeding; ${HINT_RESTORE}`, {
+      field: H === undefined ? 'dims.H' : 'decoderFeeding',
+    });
+  const dims = { C, T, H };
+  const count = paramCount(dims);
   if (m.weights.count !== count || m.weights.byteLength !== count * 4) {
     invalid(
       `manifest.json weights.count ${m.weights.count} (byteLength ${m.weights.byteLength}) does not fit dims C=${C} T=${T} H=${m.dims.H}, which need ${count} float32 values; ${HINT_RESTORE}`,
       { field: 'weights.count', found: m.weights.count, expected: count },
     );
   }
-  const layout = paramLayout(m.dims);
+  const layout = paramLayout(dims);
   const sameLayout =
     layout.length === m.weights.tensors.length &&
     layout.every(
@@ -258,5 +333,4 @@ function checkManifest(raw: unknown): ArtifactManifest {
       'manifest.json weights.tensors lists another tensor layout than this gruwatch uses; retrain with this version',
       { field: 'weights.tensors' },
     );
-  return m;
 }

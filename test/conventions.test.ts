@@ -12,7 +12,11 @@ const rooms = ['core', 'ingest', 'model', 'detector', 'dashboards', 'bin'];
 // A room's public surface is its index.ts; some rooms have a second one for a part that only
 // the composition root needs (the Node-only model helpers, the sinks with their I/O, retraining,
 // the HTTP API's schemas and implementation).
-const nodeFreeCore = new Set([join('core', 'errors.js'), join('core', 'quantile.js')]);
+const nodeFreeCore = new Set([
+  join('core', 'errors.js'),
+  join('core', 'quantile.js'),
+  join('core', 'model-kind.js'),
+]);
 const publicSurfaces = new Set([
   ...rooms.map((room) => `${room}/index.js`),
   'model/node/index.js',

@@ -32,9 +32,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { detectorConfigSchema } from '../../detector/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import { fitModel } from '../fit-model.js';
+import { fittingFor } from '../model-kinds.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -112,12 +113,14 @@ async function trainModel(): Promise<Awaited<ReturnType<typeof fitModel>>['bytes
     segments,
     channels,
     periodMs,
-    model: modelConfigSchema.parse({
-      windowSteps: T,
-      hopSteps: hop,
-      hiddenSize: 32,
-      training: { epochs: 3, batchSize: 64, patience: 2, seed: 1 },
-    }),
+    ...fittingFor(
+      modelConfigSchema.parse({
+        windowSteps: T,
+        hopSteps: hop,
+        hiddenSize: 32,
+        training: { epochs: 3, batchSize: 64, patience: 2, seed: 1 },
+      }),
+    ),
     detector: detectorConfigSchema.parse({ scoring: { hopSteps: hop } }),
     isInWorker: false,
     strideSteps: hop,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { calibrationSchema, createAssetMonitor, detectorConfigSchema } from '../../detector/index.js';
+import type { RetrainJobInput, RetrainJobResult } from '../../detector/retraining/index.js';
 import { retrainingConfigSchema, retrainingSettingsFor } from '../../detector/retraining/index.js';
 import {
   createLocalStore,
@@ -17,9 +18,9 @@ import {
   retentionSchema,
 } from '../../detector/sinks/index.js';
 import { createPlant } from '../../ingest/index.js';
-import { createScorer, modelConfigSchema } from '../../model/index.js';
+import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import type { RetrainJobInput, RetrainJobResult } from '../retrain-job.js';
+import { modelKindsFor } from '../model-kinds.js';
 import { runRetrainInChild } from '../run-retrain-in-child.js';
 
 const dayMs = 86_400_000;
@@ -108,10 +109,9 @@ try {
     channels,
     groups: [{ match: 'pump-*', model: 'pumps' }],
     periodMs,
-    modelConfig: model,
+    window: { lengthSteps: model.windowSteps, hopSteps: model.hopSteps },
     detector,
     settings,
-    registryDir: registry.dir,
     currentVersion,
     storePath,
     source: { type: 'store' },
@@ -122,7 +122,11 @@ try {
   });
   const timed = async (currentVersion: string | null) => {
     const started = performance.now();
-    const result = await runRetrainInChild(input(currentVersion));
+    const result = await runRetrainInChild({
+      job: input(currentVersion),
+      modelConfig: model,
+      registryDir: registry.dir,
+    });
     return { result, seconds: (performance.now() - started) / 1000 };
   };
   const describe = (run: { result: RetrainJobResult; seconds: number }) =>
@@ -147,7 +151,7 @@ try {
   // 3. Scoring on the main thread, paced like a plant's windows, without and with a retrain
   //    (warm start from the first model) running in the child process.
   const loaded = await registry.load('pumps');
-  const scorer = createScorer(loaded.model, { normalizer: loaded.manifest.normalizer });
+  const reconstructor = modelKindsFor(model)[0]!.createReconstructor(loaded);
   const calibration = calibrationSchema.parse(loaded.manifest.calibration);
   const monitor = createAssetMonitor({ config: detector, calibrationFor: () => calibration });
   const reader = openStoreReader(storePath);
@@ -171,7 +175,9 @@ try {
       values: window,
     };
     const verdict = monitor.verdict(monitored);
-    const residuals = verdict.shouldScore ? scorer.score(window).residuals.subarray(0, T * C) : null;
+    const residuals = verdict.shouldScore
+      ? reconstructor.reconstruct(window).residuals.subarray(0, T * C)
+      : null;
     monitor.observe(monitored, residuals);
     return Number(process.hrtime.bigint() - started) / 1000;
   };

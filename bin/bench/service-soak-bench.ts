@@ -15,11 +15,12 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { type Clock, createSilentLogger } from '../../core/index.js';
 import { detectorConfigSchema } from '../../detector/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { configSchema } from '../config.js';
 import { startEmbeddedBroker } from '../demo/embedded-broker.js';
-import { fitModel } from '../fit-model.js';
+import { fittingFor } from '../model-kinds.js';
 import { startService } from '../service.js';
 import { startSoakOutages } from './soak-outages.js';
 import { maxDeviation, rowsPerTable, soakOptions } from './soak-report.js';
@@ -116,7 +117,7 @@ const settings = {
     segments: [{ frames, startMs: start - dayMs }],
     channels,
     periodMs,
-    model: settings.model,
+    ...fittingFor(settings.model),
     detector: settings.detector,
     isInWorker: false,
   });

@@ -1,8 +1,9 @@
 import { findMachineOff, resolveMachineOffRules } from '../../detector/index.js';
+import { type FitModelResult, type FrameSegment, fitModel } from '../../detector/retraining/index.js';
 import { createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import type { TrainProgress } from '../../model/index.js';
 import type { Config } from '../config.js';
-import { type FitModelResult, type FrameSegment, fitModel } from '../fit-model.js';
+import { fittingFor } from '../model-kinds.js';
 import { alignReadings } from '../offline-frames.js';
 import { openModelRegistry } from '../open-model-registry.js';
 import { demoChannels, demoModelName, demoPeriodMs } from './demo-plan.js';
@@ -84,7 +85,7 @@ export async function trainDemoModel(options: DemoModelOptions): Promise<DemoMod
     segments,
     channels: demoChannels,
     periodMs: demoPeriodMs,
-    model: config.model,
+    ...fittingFor(config.model),
     detector: config.detector,
     strideSteps: trainingStrideSteps,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -3,13 +3,18 @@
 // `gruwatch train`) → the artifact read back → window assembler → autoencoder
 // residuals → asset monitor (scoring, threshold, alert lifecycle) on every later row.
 
-import { isPipelineError, PipelineError } from '../../core/index.js';
+import {
+  isPipelineError,
+  PipelineError,
+  type TrainingProgress,
+  type TrainingSummary,
+} from '../../core/index.js';
 import type { Calibration } from '../../detector/index.js';
 import { calibrationSchema, createAssetMonitor, createResidualScorer } from '../../detector/index.js';
+import { type FrameSegment, fitModel } from '../../detector/retraining/index.js';
 import { createAligner, createWindowAssembler } from '../../ingest/index.js';
-import type { TrainProgress, TrainSummary } from '../../model/index.js';
-import { createScorer, decodeArtifact } from '../../model/index.js';
-import { type FrameSegment, fitModel } from '../fit-model.js';
+import { decodeKindArtifact } from '../../model/index.js';
+import { fittingFor } from '../model-kinds.js';
 import type { EvalSettings } from './eval-preset.js';
 import { type LabeledSeries, medianPeriodMs } from './labeled-csv.js';
 
@@ -24,7 +29,7 @@ export interface FileEvaluationOptions {
   seed: number;
   /** Train in a worker thread (the CLI; needs the compiled build); false trains on this thread. */
   isInWorker: boolean;
-  onTrainProgress?: (progress: TrainProgress) => void;
+  onTrainProgress?: (progress: TrainingProgress) => void;
 }
 
 /** Per scored row (the rows after the training rows), in file order. */
@@ -42,7 +47,7 @@ export interface FileEvaluation {
   periodMs: number;
   rows: ScoredRows;
   calibration: Calibration;
-  training: TrainSummary;
+  training: TrainingSummary;
 }
 
 interface AlignedFrame {
@@ -135,11 +140,12 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   // windows calibrate (never trained on), the older ones fit the normalizer and the model.
   const trainEndMs = cellEnd(timestampsMs[trainRows - 1]);
   const segment = trainingSegment(frames, trainEndMs, periodMs, C);
+  const fitting = fittingFor({ ...modelConfig, training: { ...modelConfig.training, seed } });
   const fitted = await fitModel({
     segments: segment === undefined ? [] : [segment],
     channels,
     periodMs,
-    model: { ...modelConfig, training: { ...modelConfig.training, seed } },
+    ...fitting,
     detector,
     calibrationFraction: settings.holdoutFraction,
     isInWorker: options.isInWorker,
@@ -157,9 +163,9 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   });
 
   // Read the model back as the live service loads it: weights, normalizer and calibration.
-  const decoded = decodeArtifact(fitted.bytes, { channels: [...channels] });
+  const decoded = decodeKindArtifact(fitted.bytes, { channels: [...channels] });
   const calibration = calibrationSchema.parse(decoded.manifest.calibration);
-  const scorer = createScorer(decoded.model, { normalizer: decoded.manifest.normalizer });
+  const reconstructor = fitting.kind.createReconstructor(decoded);
 
   // The EWMA carries on from the calibration windows, the immediate past of the scored rows.
   const warmScorer = createResidualScorer({
@@ -169,7 +175,13 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   });
   const trainWindows = windows.filter((w) => w.state === 'ok' && w.endMs <= trainEndMs);
   for (const w of trainWindows.slice(-fitted.windows.calibration)) {
-    warmScorer.score({ assetId: file, residuals: scorer.score(w.values).residuals, T, C, channels });
+    warmScorer.score({
+      assetId: file,
+      residuals: reconstructor.reconstruct(w.values).residuals,
+      T,
+      C,
+      channels,
+    });
   }
 
   // Stream the scored part.
@@ -191,7 +203,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
       values: w.values,
     };
     const verdict = monitor.verdict(monitored);
-    const residuals = verdict.shouldScore ? scorer.score(w.values).residuals : null;
+    const residuals = verdict.shouldScore ? reconstructor.reconstruct(w.values).residuals : null;
     const result = monitor.observe(monitored, residuals, verdict);
     for (const event of result.events) {
       if (event.type === 'opened') isOpen = true;

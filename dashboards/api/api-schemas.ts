@@ -237,7 +237,7 @@ export const modelViewSchema = z.object({
   version: z.string().nullable(),
   createdAt: z.string().nullable(),
   channels: names,
-  dims: z.object({ C: z.number(), T: z.number(), H: z.number() }).nullable(),
+  dims: z.object({ C: z.number(), T: z.number(), H: z.number().optional() }).nullable(),
   threshold: z.number().nullable(),
   calibration: z.looseObject({ type: z.string(), value: z.number(), n: z.number().optional() }).nullable(),
   training: z

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isPipelineError } from '../../core/index.js';
 import { generateSeries, type PlantedAnomaly, sliceWindows } from '../../model/bench/synthetic-series.js';
 import {
-  createScorer,
+  createReconstructor,
   fitNormalizer,
   type Normalizer,
   normalizeInto,
@@ -53,14 +53,19 @@ function trainPlantModel(seed: number, epochs: number): ModelUnderTest & { norma
     seed: 11,
     nowMs: () => 0,
   });
-  const scorer = createScorer(model, { normalizer });
+  const reconstructor = createReconstructor(model, { normalizer });
   const residualScorer = createResidualScorer({ scoring: detector.scoring, topChannels: 3 });
   const scores = windowsOf(seed, 400, 1200).windows.map(
     (w) =>
-      residualScorer.score({ assetId: 'calibration', residuals: scorer.score(w).residuals, T, C, channels })
-        .score,
+      residualScorer.score({
+        assetId: 'calibration',
+        residuals: reconstructor.reconstruct(w).residuals,
+        T,
+        C,
+        channels,
+      }).score,
   );
-  return { scorer, normalizer, calibration: calibrateThreshold(scores, detector.threshold) };
+  return { reconstructor, normalizer, calibration: calibrateThreshold(scores, detector.threshold) };
 }
 
 const plantSeed = 3;
@@ -113,7 +118,8 @@ describe('evaluateModel on trained models', () => {
     expect(inDoubled.meanError).toBeCloseTo(ofGood.meanError / 4, 10);
     // In its own scale, the error is the mean of the model's squared normalized residuals.
     let sum = 0;
-    for (const w of holdout[0]!.windows) for (const r of good.scorer.score(w).residuals) sum += r * r;
+    for (const w of holdout[0]!.windows)
+      for (const r of good.reconstructor.reconstruct(w).residuals) sum += r * r;
     expect(ofGood.meanError).toBeCloseTo(sum / (holdout[0]!.windows.length * T * C), 8);
   });
 });
@@ -131,7 +137,7 @@ describe('evaluateModel scores as live detection does', () => {
     let flagged = 0;
     sequence.forEach((values, w) => {
       const window = { assetId: 'pump-1', atMs: w * 4_000, state: 'ok' as const, channels, T, values };
-      const ratio = monitor.observe(window, good.scorer.score(values).residuals).scored?.ratio;
+      const ratio = monitor.observe(window, good.reconstructor.reconstruct(values).residuals).scored?.ratio;
       if (ratio !== null && ratio !== undefined && ratio >= 1) flagged += 1;
     });
     const evaluation = evaluateModel(

@@ -2,23 +2,15 @@
 // incidents, scored exactly as live detection scores: the same residual
 // scorer (EWMA, aggregates) and the model's own calibrated threshold. Errors
 // are brought into one reference scale so models with different normalizers compare.
-import { PipelineError } from '../../core/index.js';
+import { PipelineError, type WindowReconstructor } from '../../core/index.js';
 import type { DetectorConfig } from '../config.js';
 import { createResidualScorer } from '../residual-scorer.js';
 import type { Calibration } from '../threshold/calibrate-threshold.js';
 import { scoreRatio } from '../threshold/resolve-threshold.js';
 
-/**
- * What evaluation needs of a model's scorer: model/ `createScorer(model, { normalizer })`
- * fits it. It takes one window in sensor units and returns residuals in the
- * model's normalized units; only the first T·C residuals are read.
- */
-export interface WindowReconstructor {
-  score(values: Float32Array): { residuals: Float32Array };
-}
-
 export interface ModelUnderTest {
-  scorer: WindowReconstructor;
+  /** One window in sensor units in, residuals in the model's normalized units out (the first T·C are read). */
+  reconstructor: WindowReconstructor;
   calibration: Calibration;
   /** The normalizer the scorer applies; `scale[c]` turns normalized residuals back into sensor units. */
   normalizer: { readonly scale: readonly number[] };
@@ -142,7 +134,7 @@ export function evaluateModel(
       const scorerAssetId = `${part}:${s}:${sequence.assetId}`;
       for (const window of sequence.windows) {
         windows += 1;
-        const residuals = model.scorer.score(window).residuals.subarray(0, TC);
+        const residuals = model.reconstructor.reconstruct(window).residuals.subarray(0, TC);
         if (addErrors) {
           for (let i = 0; i < TC; i++) {
             const r = residuals[i]! * toReference[i % C]!;

@@ -1,6 +1,6 @@
-// Public surface of detector/retraining/: which frames a model is retrained on,
-// how a candidate is evaluated against the current model, and whether it is
-// promoted. Pure functions; the retraining job in bin/ does the I/O.
+// Public surface of detector/retraining/: fitting a model through its kind,
+// which frames a model is retrained on, the retraining job, how a candidate is
+// evaluated against the current model, and whether it is promoted.
 
 export type { AlertPeriod } from './alert-periods.js';
 export { alertPeriods } from './alert-periods.js';
@@ -10,14 +10,35 @@ export type {
   EvaluateOptions,
   ModelEvaluation,
   ModelUnderTest,
-  WindowReconstructor,
   WindowSequence,
 } from './evaluate-model.js';
 export { evaluateModel } from './evaluate-model.js';
+export type { FitModelInput, FitModelResult, FrameSegment } from './fit-model.js';
+export { completeWindowStarts, fitModel } from './fit-model.js';
 export type { OperatorLabel, OperatorLabelKind } from './operator-label.js';
 export { operatorLabelSchema } from './operator-label.js';
 export type { PromotionDecision } from './promotion-decision.js';
-export { decidePromotion } from './promotion-decision.js';
+export { decideAfterShadow, decidePromotion } from './promotion-decision.js';
+export type {
+  RetrainFrameSource,
+  RetrainJobDeps,
+  RetrainJobInput,
+  RetrainJobResult,
+  RetrainSelectionSummary,
+} from './retrain-job.js';
+export { runRetrainJob } from './retrain-job.js';
+export type {
+  Retrainer,
+  RetrainerDeps,
+  RetrainerSettings,
+  RetrainMetrics,
+  RetrainOutcome,
+  RetrainRegistry,
+  RetrainStatus,
+  ServedModelPort,
+  ServedModelsPort,
+} from './retrainer.js';
+export { createRetrainer } from './retrainer.js';
 export type {
   ExclusionReason,
   SelectedFrames,

@@ -1,6 +1,7 @@
-// Whether a retrained candidate may replace the current model, from both
-// models' figures on the same held-out data and the promotion policy. The
-// reasons always carry the compared figures, so an operator sees why.
+// Whether a retrained candidate may replace the current model: first from both
+// models' figures on the same held-out data and the promotion policy, then,
+// when it ran in shadow, from the alerts both raised on the same live windows.
+// The reasons always carry the compared figures, so an operator sees why.
 import type { PromotionPolicy } from './config.js';
 import type { ModelEvaluation } from './evaluate-model.js';
 
@@ -115,4 +116,15 @@ export function decidePromotion(
     reasons.push('incident recall not compared: no incident windows for both models');
   }
   return { accept, reasons };
+}
+
+/** After a shadow period: the candidate passes when it would have opened no more alerts than the current model did. */
+export function decideAfterShadow(counts: { candidateAlerts: number; currentAlerts: number }): {
+  accept: boolean;
+  reason: string;
+} {
+  return {
+    accept: counts.candidateAlerts <= counts.currentAlerts,
+    reason: `in shadow the candidate would have opened ${counts.candidateAlerts} alert(s), the current model opened ${counts.currentAlerts}`,
+  };
 }

@@ -194,6 +194,16 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** A count of zero rows for every exclusion reason. */
+export const emptyExcludedRows = (): Record<ExclusionReason, number> => ({
+  missing: 0,
+  unknown: 0,
+  operator: 0,
+  maintenance: 0,
+  silence: 0,
+  alert: 0,
+});
+
 /**
  * Builds the asset's training rows on the grid [fromMs snapped up, toMs) and
  * blanks out every row that is missing (no frame, state `gap`, or a model
@@ -285,14 +295,7 @@ export function selectTrainingFrames(input: SelectTrainingFramesInput): Selected
   claim(subtractIntervals(alerts, labelsOf('normal')), alertCode);
 
   // Count, blank out and collect runs of excluded rows.
-  const excludedRows: Record<ExclusionReason, number> = {
-    missing: 0,
-    unknown: 0,
-    operator: 0,
-    maintenance: 0,
-    silence: 0,
-    alert: 0,
-  };
+  const excludedRows = emptyExcludedRows();
   const excludedPeriods: SelectedFrames['excludedPeriods'] = [];
   let cleanRows = 0;
   let runStart = 0;

@@ -3,8 +3,8 @@
 // correlation breaks. Prints one JSON object. Run: npm run build && node dist/model/bench/decoder-study.js
 import type { DecoderFeeding } from '../autoencoder.js';
 import { fitNormalizer, normalizeInto } from '../normalizer.js';
+import { createReconstructor } from '../reconstructor.js';
 import { createRng } from '../rng.js';
-import { createScorer } from '../scorer.js';
 import { trainAutoencoder } from '../train.js';
 import {
   type AnomalyKind,
@@ -59,11 +59,11 @@ function runStudy(feeding: DecoderFeeding, seed: number) {
     patience: 5,
     seed,
   });
-  const scorer = createScorer(model, { maxBatch: 1 });
+  const reconstructor = createReconstructor(model, { maxBatch: 1 });
   const scoreAll = (values: Float32Array, count: number) => {
     const out: number[] = [];
     for (let w = 0; w < count; w++)
-      out.push(scorer.score(values.subarray(w * T * C, (w + 1) * T * C)).scores[0]);
+      out.push(reconstructor.reconstruct(values.subarray(w * T * C, (w + 1) * T * C)).scores[0]);
     return out;
   };
   const calibWindows = sliceWindows(calib, T, 8);

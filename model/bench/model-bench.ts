@@ -24,8 +24,8 @@ import {
   torchUnavailable,
 } from '../node/run-torch-anchor.js';
 import { paramViews } from '../params.js';
+import { createReconstructor } from '../reconstructor.js';
 import { createRng } from '../rng.js';
-import { createScorer } from '../scorer.js';
 import { createWasmArena } from '../wasm/arena.js';
 import { cpuPeak, profileKernels } from './kernel-profile.js';
 
@@ -70,9 +70,9 @@ function benchConfig(dims: ModelDims, feeding: DecoderFeeding, seed: number): Re
   const pool = new Float32Array(512 * T * C);
   for (let i = 0; i < pool.length; i++) pool[i] = 0.5 * rng.normal();
 
-  const s1 = createScorer(model, { maxBatch: 1 });
+  const s1 = createReconstructor(model, { maxBatch: 1 });
   const x1 = pool.subarray(0, T * C);
-  const s256 = createScorer(model, { maxBatch: 256 });
+  const s256 = createReconstructor(model, { maxBatch: 256 });
   const x256 = pool.subarray(0, 256 * T * C);
 
   // The training step as trainAutoencoder runs it: buffers in the SIMD arena when available.
@@ -95,8 +95,8 @@ function benchConfig(dims: ModelDims, feeding: DecoderFeeding, seed: number): Re
     adamStep(params, grads, adam, { learningRate: 1e-3 });
   };
   return {
-    stream_b1: measure(() => s1.score(x1), BATCH.stream_b1),
-    batch256: measure(() => s256.scoreBatch(x256, 256), BATCH.batch256),
+    stream_b1: measure(() => s1.reconstruct(x1), BATCH.stream_b1),
+    batch256: measure(() => s256.reconstructBatch(x256, 256), BATCH.batch256),
     train_b64: measure(trainStep, BATCH.train_b64),
   };
 }

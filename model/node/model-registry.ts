@@ -15,7 +15,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
-import { type ArtifactBytes, type DecodedArtifact, decodeArtifact } from '../artifact.js';
+import {
+  type ArtifactBytes,
+  type DecodedArtifact,
+  decodeKindArtifact as decodeArtifact,
+} from '../artifact.js';
 import { appendDurable, readArtifactDir, syncDir, writeArtifactDir, writeDurable } from './artifact-files.js';
 import { previousVersion, rollBack } from './promotions-log.js';
 

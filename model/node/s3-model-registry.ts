@@ -22,7 +22,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '../../core/errors.js';
-import { type ArtifactBytes, decodeArtifact } from '../artifact.js';
+import { type ArtifactBytes, decodeKindArtifact as decodeArtifact } from '../artifact.js';
 import { checkName, type ModelRegistry, newModelVersion } from './model-registry.js';
 import { previousVersion, rollBack } from './promotions-log.js';
 import type { S3RegistryLocation } from './registry-config.js';

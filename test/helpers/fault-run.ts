@@ -12,8 +12,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
-import { fitModel } from '../../bin/fit-model.js';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { detectorConfigSchema } from '../../detector/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from './free-port.js';
@@ -49,7 +50,7 @@ export async function fitFaultModel(registryDir: string): Promise<void> {
     segments: [{ frames, startMs: 0 }],
     channels,
     periodMs: faultPeriodMs,
-    model,
+    ...fittingFor(model),
     detector,
     isInWorker: false,
   });

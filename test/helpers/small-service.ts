@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { fitModel } from '../../bin/fit-model.js';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import { detectorConfigSchema } from '../../detector/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import type { SensorReading } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
@@ -65,7 +66,7 @@ export async function trainSmallModel(registryDir: string): Promise<void> {
     segments: [segment],
     channels: smallChannels,
     periodMs: smallPeriodMs,
-    model: smallSettings.model,
+    ...fittingFor(smallSettings.model),
     detector: smallSettings.detector,
     isInWorker: false,
   });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect, it } from 'vitest';
 import { type Config, configSchema } from '../../bin/config.js';
+import { modelKindsFor } from '../../bin/model-kinds.js';
 import { openModelRegistry } from '../../bin/open-model-registry.js';
 import { createServedModels } from '../../bin/served-models.js';
 import { createSilentLogger, isPipelineError } from '../../core/index.js';
@@ -196,7 +197,11 @@ describeWithServer('seaweedfs', 'model registry in S3-compatible storage', (s3) 
     const follower = open(config);
     const v1 = await trainer.add('pumps', artifact(1));
     await trainer.promote('pumps', v1);
-    const served = createServedModels(config, { registry: follower, logger: createSilentLogger() });
+    const served = createServedModels(config, {
+      registry: follower,
+      kinds: modelKindsFor(config.model),
+      logger: createSilentLogger(),
+    });
     expect((await served.refresh()).map((c) => c.toVersion)).toEqual([v1]);
     expect(await served.refresh()).toEqual([]);
 

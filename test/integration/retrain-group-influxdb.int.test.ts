@@ -8,11 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { configSchema } from '../../bin/config.js';
-import { openModelRegistry, s3LocationOf } from '../../bin/open-model-registry.js';
-import { type RetrainJobInput, runRetrainJob } from '../../bin/retrain-job.js';
+import { retrainJobDepsFor } from '../../bin/model-kinds.js';
+import { openModelRegistry } from '../../bin/open-model-registry.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { matchesAssetPattern } from '../../detector/index.js';
-import { retrainingSettingsFor } from '../../detector/retraining/index.js';
+import {
+  type RetrainJobInput,
+  retrainingSettingsFor,
+  runRetrainJob,
+} from '../../detector/retraining/index.js';
 import {
   createInfluxdbRoute,
   createLocalStore,
@@ -94,11 +98,9 @@ describeWithServer('influxdb', 'one trainer per model group', (influxdb) => {
         channels: [...channels],
         groups: [{ match: 'pump-*', model: 'pumps' }],
         periodMs,
-        modelConfig: config.model,
+        window: { lengthSteps: config.model.windowSteps, hopSteps: config.model.hopSteps },
         detector: config.detector,
         settings: retrainingSettingsFor(config.retraining, 'pumps'),
-        registryDir: registry.dir,
-        registryS3: s3LocationOf(registry),
         currentVersion: current,
         storePath,
         source,
@@ -108,7 +110,11 @@ describeWithServer('influxdb', 'one trainer per model group', (influxdb) => {
         trainedThroughMs: null,
       });
       const run = (source: RetrainJobInput['source']) =>
-        runRetrainJob(input(source), { nowMs: () => Date.now(), matches: matchesAssetPattern });
+        runRetrainJob(input(source), {
+          nowMs: () => Date.now(),
+          matches: matchesAssetPattern,
+          ...retrainJobDepsFor(config.model, registry),
+        });
 
       const group = await run({
         type: 'influxdb',

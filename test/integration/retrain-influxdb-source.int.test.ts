@@ -8,10 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { configSchema } from '../../bin/config.js';
-import { type RetrainJobInput, runRetrainJob } from '../../bin/retrain-job.js';
+import { retrainJobDepsFor } from '../../bin/model-kinds.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { matchesAssetPattern } from '../../detector/index.js';
-import { retrainingSettingsFor } from '../../detector/retraining/index.js';
+import {
+  type RetrainJobInput,
+  retrainingSettingsFor,
+  runRetrainJob,
+} from '../../detector/retraining/index.js';
 import {
   createInfluxdbRoute,
   createInfluxdbSink,
@@ -20,6 +24,7 @@ import {
   influxdbSinkConfigSchema,
   storeConfigSchema,
 } from '../../detector/sinks/index.js';
+import { createModelRegistry } from '../../model/node/index.js';
 import { plantFrames, retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
 import { scratchDatabase } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, waitFor } from '../helpers/integration.js';
@@ -75,10 +80,9 @@ describeWithServer('influxdb', 'retraining from InfluxDB', (influxdb) => {
       channels: [...channels],
       groups: [{ match: 'pump-*', model: 'pumps' }],
       periodMs,
-      modelConfig: config.model,
+      window: { lengthSteps: config.model.windowSteps, hopSteps: config.model.hopSteps },
       detector: config.detector,
       settings: retrainingSettingsFor(config.retraining, 'pumps'),
-      registryDir: join(dir, 'models'),
       currentVersion: null,
       storePath,
       source: { type: 'influxdb', url: influxdb.url, token: influxdb.token, database, timeoutMs: 10_000 },
@@ -88,7 +92,11 @@ describeWithServer('influxdb', 'retraining from InfluxDB', (influxdb) => {
       trainedThroughMs,
     });
     const run = (trainedThroughMs: number | null) =>
-      runRetrainJob(input(trainedThroughMs), { nowMs: () => Date.now(), matches: matchesAssetPattern });
+      runRetrainJob(input(trainedThroughMs), {
+        nowMs: () => Date.now(),
+        matches: matchesAssetPattern,
+        ...retrainJobDepsFor(config.model, createModelRegistry(join(dir, 'models'))),
+      });
 
     const inInfluxThroughMs = startMs + rowsInInflux * periodMs;
     const first = await run(null);

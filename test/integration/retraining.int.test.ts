@@ -17,9 +17,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
-import { fitModel } from '../../bin/fit-model.js';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import type { AlertEventView, ModelView } from '../../dashboards/api/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { type AnomalySpec, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from '../helpers/free-port.js';
@@ -113,7 +114,14 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
             ingestAlign,
           )!,
       );
-      const fitted = await fitModel({ segments, channels, periodMs, model, detector, isInWorker: false });
+      const fitted = await fitModel({
+        segments,
+        channels,
+        periodMs,
+        ...fittingFor(model),
+        detector,
+        isInWorker: false,
+      });
       const registry = createModelRegistry(join(dir, 'data', 'models'));
       const firstVersion = await registry.add('pumps', fitted.bytes);
       await registry.promote('pumps', firstVersion);

@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
-import { fitModel } from '../../bin/fit-model.js';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { verifyWebhookSignature } from '../../detector/sinks/index.js';
 import {
   type AnomalySpec,
@@ -124,7 +125,7 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
         segments,
         channels,
         periodMs,
-        model,
+        ...fittingFor(model),
         detector,
         isInWorker: false,
         strideSteps: 8,

@@ -201,7 +201,12 @@ export function createModelView({ api, store, readOnly }: ViewContext): View {
             : `${formatNumber(threshold)}${model.calibration ? ` (${model.calibration.type})` : ''}`,
         ),
         fact('Channels', model.channels?.join(', ') ?? '–'),
-        fact('Dimensions', model.dims ? `T=${model.dims.T}, C=${model.dims.C}, H=${model.dims.H}` : '–'),
+        fact(
+          'Dimensions',
+          model.dims
+            ? `T=${model.dims.T}, C=${model.dims.C}${model.dims.H === undefined ? '' : `, H=${model.dims.H}`}`
+            : '–',
+        ),
       ),
     );
     const curve = training?.lossCurve ?? [];

@@ -1,5 +1,5 @@
 // Inference: reconstruct windows and report residuals per step and per channel, reusing buffers
-// sized once (nothing is allocated per call). Windows are raw sensor values when the scorer holds a
+// sized once (nothing is allocated per call). Windows are raw sensor values when the reconstructor holds a
 // normalizer (then residuals are in normalized units, comparable across channels), else normalized.
 import { PipelineError } from '../core/errors.js';
 import {
@@ -16,7 +16,7 @@ import { paramViews } from './params.js';
 import { createWasmArena } from './wasm/arena.js';
 
 /** Results of the last call; overwritten by the next. Arrays hold maxBatch windows; the first `count` are valid. */
-export interface WindowScores {
+export interface WindowReconstruction {
   count: number;
   reconstruction: Float32Array; // (maxBatch, T, C) normalized units
   residuals: Float32Array; // (maxBatch, T, C) x − reconstruction
@@ -25,22 +25,22 @@ export interface WindowScores {
   scores: Float32Array; // (maxBatch) mean squared residual over the window
 }
 
-export interface Scorer {
+export interface Reconstructor {
   readonly maxBatch: number;
   /** One window (T, C) row-major. */
-  score(values: Float32Array): WindowScores;
+  reconstruct(values: Float32Array): WindowReconstruction;
   /** `count` windows (count, T, C) row-major, count ≤ maxBatch. */
-  scoreBatch(values: Float32Array, count: number): WindowScores;
+  reconstructBatch(values: Float32Array, count: number): WindowReconstruction;
 }
 
-export interface ScorerOptions {
+export interface ReconstructorOptions {
   maxBatch?: number;
   normalizer?: Normalizer;
   /** 'auto' uses the WebAssembly SIMD kernels where available; 'js' forces the reference loops. */
   kernels?: 'auto' | 'js';
 }
 
-export function createScorer(model: Autoencoder, options: ScorerOptions = {}): Scorer {
+export function createReconstructor(model: Autoencoder, options: ReconstructorOptions = {}): Reconstructor {
   const { dims, feeding } = model;
   const { T, C } = dims;
   const maxBatch = options.maxBatch ?? 1;
@@ -60,13 +60,13 @@ export function createScorer(model: Autoencoder, options: ScorerOptions = {}): S
       : createWasmArena(model.params.length + workspaceSize(dims, maxBatch, false));
   const alloc = arena === null ? undefined : (n: number) => arena.alloc(n);
   const ws = createWorkspace<Float32Array>(Float32Array, dims, maxBatch, false, alloc);
-  // The scorer keeps its own copy of the weights (in the arena when there is one).
+  // The reconstructor keeps its own copy of the weights (in the arena when there is one).
   const weights = alloc === undefined ? model.params.slice() : alloc(model.params.length);
   weights.set(model.params);
   const p = paramViews(weights, dims);
   refreshTransposed(ws, p);
   ws.hasFixedWeights = true;
-  const out: WindowScores = {
+  const out: WindowReconstruction = {
     count: 0,
     reconstruction: new Float32Array(maxBatch * T * C),
     residuals: new Float32Array(maxBatch * T * C),
@@ -75,11 +75,11 @@ export function createScorer(model: Autoencoder, options: ScorerOptions = {}): S
     scores: new Float32Array(maxBatch),
   };
 
-  const scoreBatch = (values: Float32Array, count: number): WindowScores => {
+  const reconstructBatch = (values: Float32Array, count: number): WindowReconstruction => {
     if (!Number.isInteger(count) || count < 1 || count > maxBatch) {
       throw new PipelineError(
         'MODEL_SHAPE_MISMATCH',
-        `scoreBatch: count ${count} must be between 1 and maxBatch ${maxBatch}`,
+        `reconstructBatch: count ${count} must be between 1 and maxBatch ${maxBatch}`,
         {
           details: { field: 'count', count, maxBatch },
         },
@@ -122,5 +122,5 @@ export function createScorer(model: Autoencoder, options: ScorerOptions = {}): S
     return out;
   };
 
-  return { maxBatch, score: (values) => scoreBatch(values, 1), scoreBatch };
+  return { maxBatch, reconstruct: (values) => reconstructBatch(values, 1), reconstructBatch };
 }

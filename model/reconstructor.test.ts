@@ -7,8 +7,8 @@ import { gruLayerForward } from './gru-layer.js';
 import { linearForward } from './linear.js';
 import { fitNormalizer, normalizeInto } from './normalizer.js';
 import { paramViews } from './params.js';
+import { createReconstructor } from './reconstructor.js';
 import { createRng } from './rng.js';
-import { createScorer } from './scorer.js';
 import { trainAutoencoder } from './train.js';
 
 const dims = { C: 4, T: 16, H: 16 };
@@ -69,7 +69,7 @@ describe('what the reconstruction can see of the sample it is judged on', () => 
   });
 });
 
-describe('createScorer', () => {
+describe('createReconstructor', () => {
   const train = generateSeries(dims.C, 1600, 5);
   const norm = fitNormalizer(train.values, dims.C);
   normalizeInto(train.values, train.values, norm);
@@ -85,7 +85,7 @@ describe('createScorer', () => {
     nowMs: () => 0,
   }).model;
 
-  it('scores windows with planted anomalies clearly higher than normal ones (raw values in, normalizer in the scorer)', () => {
+  it('scores windows with planted anomalies clearly higher than normal ones (raw values in, normalizer in the reconstructor)', () => {
     const anomalies: PlantedAnomaly[] = [];
     for (let i = 0; i < 16; i++) {
       anomalies.push({
@@ -96,11 +96,11 @@ describe('createScorer', () => {
       });
     }
     const test = sliceWindows(generateSeries(dims.C, 2000, 5, anomalies, 1600), dims.T, 8);
-    const scorer = createScorer(trained, { normalizer: norm });
+    const reconstructor = createReconstructor(trained, { normalizer: norm });
     const normal: number[] = [];
     const anomalous: number[] = [];
     for (let w = 0; w < test.count; w++) {
-      const s = scorer.score(test.values.subarray(w * 64, (w + 1) * 64)).scores[0];
+      const s = reconstructor.reconstruct(test.values.subarray(w * 64, (w + 1) * 64)).scores[0];
       (test.labels[w] === 0 ? normal : anomalous).push(s);
     }
     expect(anomalous.length).toBeGreaterThan(20);
@@ -111,13 +111,13 @@ describe('createScorer', () => {
   });
 
   it('reuses its output buffers and gives, per window, exactly the batched results', () => {
-    const scorer = createScorer(trained, { maxBatch: 8 });
+    const reconstructor = createReconstructor(trained, { maxBatch: 8 });
     const windows = sliceWindows(train, dims.T, 16);
-    const batch = scorer.scoreBatch(windows.values.subarray(0, 8 * 64), 8);
+    const batch = reconstructor.reconstructBatch(windows.values.subarray(0, 8 * 64), 8);
     const scores = batch.scores.slice();
     const residuals = batch.residuals.slice();
     for (let w = 0; w < 8; w++) {
-      const one = scorer.score(windows.values.subarray(w * 64, (w + 1) * 64));
+      const one = reconstructor.reconstruct(windows.values.subarray(w * 64, (w + 1) * 64));
       expect(one).toBe(batch);
       expect(one.scores[0]).toBe(scores[w]);
       expect(Array.from(one.residuals.subarray(0, 64))).toEqual(
@@ -127,9 +127,9 @@ describe('createScorer', () => {
   });
 
   it('residuals are input minus reconstruction; step and channel errors average their squares', () => {
-    const scorer = createScorer(trained);
+    const reconstructor = createReconstructor(trained);
     const x = sliceWindows(train, dims.T, 16).values.subarray(0, 64);
-    const r = scorer.score(x);
+    const r = reconstructor.reconstruct(x);
     for (let i = 0; i < 64; i++) expect(r.residuals[i]).toBeCloseTo(x[i] - r.reconstruction[i], 6);
     let total = 0;
     for (let t = 0; t < dims.T; t++) {
@@ -147,11 +147,11 @@ describe('createScorer', () => {
   });
 
   it('the WebAssembly SIMD path agrees with the reference loops (kernels: js) within 1e-5', () => {
-    const simd = createScorer(trained, { maxBatch: 8 });
-    const reference = createScorer(trained, { maxBatch: 8, kernels: 'js' });
+    const simd = createReconstructor(trained, { maxBatch: 8 });
+    const reference = createReconstructor(trained, { maxBatch: 8, kernels: 'js' });
     const x = sliceWindows(train, dims.T, 16).values.subarray(0, 8 * 64);
-    const a = simd.scoreBatch(x, 8).residuals.slice();
-    const b = reference.scoreBatch(x, 8).residuals.slice();
+    const a = simd.reconstructBatch(x, 8).residuals.slice();
+    const b = reference.reconstructBatch(x, 8).residuals.slice();
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(worst).toBeLessThan(1e-5);
@@ -162,13 +162,15 @@ describe('createScorer', () => {
     const odd = { C: 3, T: 10, H: 6 };
     const model = createAutoencoder(odd, { seed: 3, feeding: 'teacher-forcing' });
     const x = Float32Array.from({ length: 4 * 30 }, (_, i) => Math.sin(i / 3));
-    const a = createScorer(model, { maxBatch: 4 }).scoreBatch(x, 4).scores.slice();
-    const b = createScorer(model, { maxBatch: 4, kernels: 'js' }).scoreBatch(x, 4).scores.slice();
+    const a = createReconstructor(model, { maxBatch: 4 }).reconstructBatch(x, 4).scores.slice();
+    const b = createReconstructor(model, { maxBatch: 4, kernels: 'js' })
+      .reconstructBatch(x, 4)
+      .scores.slice();
     for (let w = 0; w < 4; w++) expect(Math.abs(a[w] - b[w]) / b[w]).toBeLessThan(1e-5);
   });
 
   it('refuses a window of the wrong shape and a batch larger than maxBatch, naming the field', () => {
-    const scorer = createScorer(trained, { maxBatch: 2 });
+    const reconstructor = createReconstructor(trained, { maxBatch: 2 });
     const codeOf = (fn: () => unknown) => {
       try {
         fn();
@@ -177,13 +179,13 @@ describe('createScorer', () => {
       }
       return 'none';
     };
-    expect(codeOf(() => scorer.score(new Float32Array(63)))).toMatch(
+    expect(codeOf(() => reconstructor.reconstruct(new Float32Array(63)))).toMatch(
       /^MODEL_SHAPE_MISMATCH values has 63 values but 1 window\(s\) of T=16 steps × C=4 channels need 64/,
     );
-    expect(codeOf(() => scorer.scoreBatch(new Float32Array(3 * 64), 3))).toMatch(
+    expect(codeOf(() => reconstructor.reconstructBatch(new Float32Array(3 * 64), 3))).toMatch(
       /count 3 must be between 1 and maxBatch 2/,
     );
-    expect(codeOf(() => createScorer(trained, { normalizer: { center: [0], scale: [1] } }))).toMatch(
+    expect(codeOf(() => createReconstructor(trained, { normalizer: { center: [0], scale: [1] } }))).toMatch(
       /normalizer has 1 channels but the model has C=4/,
     );
   });

@@ -2,7 +2,7 @@
 // store knows the assets this instance ingested; with InfluxDB as the source, the assets other
 // instances of the group scored are added from InfluxDB (their newest frame there), so one trainer
 // per model group trains on the whole group's data.
-import type { RecordReader } from '../detector/sinks/index.js';
+import type { RecordReader } from '../sinks/index.js';
 
 /** InfluxDB's time range ends in 2262 (int64 nanoseconds); this bound stays below it. */
 const latestQueryableMs = 9_000_000_000_000;

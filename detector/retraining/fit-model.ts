@@ -1,25 +1,25 @@
 // Fitting a model for one asset group: aligned frames → complete windows →
-// normalizer → training (in a worker thread, so a running service keeps
-// scoring) → threshold calibration on held-out windows → artifact bytes.
-// The same function serves `gruwatch train`, the evaluation harness and the
-// demo, so all three fit models exactly the way the live service expects.
+// the model kind's training (normalizer and weights; off the calling thread
+// where the kind can, so a running service keeps scoring) → threshold
+// calibration on held-out windows → artifact bytes. The same function serves
+// `gruwatch train`, the evaluation harness, the demo and retraining, so all
+// fit models exactly the way the live service expects.
 
-import { PipelineError } from '../core/index.js';
-import type { Calibration, DetectorConfig } from '../detector/index.js';
-import { calibrateScoring, findMachineOff, resolveMachineOffRules } from '../detector/index.js';
 import {
-  type ArtifactBytes,
-  createScorer,
-  encodeArtifact,
-  fitNormalizer,
-  type ModelConfig,
-  normalizeInto,
-  type TrainProgress,
-  type TrainSummary,
-  trainAutoencoder,
-} from '../model/index.js';
-import { trainInWorker } from '../model/node/index.js';
-import { gruwatchVersion } from './version.js';
+  type ChannelScaling,
+  type ModelArtifactBytes,
+  type ModelKind,
+  type ModelTrainingInput,
+  PipelineError,
+  type StoredModel,
+  type TrainingProgress,
+  type TrainingSummary,
+  type WindowReconstructor,
+} from '../../core/index.js';
+import type { DetectorConfig } from '../config.js';
+import { findMachineOff, resolveMachineOffRules } from '../suppression.js';
+import { calibrateScoring } from '../threshold/calibrate-scoring.js';
+import type { Calibration } from '../threshold/calibrate-threshold.js';
 
 /** A stretch of aligned frames of one asset: (N, C) rows on the period grid, oldest first, NaN where missing. */
 export interface FrameSegment {
@@ -35,25 +35,33 @@ export interface FitModelInput {
   segments: readonly FrameSegment[];
   channels: readonly string[];
   periodMs: number;
-  model: ModelConfig;
+  /** The kind of model to fit. */
+  kind: ModelKind;
+  /** Window length and hop, in steps. */
+  window: { lengthSteps: number; hopSteps: number };
   detector: DetectorConfig;
+  /** Recorded in the artifact. */
+  gruwatchVersion: string;
   /** Share of each segment's complete windows, the newest, held out to calibrate the threshold (never trained on). */
   calibrationFraction?: number;
   /** Stride between training windows, in steps (default: the model's hop). */
   strideSteps?: number;
   /** Train in a worker thread (default true); false trains on this thread (tests, tiny data). */
   isInWorker?: boolean;
-  onProgress?: (progress: TrainProgress) => void;
-  /** Warm start: these parameters (same dims) instead of a fresh initialisation, and the version they came from. */
-  warmStart?: { params: Float32Array; fromVersion: string };
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Warm start from a stored model the kind accepted (`canWarmStart`), and the version it is. */
+  warmStart?: { model: StoredModel; fromVersion: string };
   /** What the data selection left out before these segments, recorded in the artifact's training summary. */
   excluded?: { windows: number; rows: Record<string, number> };
 }
 
 export interface FitModelResult {
-  bytes: ArtifactBytes;
-  summary: TrainSummary;
+  bytes: ModelArtifactBytes;
+  summary: TrainingSummary;
   calibration: Calibration;
+  /** The fitted model's normalizer and reconstructor, as the artifact serves them. */
+  normalizer: ChannelScaling;
+  reconstructor: WindowReconstructor;
   windows: { trained: number; calibration: number; skippedIncomplete: number; skippedMachineOff: number };
 }
 
@@ -103,11 +111,11 @@ function machineOffRows(
 
 export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
   const startedMs = performance.now();
-  const { channels, model: modelConfig, detector } = input;
+  const { channels, detector } = input;
   const C = channels.length;
-  const T = modelConfig.windowSteps;
+  const T = input.window.lengthSteps;
   const TC = T * C;
-  const stride = input.strideSteps ?? modelConfig.hopSteps;
+  const stride = input.strideSteps ?? input.window.hopSteps;
   const fraction = input.calibrationFraction ?? 0.2;
   // Per segment: the older windows train, the newest `fraction` calibrate.
   const trainViews: Float32Array[] = [];
@@ -154,63 +162,47 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
     );
   }
   // The normalizer sees only rows of the training part, like the model.
-  const rowCount = trainRows.reduce((n, r) => n + r.length, 0);
-  const rows = new Float32Array(rowCount);
-  let offset = 0;
-  for (const r of trainRows) {
-    rows.set(r, offset);
-    offset += r.length;
-  }
-  const normalizer = fitNormalizer(rows, C, modelConfig.normalizer);
-  const stack = (views: Float32Array[]): Float32Array => {
-    const out = new Float32Array(views.length * TC);
-    for (const [i, v] of views.entries()) out.set(v, i * TC);
+  const stack = (views: Float32Array[], width: number): Float32Array => {
+    const out = new Float32Array(views.reduce((n, v) => n + v.length, 0));
+    let offset = 0;
+    for (const v of views) {
+      out.set(v, offset);
+      offset += width === 0 ? v.length : width;
+    }
     return out;
   };
-  const trainWindows = stack(trainViews);
-  normalizeInto(trainWindows, trainWindows, normalizer);
-  const training = modelConfig.training;
-  const options = {
-    dims: { C, T, H: modelConfig.hiddenSize },
-    feeding: modelConfig.decoderFeeding,
-    epochs: training.epochs,
-    batchSize: training.batchSize,
-    learningRate: training.learningRate,
-    clipNorm: training.clipNorm,
-    validationFraction: training.validationFraction,
-    patience: training.patience,
-    seed: training.seed,
-    truncatedBpttSteps: training.truncatedBpttSteps,
-    ...(input.warmStart === undefined ? {} : { initialParams: input.warmStart.params }),
+  const training: ModelTrainingInput = {
+    rows: stack(trainRows, 0),
+    windows: stack(trainViews, TC),
+    channels,
+    T,
+    isInWorker: input.isInWorker !== false,
+    ...(input.warmStart === undefined ? {} : { warmStart: input.warmStart.model }),
+    ...(input.onProgress === undefined ? {} : { onProgress: input.onProgress }),
   };
-  const trained =
-    input.isInWorker === false
-      ? trainAutoencoder(trainWindows, options, input.onProgress)
-      : await trainInWorker(trainWindows, options, input.onProgress);
+  const trained = await input.kind.train(training);
 
-  // Calibrate on the held-out, newest windows with the live scoring path.
-  const scorer = createScorer(trained.model, { normalizer });
+  // Calibrate on the held-out, newest windows with the live reconstruction path.
   const heldOut = calibrationViews.map((view, w) => ({
     // One scorer state per segment, so smoothing never runs across two assets or files.
     assetId: `calibration-${calibrationSegment[w]}`,
-    residuals: scorer.score(view).residuals.slice(0, TC),
+    residuals: trained.reconstructor.reconstruct(view).residuals.slice(0, TC),
     T,
     C,
     channels,
   }));
   const { calibration } = calibrateScoring(heldOut, detector);
-  const bytes = encodeArtifact(trained.model, {
+  const bytes = trained.encode({
     channels: [...channels],
-    hopSteps: modelConfig.hopSteps,
-    normalizer,
-    calibration: calibration as unknown as Parameters<typeof encodeArtifact>[1]['calibration'],
+    hopSteps: input.window.hopSteps,
+    calibration,
     training: {
       dataRange: { startMs, endMs },
       windows: trainViews.length,
       epochs: trained.summary.epochsRun,
       bestEpoch: trained.summary.bestEpoch,
       lossCurve: trained.summary.lossCurve,
-      seed: training.seed,
+      seed: trained.summary.seed,
       calibrationWindows: calibrationViews.length,
       excluded: {
         windows: skipped + skippedMachineOff + (input.excluded?.windows ?? 0),
@@ -219,13 +211,15 @@ export async function fitModel(input: FitModelInput): Promise<FitModelResult> {
       durationMs: Math.round(performance.now() - startedMs),
       warmStartFrom: input.warmStart?.fromVersion ?? null,
     },
-    gruwatchVersion: gruwatchVersion(),
+    gruwatchVersion: input.gruwatchVersion,
     createdAt: new Date().toISOString(),
   });
   return {
     bytes,
     summary: trained.summary,
     calibration,
+    normalizer: trained.normalizer,
+    reconstructor: trained.reconstructor,
     windows: {
       trained: trainViews.length,
       calibration: calibrationViews.length,

@@ -4,43 +4,40 @@
 // (detector/retraining: alerts, silences, maintenance, gaps, operator labels),
 // hold out the newest clean data, fit a candidate with the same code as
 // `gruwatch train`, and compare it with the current model on the held-out
-// data and on operator-marked incidents. It runs in a child process at low
-// priority (retrain-child.ts) so scoring on the main thread is not held up; the
-// service decides what to do with the result (registry, shadow, promotion).
+// data and on operator-marked incidents. The model kinds and the registry come
+// in as dependencies. The service runs it in a child process at low priority so
+// scoring on the main thread is not held up, and decides what to do with the
+// result (registry, shadow, promotion).
 
-import { Secret } from '../core/index.js';
-import type { DetectorConfig, MaintenanceWindow } from '../detector/index.js';
 import {
-  decidePromotion,
-  type ExclusionReason,
-  evaluateModel,
-  type ModelEvaluation,
-  type OperatorLabel,
-  type PromotionDecision,
-  type RetrainingSettings,
-  type SelectedFrames,
-  type SilencePeriod,
-  selectTrainingFrames,
-  splitNewest,
-  type TrainingExclusions,
-  type WindowSequence,
-} from '../detector/retraining/index.js';
+  type ModelArtifactBytes,
+  type ModelKind,
+  modelKindOf,
+  Secret,
+  type StoredModel,
+  type TrainingProgress,
+} from '../../core/index.js';
+import type { DetectorConfig, MaintenanceWindow } from '../config.js';
 import {
   type AlertEventRecord,
   createInfluxqlReader,
   openStoreReader,
   type RecordReader,
-} from '../detector/sinks/index.js';
-import {
-  type ArtifactBytes,
-  createScorer,
-  decodeArtifact,
-  type ModelConfig,
-  type TrainProgress,
-} from '../model/index.js';
-import type { S3RegistryLocation } from '../model/node/index.js';
+} from '../sinks/index.js';
+import type { RetrainingSettings } from './config.js';
+import { evaluateModel, type ModelEvaluation, type WindowSequence } from './evaluate-model.js';
 import { completeWindowStarts, type FrameSegment, fitModel } from './fit-model.js';
-import { reopenModelRegistry } from './open-model-registry.js';
+import type { OperatorLabel } from './operator-label.js';
+import { decidePromotion, type PromotionDecision } from './promotion-decision.js';
+import {
+  type ExclusionReason,
+  emptyExcludedRows,
+  type SelectedFrames,
+  type SilencePeriod,
+  selectTrainingFrames,
+  type TrainingExclusions,
+} from './select-training-frames.js';
+import { splitNewest } from './split-holdout.js';
 import { newestFrameByAsset } from './training-assets.js';
 
 export type RetrainFrameSource =
@@ -55,12 +52,10 @@ export interface RetrainJobInput {
   /** Every asset group in configuration order (an asset belongs to the first whose pattern matches it). */
   groups: { match: string; model: string }[];
   periodMs: number;
-  modelConfig: ModelConfig;
+  /** Window length and hop of the model, in steps. */
+  window: { lengthSteps: number; hopSteps: number };
   detector: DetectorConfig;
   settings: RetrainingSettings;
-  registryDir: string;
-  /** Set when the registry is the shared one in object storage (then registryDir only names it). */
-  registryS3?: S3RegistryLocation | undefined;
   currentVersion: string | null;
   /** The local store: the newest frame of each asset ends its lookback; also the frame source for `store`. */
   storePath: string;
@@ -89,7 +84,7 @@ export type RetrainJobResult =
   | { outcome: 'skipped'; reason: string; selection: RetrainSelectionSummary; durationMs: number }
   | {
       outcome: 'candidate';
-      bytes: ArtifactBytes;
+      bytes: ModelArtifactBytes;
       selection: RetrainSelectionSummary;
       candidate: ModelEvaluation;
       current: ModelEvaluation | null;
@@ -107,15 +102,6 @@ const noExclusions: TrainingExclusions = {
   alertMarginAfterMs: 0,
   nowMs: 0,
 };
-
-const emptyExcluded = (): Record<ExclusionReason, number> => ({
-  missing: 0,
-  unknown: 0,
-  operator: 0,
-  maintenance: 0,
-  silence: 0,
-  alert: 0,
-});
 
 /** Complete windows of T rows whose last row is on the hop grid, as consecutive (T, C) views. */
 function windowsOf(frames: Float32Array, C: number, T: number, hop: number): Float32Array[] {
@@ -145,19 +131,24 @@ function incidentWindows(
 
 const isoOrNone = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'none');
 
-export async function runRetrainJob(
-  input: RetrainJobInput,
-  deps: {
-    nowMs: () => number;
-    onProgress?: (progress: TrainProgress) => void;
-    matches: (pattern: string, assetId: string) => boolean;
-  },
-): Promise<RetrainJobResult> {
+export interface RetrainJobDeps {
+  nowMs: () => number;
+  onProgress?: (progress: TrainingProgress) => void;
+  matches: (pattern: string, assetId: string) => boolean;
+  /** The model kinds this process knows; a candidate is of its current model's kind, a first model of the first. */
+  kinds: readonly ModelKind[];
+  /** A stored version of a model, from the registry the service uses. */
+  loadModel(name: string, version: string): Promise<StoredModel & { version: string }>;
+  /** Recorded in the candidate's artifact. */
+  gruwatchVersion: string;
+}
+
+export async function runRetrainJob(input: RetrainJobInput, deps: RetrainJobDeps): Promise<RetrainJobResult> {
   const startedMs = deps.nowMs();
   const { settings, channels, periodMs } = input;
   const C = channels.length;
-  const T = input.modelConfig.windowSteps;
-  const hop = input.modelConfig.hopSteps;
+  const T = input.window.lengthSteps;
+  const hop = input.window.hopSteps;
   const local = openStoreReader(input.storePath);
   const reader: RecordReader =
     input.source.type === 'store'
@@ -173,7 +164,7 @@ export async function runRetrainJob(
     dataRange: null,
     rows: 0,
     cleanRows: 0,
-    excludedRows: emptyExcluded(),
+    excludedRows: emptyExcludedRows(),
     excludedPeriods: [],
     trainingWindows: 0,
     holdoutWindows: 0,
@@ -306,36 +297,30 @@ export async function runRetrainJob(
       `no complete held-out window to validate on (validationFraction ${settings.validationFraction}); collect more clean data`,
     );
 
-  const registry = reopenModelRegistry(input.registryDir, input.registryS3);
   const current =
-    input.currentVersion === null ? undefined : await registry.load(input.model, input.currentVersion);
-  const dims = { C, T, H: input.modelConfig.hiddenSize };
-  const canWarmStart =
-    settings.warmStart &&
-    current !== undefined &&
-    current.model.dims.C === dims.C &&
-    current.model.dims.T === dims.T &&
-    current.model.dims.H === dims.H &&
-    current.model.feeding === input.modelConfig.decoderFeeding;
+    input.currentVersion === null ? undefined : await deps.loadModel(input.model, input.currentVersion);
+  const kind = current === undefined ? deps.kinds[0]! : modelKindOf(deps.kinds, current.manifest);
+  const canWarmStart = settings.warmStart && current !== undefined && kind.canWarmStart(current, channels);
   // Long lookbacks are thinned evenly (stride in whole hops) so training time stays bounded.
   const strideSteps = hop * Math.max(1, Math.ceil(available / settings.maxWindows));
   const fitted = await fitModel({
     segments: training,
     channels,
     periodMs,
-    model: input.modelConfig,
+    kind,
+    window: input.window,
     detector: input.detector,
+    gruwatchVersion: deps.gruwatchVersion,
     strideSteps,
     isInWorker: false,
-    ...(canWarmStart ? { warmStart: { params: current.model.params, fromVersion: current.version } } : {}),
+    ...(canWarmStart ? { warmStart: { model: current, fromVersion: current.version } } : {}),
     excluded: { windows: 0, rows: { ...selection.excludedRows } },
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
 
-  const candidateModel = decodeArtifact(fitted.bytes);
-  const candidateNormalizer = candidateModel.manifest.normalizer;
+  const candidateNormalizer = fitted.normalizer;
   const candidateUnderTest = {
-    scorer: createScorer(candidateModel.model, { normalizer: candidateNormalizer }),
+    reconstructor: fitted.reconstructor,
     calibration: fitted.calibration,
     normalizer: candidateNormalizer,
   };
@@ -345,12 +330,11 @@ export async function runRetrainJob(
   const candidate = evaluateModel(candidateUnderTest, data, options);
   let currentEvaluation: ModelEvaluation | null = null;
   if (current !== undefined) {
-    const normalizer = current.manifest.normalizer;
     currentEvaluation = evaluateModel(
       {
-        scorer: createScorer(current.model, { normalizer }),
+        reconstructor: kind.createReconstructor(current),
         calibration: current.manifest.calibration as typeof fitted.calibration,
-        normalizer,
+        normalizer: current.manifest.normalizer,
       },
       data,
       options,

@@ -5,22 +5,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSilentLogger, ManualClock } from '../core/index.js';
-import { createAssetMonitor, matchesAssetPattern } from '../detector/index.js';
+import { type Config, configSchema } from '../../bin/config.js';
+import { createServiceMetrics, type ServiceMetrics } from '../../bin/metrics.js';
+import { modelKindsFor, retrainJobDepsFor } from '../../bin/model-kinds.js';
+import { retrainerSettingsOf } from '../../bin/retrainer-settings.js';
+import { createServedModels, type ServedModels } from '../../bin/served-models.js';
+import { createSilentLogger, ManualClock } from '../../core/index.js';
+import { createAutoencoder, encodeArtifact } from '../../model/index.js';
+import { createModelRegistry, type ModelRegistry } from '../../model/node/index.js';
 import {
-  createLocalStore,
-  type LocalStore,
-  type ModelEventRecord,
-  retentionSchema,
-} from '../detector/sinks/index.js';
-import { createAutoencoder, encodeArtifact } from '../model/index.js';
-import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
-import { plantFrame, plantFrames, retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
-import { type Config, configSchema } from './config.js';
-import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { type RetrainJobInput, runRetrainJob } from './retrain-job.js';
+  createKeepAllStore,
+  plantFrame,
+  plantFrames,
+  retrainConfigInput,
+  retrainPlant,
+} from '../../test/fixtures/retrain-plant.js';
+import { createAssetMonitor, matchesAssetPattern } from '../index.js';
+import type { LocalStore, ModelEventRecord } from '../sinks/index.js';
+import { type RetrainJobInput, runRetrainJob } from './index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';
-import { createServedModels, type ServedModels } from './served-models.js';
 
 const { channels, periodMs, T, hop, startMs } = retrainPlant;
 const rowsPerAsset = 3_000;
@@ -38,20 +41,7 @@ describe('retrainer', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gruwatch-retrainer-'));
     registry = createModelRegistry(join(dir, 'models'), () => clock.nowMs());
-    store = createLocalStore(
-      {
-        path: join(dir, 'gruwatch.db'),
-        synchronous: 'normal',
-        retention: retentionSchema.parse({
-          scoresMaxAgeDays: 36_500,
-          alertsMaxAgeDays: 36_500,
-          framesMaxAgeDays: 36_500,
-          pruneIntervalMs: 3_600_000,
-          pruneChunkRows: 10_000,
-        }),
-      },
-      { clock, logger: createSilentLogger() },
-    );
+    store = createKeepAllStore(join(dir, 'gruwatch.db'), clock);
     for (const [a, assetId] of ['pump-1', 'pump-2'].entries()) {
       store.commit({ scores: [], alerts: [], frames: plantFrames(assetId, a, rowsPerAsset) });
     }
@@ -69,9 +59,9 @@ describe('retrainer', () => {
     options: { runJob?: RetrainerDeps['runJob']; metrics?: ServiceMetrics } = {},
   ): { retrainer: Retrainer; models: ServedModels } {
     const logger = createSilentLogger();
-    const models = createServedModels(config, { registry, logger });
+    const models = createServedModels(config, { registry, logger, kinds: modelKindsFor(config.model) });
     const retrainer = createRetrainer({
-      config,
+      settings: retrainerSettingsOf(config),
       models,
       registry,
       storePath: join(dir, 'gruwatch.db'),
@@ -97,6 +87,7 @@ describe('retrainer', () => {
           const result = await runRetrainJob(input, {
             nowMs: () => clock.nowMs(),
             matches: matchesAssetPattern,
+            ...retrainJobDepsFor(config.model, registry),
           });
           damage?.(input, result);
           return result;
@@ -210,7 +201,7 @@ describe('retrainer', () => {
       const verdict = current.verdict(window);
       const result = current.observe(
         window,
-        verdict.shouldScore ? served.scorer.score(values).residuals : null,
+        verdict.shouldScore ? served.reconstructor.reconstruct(values).residuals : null,
       );
       retrainer.observe(window, result, 'pumps');
     }

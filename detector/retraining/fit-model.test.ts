@@ -1,8 +1,8 @@
 // The fitting path's configurable parts: the normalizer floors of `model.normalizer` and the
 // channel spreads of `detector.scoring.channelNormalization` reach the artifact the service loads.
 import { describe, expect, it } from 'vitest';
-import { calibrationSchema, detectorConfigSchema } from '../detector/index.js';
-import { decodeArtifact, modelConfigSchema } from '../model/index.js';
+import { createGruKind, decodeArtifact, modelConfigSchema } from '../../model/index.js';
+import { calibrationSchema, detectorConfigSchema } from '../index.js';
 import { fitModel } from './fit-model.js';
 
 const channels = ['flow', 'speed'];
@@ -20,17 +20,20 @@ function frames(): Float32Array {
 }
 
 async function fitWith(model: Record<string, unknown>, scoring: Record<string, unknown>) {
+  const config = modelConfigSchema.parse({
+    windowSteps: 8,
+    hopSteps: 1,
+    hiddenSize: 4,
+    training: { epochs: 2, batchSize: 16, patience: 0 },
+    ...model,
+  });
   const result = await fitModel({
     segments: [{ frames: frames(), startMs: 0 }],
     channels,
     periodMs: 1000,
-    model: modelConfigSchema.parse({
-      windowSteps: 8,
-      hopSteps: 1,
-      hiddenSize: 4,
-      training: { epochs: 2, batchSize: 16, patience: 0 },
-      ...model,
-    }),
+    kind: createGruKind(config),
+    window: { lengthSteps: config.windowSteps, hopSteps: config.hopSteps },
+    gruwatchVersion: '0.0.0-test',
     detector: detectorConfigSchema.parse({ scoring, threshold: { type: 'mean_k_sigma', k: 4 } }),
     calibrationFraction: 0.3,
     isInWorker: false,

@@ -1,31 +1,75 @@
 // Scheduled retraining inside `gruwatch run`: per model a timer (interval or
 // cron) queues a run; one run at a time executes in a child process
-// (retrain-job.ts); the candidate is stored in the registry as a new version
+// (retrain-job.ts, run where the service says); the candidate is stored in the registry as a new version
 // and then, per the promotion policy, refused, held for approval, run in
 // shadow on live windows, or promoted. Promotion only moves the registry's
 // `current` pointer; the service's model refresh performs the swap, so a
 // retrain, the CLI and the page all change models the same way.
 import { Cron } from 'croner';
-import { type Clock, type Logger, PipelineError } from '../core/index.js';
+import {
+  type Clock,
+  type Logger,
+  type ModelArtifactBytes,
+  PipelineError,
+  type WindowReconstructor,
+} from '../../core/index.js';
 import {
   type AssetMonitor,
   createAssetMonitor,
   type MonitoredWindow,
   type MonitorResult,
-} from '../detector/index.js';
-import {
-  type OperatorLabel,
-  type RetrainingSettings,
-  retrainingSettingsFor,
-  type SilencePeriod,
-} from '../detector/retraining/index.js';
-import type { ModelEventKind, ModelEventRecord } from '../detector/sinks/index.js';
-import type { ModelRegistry } from '../model/node/index.js';
-import type { Config } from './config.js';
-import type { ServiceMetrics } from './metrics.js';
-import { s3LocationOf } from './open-model-registry.js';
+} from '../asset-monitor.js';
+import type { DetectorConfig } from '../config.js';
+import type { ModelEventKind, ModelEventRecord } from '../sinks/index.js';
+import type { Calibration } from '../threshold/calibrate-threshold.js';
+import { type RetrainingConfig, type RetrainingSettings, retrainingSettingsFor } from './config.js';
+import type { OperatorLabel } from './operator-label.js';
+import { decideAfterShadow } from './promotion-decision.js';
 import type { RetrainFrameSource, RetrainJobInput, RetrainJobResult } from './retrain-job.js';
-import type { ServedModel, ServedModels } from './served-models.js';
+import type { SilencePeriod } from './select-training-frames.js';
+
+/** A model as the service serves it: what the shadow comparison needs of it. */
+export interface ServedModelPort {
+  version: string;
+  calibration: Calibration;
+  reconstructor: WindowReconstructor;
+}
+
+/** The service's served models: asset groups with their model, and loading a version as it would be served. */
+export interface ServedModelsPort {
+  readonly slots: readonly {
+    name: string;
+    match: string;
+    channels: readonly string[];
+    served: ServedModelPort | undefined;
+  }[];
+  prepare(name: string, version: string): Promise<ServedModelPort>;
+}
+
+/** What the retrainer does with the model registry. */
+export interface RetrainRegistry {
+  add(name: string, bytes: ModelArtifactBytes): Promise<string>;
+  promote(name: string, version: string): Promise<void>;
+  current(name: string): Promise<string | undefined>;
+  versions(name: string): Promise<string[]>;
+  rollback(name: string): Promise<{ from: string; to: string }>;
+  prune(name: string, options: { keepNewest: number; protect?: readonly string[] }): Promise<string[]>;
+}
+
+export interface RetrainMetrics {
+  count(name: string, labels?: Readonly<Record<string, string>>, increment?: number): void;
+  gauge(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+}
+
+/** The configuration the retrainer reads. */
+export interface RetrainerSettings {
+  retraining: RetrainingConfig;
+  detector: DetectorConfig;
+  periodMs: number;
+  window: { lengthSteps: number; hopSteps: number };
+  /** Where a run reads frames when its settings say `influxdb`; undefined: there is no InfluxDB sink. */
+  influxdb: Extract<RetrainFrameSource, { type: 'influxdb' }> | undefined;
+}
 
 export type RetrainOutcome = 'promoted' | 'awaiting_approval' | 'shadow' | 'refused' | 'skipped' | 'failed';
 
@@ -53,13 +97,13 @@ export interface RetrainStatus {
 }
 
 export interface RetrainerDeps {
-  config: Config;
-  models: ServedModels;
-  registry: ModelRegistry;
+  settings: RetrainerSettings;
+  models: ServedModelsPort;
+  registry: RetrainRegistry;
   storePath: string;
   clock: Clock;
   logger: Logger;
-  metrics: ServiceMetrics;
+  metrics: RetrainMetrics;
   labels(): OperatorLabel[];
   silences(): SilencePeriod[];
   recordEvent(event: ModelEventRecord): void;
@@ -67,7 +111,7 @@ export interface RetrainerDeps {
   refreshModels(): Promise<void>;
   /** Something on the model's status changed (for the page). */
   onStatus(model: string): void;
-  /** Runs a job; in the service, in a child process at low priority. */
+  /** Runs a job; in the service, in a child process at low priority that opens the same registry. */
   runJob(
     input: RetrainJobInput,
     onProgress: (p: { epoch: number; epochs: number }) => void,
@@ -99,7 +143,7 @@ interface ModelState {
   trainedThroughMs: number | null;
   shadow:
     | {
-        served: ServedModel;
+        served: ServedModelPort;
         monitor: AssetMonitor;
         /** Data time of the first shadow window; the shadow ends `shadowMs` of data time later. */
         firstWindowAtMs: number | undefined;
@@ -114,7 +158,7 @@ function describeSchedule(s: RetrainingSettings): string | null {
 }
 
 export function createRetrainer(deps: RetrainerDeps): Retrainer {
-  const { config, clock, metrics } = deps;
+  const { settings: config, clock, metrics } = deps;
   const log = deps.logger.child({ component: 'retrainer' });
   const states = new Map<string, ModelState>();
   for (const slot of deps.models.slots) {
@@ -245,27 +289,18 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     event(state, 'retrain_started', currentVersion === null ? {} : { previousVersion: currentVersion });
     deps.onStatus(state.name);
     const slot = deps.models.slots.find((s) => s.name === state.name)!;
-    const influx = config.sinks.find((s) => s.type === 'influxdb');
     const source: RetrainFrameSource =
-      state.settings.source === 'influxdb' && influx !== undefined && influx.type === 'influxdb'
-        ? {
-            type: 'influxdb',
-            url: influx.url,
-            token: influx.token.reveal(),
-            database: influx.database,
-            timeoutMs: influx.timeoutMs,
-          }
+      state.settings.source === 'influxdb' && config.influxdb !== undefined
+        ? config.influxdb
         : { type: 'store' };
     const input: RetrainJobInput = {
       model: state.name,
       channels: [...slot.channels],
       groups: deps.models.slots.map((s) => ({ match: s.match, model: s.name })),
-      periodMs: config.ingest.align.periodMs,
-      modelConfig: config.model,
+      periodMs: config.periodMs,
+      window: config.window,
       detector: config.detector,
       settings: state.settings,
-      registryDir: deps.registry.dir,
-      registryS3: s3LocationOf(deps.registry),
       currentVersion,
       storePath: deps.storePath,
       source,
@@ -409,8 +444,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     if (shadow === undefined || status === null) return;
     state.shadow = undefined;
     const version = shadow.served.version;
-    const passed = status.candidateAlerts <= status.currentAlerts;
-    const reason = `in shadow the candidate would have opened ${status.candidateAlerts} alert(s), the current model opened ${status.currentAlerts}`;
+    const { accept: passed, reason } = decideAfterShadow(status);
     event(state, 'shadow_ended', {
       version,
       reason,
@@ -491,7 +525,7 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       }
       const verdict = shadow.monitor.verdict(window);
       const residuals = verdict.shouldScore
-        ? shadow.served.scorer.score(window.values).residuals.subarray(0, window.values.length)
+        ? shadow.served.reconstructor.reconstruct(window.values).residuals.subarray(0, window.values.length)
         : null;
       const candidate = shadow.monitor.observe(window, residuals, verdict);
       state.status.shadow.candidateAlerts += candidate.events.filter((e) => e.type === 'opened').length;
