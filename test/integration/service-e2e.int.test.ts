@@ -269,6 +269,19 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
       }
 
       // The asset view's signals come with the model's reconstruction, which follows a normal signal.
+      // Messages taken are not yet windows scored: wait until pump-003 is scored near the phase's end,
+      // since an asset's windows are scored in event-time order.
+      await waitFor(
+        async () => {
+          const tail = (await (
+            await fetch(
+              `http://127.0.0.1:${httpPort}/api/assets/pump-003/frames?from=${liveStartMs + 110 * 60_000}&to=${liveStartMs + 112 * 60_000}&limit=200`,
+            )
+          ).json()) as { points: { reconstruction: unknown[] | null }[] };
+          return tail.points.some((p) => p.reconstruction !== null) || undefined;
+        },
+        { what: "pump-003's windows to be scored up to 110 min into the phase", timeoutMs: 120_000 },
+      );
       const view = (await (
         await fetch(
           `http://127.0.0.1:${httpPort}/api/assets/pump-003/frames?from=${liveStartMs + 10 * 60_000}&to=${liveStartMs + 2 * hourMs}&limit=7200`,
