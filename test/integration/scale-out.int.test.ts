@@ -330,8 +330,15 @@ describeWithServer('kafka', 'Scale-out: three instances in one consumer group', 
         (i) => simulation.assets.filter((a) => readStore(i.dataDir, a.assetId).scoreAtMs.length > 0).length,
       );
       expect(scoredBy.every((n) => n > 0)).toBe(true);
+      // All three stopped at once: each one's stop moves partitions to the others while they stop too.
+      const stopAllMs = Date.now();
+      const codes = await Promise.race([
+        Promise.all(more.map((i) => i.stop())),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000)),
+      ]);
+      expect(codes).toEqual([0, 0, 0]);
       process.stdout.write(
-        `${JSON.stringify({ case: 'scale 1 to 3', lagWhenScaling, caughtUpAfterMs: Date.now() - scaledAtMs, assetsScoredBy: scoredBy })}\n`,
+        `${JSON.stringify({ case: 'scale 1 to 3', stoppedAllInMs: Date.now() - stopAllMs, lagWhenScaling, caughtUpAfterMs: Date.now() - scaledAtMs, assetsScoredBy: scoredBy })}\n`,
       );
     }, 240_000);
   });
