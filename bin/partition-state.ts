@@ -29,6 +29,11 @@ export interface PartitionState {
   revoked(assetIds: readonly string[]): void;
   /** PipelineDeps.afterCommit. */
   afterCommit: NonNullable<PipelineDeps['afterCommit']>;
+  /**
+   * Ends the restorations still running or queued (called once the source stopped, before the store
+   * closes): nothing of their partitions will be read here, and the next owner restores them.
+   */
+  stop(): Promise<void>;
 }
 
 export function createPartitionState(deps: PartitionStateDeps): PartitionState {
@@ -51,12 +56,14 @@ export function createPartitionState(deps: PartitionStateDeps): PartitionState {
     if (drop > 0) ring.splice(0, drop);
   };
   for (const r of deps.store.readJournal()) remember(r);
+  let isStopped = false;
 
   const restoreOne = async (partition: number): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !isStopped; attempt++) {
       try {
         const startMs = systemClock.nowMs();
         const entries = await changelog.restore(partition);
+        if (isStopped) return;
         const states = new Map<string, PersistedAssetState>();
         const readings: ChangelogReading[] = [];
         const assetState = new Map<string, string>();
@@ -86,6 +93,7 @@ export function createPartitionState(deps: PartitionStateDeps): PartitionState {
         );
         return;
       } catch (err) {
+        if (isStopped) return;
         log.warn({ err, partition, attempt }, 'Could not restore a gained partition; retrying.');
         await new Promise((r) => setTimeout(r, deps.retryDelayMs ?? 1_000));
       }
@@ -108,6 +116,10 @@ export function createPartitionState(deps: PartitionStateDeps): PartitionState {
         partitionOf.delete(id);
       }
       deps.pipeline().forgetAssets(assetIds);
+    },
+    async stop() {
+      isStopped = true;
+      await chain;
     },
     afterCommit({ origin, journal, assetState }) {
       for (const r of journal) {

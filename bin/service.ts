@@ -298,6 +298,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
         await retrainer?.stop();
         await ingest.stop();
         await ingestStart.settled;
+        await partitionState?.stop();
         await Promise.allSettled(drainers.map((d) => d.close({ timeoutMs: 5_000 })));
         await http.close();
         store.close();

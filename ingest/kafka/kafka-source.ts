@@ -391,7 +391,8 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     for (const p of lost) deps.changelog?.release(p);
     for (const key of assignedKeys) if (!assigned.has(key)) restoring.delete(key);
     assignedKeys = assigned;
-    if (gained.size > 0 && deps.onPartitionsGained !== undefined) {
+    // A stopping instance reads nothing more: the partition's next owner restores it.
+    if (gained.size > 0 && deps.onPartitionsGained !== undefined && !isStopped) {
       const restore = deps.onPartitionsGained([...gained]);
       for (const key of assigned) if (gained.has(Number(key.split('\u0000')[1]))) restoring.set(key, restore);
     }
