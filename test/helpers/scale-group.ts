@@ -6,9 +6,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
-import { fitModel } from '../../bin/fit-model.js';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { alignReadings } from '../../bin/offline-frames.js';
 import { detectorConfigSchema } from '../../detector/index.js';
+import { fitModel } from '../../detector/retraining/index.js';
 import { createPlant, tickReadings } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
@@ -91,7 +92,7 @@ export async function trainGroupModel(options: {
     segments,
     channels: pumpChannels,
     periodMs: groupPeriodMs,
-    model,
+    ...fittingFor(model),
     detector,
     isInWorker: false,
     strideSteps: groupHopSteps,
