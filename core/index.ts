@@ -11,6 +11,8 @@ export { quantileOfSorted } from './quantile.js';
 export type { RateLimitedLog } from './rate-limited-log.js';
 export { createRateLimitedLog } from './rate-limited-log.js';
 export { recordOf } from './record-of.js';
+export type { Rng, RngAlgorithm, RngOptions } from './rng.js';
+export { createRng, deriveSeed, shuffleInPlace } from './rng.js';
 export { Secret } from './secret.js';
 export type { SecretInput } from './secret-schema.js';
 export { secretSchema } from './secret-schema.js';

@@ -2,6 +2,7 @@
 // validated by the same schema as a user's file), and the anomalies planted
 // live. The settings are those of the end-to-end test, which finds its planted
 // anomalies with precision 1 and recall 1, with a shorter training stretch.
+import { createRng } from '../../core/index.js';
 import type { AnomalySpec } from '../../ingest/index.js';
 import { type Config, configSchema } from '../config.js';
 
@@ -116,22 +117,14 @@ export interface AnomalyPlanOptions {
   horizonMs: number;
 }
 
-/** A deterministic hash of the seed into [0, n): the same seed plants the same anomalies. */
-function pick(seed: number, n: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  return (h >>> 0) % n;
-}
-
 /**
  * One anomaly every `everyMs`, kinds in turn, assets in turn from a seeded offset so that one asset's
  * anomalies are `assets × everyMs` apart and never overlap when the duration is shorter than that.
  */
 export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
   const { assetIds, everyMs } = options;
-  const assetOffset = pick(options.seed, assetIds.length);
+  // The same seed plants the same anomalies.
+  const assetOffset = createRng(options.seed, { stream: 'demo-anomalies' }).int(assetIds.length);
   const durationMs = Math.min(options.durationMs, assetIds.length * everyMs - demoPeriodMs);
   const items: AnomalySpec[] = [];
   for (let i = 0; options.firstAfterMs + i * everyMs < options.horizonMs; i++) {

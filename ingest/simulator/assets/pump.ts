@@ -1,7 +1,7 @@
 // Centrifugal pump on a variable-speed drive (2-pole motor, 50 Hz): channel
 // names, sensor noise and resolution, and seed-derived parameters around a
 // 100 m³/h, 6 bar duty point.
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../core/index.js';
 import type { AssetModel } from './asset-model.js';
 import {
   createRotatingMachine,
