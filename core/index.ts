@@ -16,3 +16,5 @@ export { createRng, deriveSeed, shuffleInPlace } from './rng.js';
 export { Secret } from './secret.js';
 export type { SecretInput } from './secret-schema.js';
 export { secretSchema } from './secret-schema.js';
+export type { MetricLabels, Telemetry } from './telemetry.js';
+export { MemoryTelemetry, noopTelemetry } from './telemetry.js';
