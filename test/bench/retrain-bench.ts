@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RetrainJobInput, RetrainJobResult } from '../../bin/retrain-job.js';
+import { runRetrainInChild } from '../../bin/run-retrain-in-child.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { calibrationSchema, createAssetMonitor, detectorConfigSchema } from '../../detector/index.js';
 import { retrainingConfigSchema, retrainingSettingsFor } from '../../detector/retraining/index.js';
@@ -19,8 +21,6 @@ import {
 import { createPlant } from '../../ingest/index.js';
 import { createScorer, modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import type { RetrainJobInput, RetrainJobResult } from '../retrain-job.js';
-import { runRetrainInChild } from '../run-retrain-in-child.js';
 
 const dayMs = 86_400_000;
 const periodMs = 1_000;

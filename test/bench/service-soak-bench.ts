@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { configSchema } from '../../bin/config.js';
+import { startEmbeddedBroker } from '../../bin/demo/embedded-broker.js';
+import { fitModel } from '../../bin/fit-model.js';
+import { startService } from '../../bin/service.js';
 import { type Clock, createSilentLogger } from '../../core/index.js';
 import { detectorConfigSchema } from '../../detector/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import { configSchema } from '../config.js';
-import { startEmbeddedBroker } from '../demo/embedded-broker.js';
-import { fitModel } from '../fit-model.js';
-import { startService } from '../service.js';
 import { startSoakOutages } from './soak-outages.js';
 import { maxDeviation, rowsPerTable, soakOptions } from './soak-report.js';
 

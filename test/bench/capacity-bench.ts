@@ -31,10 +31,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { fitModel } from '../../bin/fit-model.js';
 import { detectorConfigSchema } from '../../detector/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import { fitModel } from '../fit-model.js';
 
 const { values: opts } = parseArgs({
   options: {
