@@ -204,7 +204,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     const drainer = drainerFor(store, config);
     expect((await drainer.drainOnce()).delivered).toBe(1);
 
-    // `score` is a float field now; a string `score` is refused by InfluxDB with HTTP 400.
+    // `score` is a float field; a string `score` is refused by InfluxDB with HTTP 400.
     const conflicting = `gruwatch_score,asset=pump-1,model_version=m-1,state=ok score="high" ${t0 + 1_000}`;
     store.commit(batchOf({ scores: [scoreAt('pump-1', t0 + 2_000)] }));
     store.outbox.enqueue(sinkQueueName(config), [{ key: 'conflicting', payload: conflicting }], t0);

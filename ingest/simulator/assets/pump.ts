@@ -21,6 +21,9 @@ export const pumpLayout: RotatingMachineLayout = {
   ],
 };
 
+/** The pump's channels in the order the simulator publishes them. */
+export const pumpChannelNames: readonly string[] = pumpLayout.channels.map((c) => c.name);
+
 export function derivePumpParameters(rng: Rng): RotatingMachineParameters {
   return {
     ratedSpeedRpm: rng.uniform(2900, 2980),
