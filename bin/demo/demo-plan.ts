@@ -13,7 +13,10 @@ export const demoChannels = pumpChannelNames;
 // 32 steps of 1 s: the first window is complete half a minute after the plant starts.
 const window = { T: 32, hop: 8 };
 
-/** The simulated pumps' alignment, windows, model and detection, unparsed (sections of a configuration file). */
+/**
+ * The simulated pumps' alignment, windows, model and detection, unparsed (sections of a configuration
+ * file): the model's window and the scorer's hop follow from `window`.
+ */
 export const pumpSettings = {
   align: {
     periodMs: demoPeriodMs,
@@ -25,13 +28,11 @@ export const pumpSettings = {
   assets: [{ match: 'pump-*', model: demoModelName, channels: [...demoChannels] }],
   window,
   model: {
-    windowSteps: window.T,
-    hopSteps: window.hop,
     hiddenSize: 24,
     training: { epochs: 8, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
   },
   detector: {
-    scoring: { aggregate: 'mse_last_hop', hopSteps: window.hop, ewmaAlpha: 0.5 },
+    scoring: { aggregate: 'mse_last_hop', ewmaAlpha: 0.5 },
     // The training hours cannot show every hour of the plant's day: a margin above the 99.5th
     // percentile keeps the live hours after them quiet (the planted faults score well above it).
     threshold: { type: 'quantile', q: 0.999 },

@@ -19,8 +19,17 @@ export function pumpPlantSettings(periodMs: number): {
 } {
   const { align, assets, window, model, detector } = pumpSettings;
   return {
-    detector: detectorConfigSchema.parse({ ...detector, threshold: { type: 'quantile', q: 0.995 } }),
-    model: modelConfigSchema.parse({ ...model, training: { ...model.training, epochs: 20 } }),
+    detector: detectorConfigSchema.parse({
+      ...detector,
+      scoring: { ...detector.scoring, hopSteps: window.hop },
+      threshold: { type: 'quantile', q: 0.995 },
+    }),
+    model: modelConfigSchema.parse({
+      ...model,
+      windowSteps: window.T,
+      hopSteps: window.hop,
+      training: { ...model.training, epochs: 20 },
+    }),
     ingestAlign: {
       align: { ...align, periodMs },
       assets: assets.map((a) => ({ ...a, channels: [...a.channels] })),
