@@ -17,7 +17,6 @@ const windows = `
   decoder: { type: json }
   assets: [{ channels: [flow, speed] }]
   window: { T: 64, hop: 16 }
-detector: { scoring: { hopSteps: 16 } }
 `;
 
 function tempFile(text: string): string {

@@ -17,7 +17,6 @@ ingest:
   decoder: { type: json }
   assets: [{ channels: [flow, speed] }]
   window: { T: 64, hop: 16 }
-detector: { scoring: { hopSteps: 16 } }
 `;
 
 /** Writes `text` followed by the smallest valid configuration, so line numbers stay those of `text`. */
@@ -46,6 +45,15 @@ describe('gruwatch CLI', () => {
     const { code, out } = await run(['config', 'check', file]);
     expect(code).toBe(0);
     expect(out).toContain('valid');
+  });
+
+  it('config check accepts an old window key with a warning naming the new key', async () => {
+    const file = tempFile('old.yaml', 'model:\n  windowSteps: 64\n');
+    const { code, out, err } = await run(['config', 'check', file]);
+    expect(code).toBe(0);
+    expect(out).toContain('valid');
+    expect(err).toContain('warning: model.windowSteps is deprecated');
+    expect(err).toContain('use ingest.window.T');
   });
 
   it('config check refuses a wrong key with exit code 78 and a precise message', async () => {

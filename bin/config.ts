@@ -4,13 +4,17 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { assetPatternsOverlap, matchesAssetPattern, secretSchema } from '../core/index.js';
-import { detectorConfigSchema } from '../detector/index.js';
 import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
 import { bridgeConfigSchema, ingestConfigSchema } from '../ingest/index.js';
-import { modelConfigSchema } from '../model/index.js';
 import { registryConfigSchema } from '../model/node/index.js';
 import { isLoopbackHost } from './http-hosts.js';
+import {
+  checkWindowKeys,
+  deriveWindowKeys,
+  detectorSectionSchema,
+  modelSectionSchema,
+} from './window-config.js';
 
 export const loggingConfigSchema = z
   .strictObject({
@@ -120,41 +124,16 @@ export const configSchema = z
     logging: loggingConfigSchema.prefault({}),
     http: httpConfigSchema.prefault({}),
     ingest: ingestConfigSchema,
-    model: modelConfigSchema.prefault({}),
+    model: modelSectionSchema.prefault({}),
     registry: registryConfigSchema.optional(),
-    detector: detectorConfigSchema.prefault({}),
+    detector: detectorSectionSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     sinks: sinksConfigSchema.default([]),
     retraining: retrainingConfigSchema.prefault({}),
     bridge: bridgeConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
-    // The window shape is read by ingest (windower), model (training) and detector (scoring);
-    // they must agree, or scores would cover other steps than the windows hold.
-    if (c.ingest.window.T !== c.model.windowSteps) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['model', 'windowSteps'],
-        message: `model.windowSteps (${c.model.windowSteps}) must equal ingest.window.T (${c.ingest.window.T}); set both to the same window length`,
-      });
-    }
-    if (c.ingest.window.hop !== c.model.hopSteps) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['model', 'hopSteps'],
-        message: `model.hopSteps (${c.model.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}); set both to the same hop`,
-      });
-    }
-    if (
-      c.detector.scoring.aggregate === 'mse_last_hop' &&
-      c.detector.scoring.hopSteps !== c.ingest.window.hop
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['detector', 'scoring', 'hopSteps'],
-        message: `detector.scoring.hopSteps (${c.detector.scoring.hopSteps}) must equal ingest.window.hop (${c.ingest.window.hop}) so that every step is scored exactly once`,
-      });
-    }
+    checkWindowKeys(c, ctx);
     checkMachineOffChannels(c, ctx);
     const groupModels = new Set(c.ingest.assets.map((g) => g.model));
     for (const name of Object.keys(c.retraining.models)) {
@@ -177,6 +156,7 @@ export const configSchema = z
       });
     }
   })
+  .transform(deriveWindowKeys)
   .describe(
     'gruwatch configuration. Every key may also be set from the environment: see `gruwatch config env`.',
   );

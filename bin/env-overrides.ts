@@ -28,7 +28,7 @@ type AnySchema = z.core.$ZodType;
 function unwrap(schema: AnySchema): AnySchema {
   let current = schema;
   for (;;) {
-    const def = (current as z.ZodType)._zod.def as { type: string; innerType?: AnySchema };
+    const def = (current as z.ZodType)._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema };
     if (
       (def.type === 'optional' ||
         def.type === 'default' ||
@@ -38,6 +38,11 @@ function unwrap(schema: AnySchema): AnySchema {
       def.innerType
     ) {
       current = def.innerType;
+      continue;
+    }
+    // A pipe's input is what a file writes; a secret is a pipe too, and stays a leaf.
+    if (def.type === 'pipe' && def.in && !isSecret(current)) {
+      current = def.in;
       continue;
     }
     return current;

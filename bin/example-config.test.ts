@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configSchema } from './config.js';
+import { deprecatedMarker } from './deprecated-keys.js';
 import { listEnvOverrideKeys } from './env-overrides.js';
 import { loadConfig } from './load-config.js';
 
@@ -29,9 +30,10 @@ describe('deploy/config/example.yaml', () => {
     expect(loaded.config.sinks.map((s) => s.type)).toEqual(['influxdb', 'webhook']);
   });
 
-  it('names every key of the schema', () => {
+  it('names every key of the schema but the deprecated ones', () => {
     const text = readFileSync(file, 'utf8');
     const missing = listEnvOverrideKeys(configSchema)
+      .filter((key) => !key.description?.startsWith(deprecatedMarker))
       .map((key) => key.path)
       .filter((path) => !new RegExp(`^\\s*#?\\s*${path[path.length - 1]}:`, 'm').test(text))
       .map((path) => path.join('.'));

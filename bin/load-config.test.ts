@@ -14,7 +14,6 @@ ingest:
   decoder: { type: json }
   assets: [{ channels: [flow, speed] }]
   window: { T: 64, hop: 16 }
-detector: { scoring: { hopSteps: 16 } }
 `;
 
 function problemsOf(fn: () => unknown): string[] {
@@ -77,7 +76,7 @@ describe('loadConfig', () => {
 `;
     const config = (rules: string) =>
       loadConfig(configSchema, {
-        text: `${groups}detector: { scoring: { hopSteps: 16 }, machineOff: ${rules} }\n`,
+        text: `${groups}detector: { machineOff: ${rules} }\n`,
         env: {},
       });
     const problems = problemsOf(() => config(`[{ asset: '*', channel: speed, below: 100 }]`));
@@ -154,6 +153,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig(configSchema, { text: `- a\n- b\n`, file: 'x.yaml', env: {} })).toThrow(
       /must be a YAML mapping/,
     );
+  });
+
+  it('derives the model window and the scorer hop from ingest.window, without warnings', () => {
+    const { config, warnings } = loadConfig(configSchema, { text: base, file: 'window.yaml', env: {} });
+    expect(config.model.windowSteps).toBe(64);
+    expect(config.model.hopSteps).toBe(16);
+    expect(config.detector.scoring.hopSteps).toBe(16);
+    expect(warnings).toEqual([]);
+  });
+
+  it('accepts the old window keys when they agree, warning about each and naming the new key', () => {
+    const text = `model: { windowSteps: 64, hopSteps: 16 }\ndetector: { scoring: { hopSteps: 16 } }\n${base}`;
+    const { config, warnings } = loadConfig(configSchema, { text, file: 'old.yaml', env: {} });
+    expect(config.model.windowSteps).toBe(64);
+    expect(warnings).toEqual([
+      'model.windowSteps is deprecated and will be removed in the next release: use ingest.window.T',
+      'model.hopSteps is deprecated and will be removed in the next release: use ingest.window.hop',
+      'detector.scoring.hopSteps is deprecated and will be removed in the next release: use ingest.window.hop',
+    ]);
+  });
+
+  it('refuses an old window key that disagrees with ingest.window, naming both keys', () => {
+    const text = `model: { windowSteps: 32 }\ndetector: { scoring: { hopSteps: 8 } }\n${base}`;
+    const problems = problemsOf(() => loadConfig(configSchema, { text, file: 'conflict.yaml', env: {} }));
+    expect(problems.join('\n')).toMatch(/model\.windowSteps \(32\) must equal ingest\.window\.T \(64\)/);
+    expect(problems.join('\n')).toMatch(
+      /detector\.scoring\.hopSteps \(8\) must equal ingest\.window\.hop \(16\)/,
+    );
+  });
+
+  it('refuses a window shorter than the model can reconstruct', () => {
+    const text = base.replace('window: { T: 64, hop: 16 }', 'window: { T: 1 }');
+    const problems = problemsOf(() => loadConfig(configSchema, { text, file: 'short.yaml', env: {} }));
+    expect(problems.join('\n')).toMatch(/ingest\.window\.T \(1\) must be between 2 and 4096/);
   });
 
   it('warns about GRUWATCH_ variables that match no key', () => {

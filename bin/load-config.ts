@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PipelineError } from '../core/index.js';
+import { deprecatedKeysIn } from './deprecated-keys.js';
 import { type AppliedOverride, applyEnvOverrides } from './env-overrides.js';
 
 export interface LoadedConfig<T> {
@@ -14,7 +15,7 @@ export interface LoadedConfig<T> {
   file: string | undefined;
   /** Keys taken from the environment. */
   overrides: AppliedOverride[];
-  /** Things worth a warning that do not stop start-up (unknown GRUWATCH_ variables). */
+  /** Things worth a warning that do not stop start-up (deprecated keys, unknown GRUWATCH_ variables). */
   warnings: string[];
 }
 
@@ -233,11 +234,14 @@ export function loadConfig<S extends z.ZodType>(
     );
   }
   const referenced = referencedEnvNames(raw);
-  const warnings = unknown
-    .filter((name) => !referenced.has(name))
-    .map(
-      (name) =>
-        `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
-    );
+  const warnings = [
+    ...deprecatedKeysIn(schema, value),
+    ...unknown
+      .filter((name) => !referenced.has(name))
+      .map(
+        (name) =>
+          `environment variable ${name} looks like a gruwatch override but matches no config key; see \`gruwatch config env\``,
+      ),
+  ];
   return { config: deepFreeze(result.data), file: options.file, overrides: applied, warnings };
 }

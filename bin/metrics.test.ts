@@ -73,8 +73,8 @@ describe('service metrics', () => {
 
   it('exposes sink depth and retries, the model info and the scoring latency histogram', async () => {
     const metrics = createServiceMetrics({ defaultMetrics: false });
-    metrics.sinkTelemetry.queueDepth('webhook:ops', 7);
-    metrics.sinkTelemetry.retried('webhook:ops', 2);
+    metrics.gauge('sink_queue_depth_rows', 7, { sink: 'webhook:ops' });
+    metrics.count('sink_retries_total', { sink: 'webhook:ops' }, 2);
     metrics.trackModelVersions(() => [{ model: 'pumps', version: 'v1' }]);
     metrics.scoringLatency.observe(0.0003);
     metrics.scoringLatency.observe(0.002);

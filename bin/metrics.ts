@@ -1,10 +1,9 @@
-// The service's Prometheus metrics (prom-client), and the adapters that let
-// each room report through its own small telemetry contract without knowing
-// prom-client. Counters are created on first use from the name and labels a
-// room reports; names follow `<room>_<what>_<unit>` and `_total` for counters.
+// The service's Prometheus metrics (prom-client), behind the rooms' telemetry contract
+// (core/telemetry.ts) so that no room knows prom-client. Counters and gauges are created on
+// first use from the name and labels a room reports.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricLabels, Telemetry } from '../core/index.js';
 import { type AssetStatus, assetStatusSchema } from '../detector/index.js';
-import type { SinkTelemetry } from '../detector/sinks/index.js';
 
 // Every status an asset can be in, from the detector's own schema, so `detector_assets` shows a 0
 // rather than no series for a status no asset is in.
@@ -54,13 +53,9 @@ const help: Record<string, string> = {
     'Readings by outcome (decoded, rejected at decode, dropped by the aligner) and reason ("none" for decoded).',
 };
 
-export interface ServiceMetrics {
+export interface ServiceMetrics extends Telemetry {
   readonly registry: Registry;
-  count(name: string, labels?: Readonly<Record<string, string>>, increment?: number): void;
-  gauge(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
   readonly scoringLatency: Histogram;
-  /** The sinks' telemetry contract, backed by the counters and gauges above. */
-  readonly sinkTelemetry: SinkTelemetry;
   /** Makes `detector_assets{status}` count the statuses `read` returns at each scrape. */
   trackAssetStatuses(read: () => Iterable<{ status: AssetStatus }>): void;
   /** Makes `detector_model_info{model,version}` show exactly the versions `read` returns at each scrape. */
@@ -133,13 +128,7 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     trackUndelivered(read) {
       readUndelivered = read;
     },
-    sinkTelemetry: {
-      queueDepth: (sink, rows) => metrics.gauge('sink_queue_depth_rows', rows, { sink }),
-      retried: (sink, rows) => metrics.count('sink_retries_total', { sink }, rows),
-      delivered: (sink, rows) => metrics.count('sink_records_delivered_total', { sink }, rows),
-      deadLettered: (sink, rows) => metrics.count('sink_dead_letters_total', { sink }, rows),
-    },
-    count(name, labels = {}, increment = 1) {
+    count(name, labels: MetricLabels = {}, increment = 1) {
       let counter = counters.get(name);
       if (counter === undefined) {
         counter = new Counter({
@@ -154,7 +143,7 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       const outcome = readingOutcomes[name];
       if (outcome !== undefined) outcomes.inc({ outcome, reason: labels.reason ?? 'none' }, increment);
     },
-    gauge(name, value, labels = {}) {
+    gauge(name, value, labels: MetricLabels = {}) {
       let gauge = gauges.get(name);
       if (gauge === undefined) {
         gauge = new Gauge({

@@ -125,7 +125,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     {
       clock,
       logger,
-      telemetry: metrics.sinkTelemetry,
+      telemetry: metrics,
       routes: createSinkRoutes(config.sinks, { instance: config.instance ?? hostname() }),
     },
   );
@@ -223,7 +223,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   const drainers: OutboxDrainer[] = createSinkDrainers(config.sinks, store, {
     clock,
     logger,
-    telemetry: metrics.sinkTelemetry,
+    telemetry: metrics,
     version: gruwatchVersion(),
   });
   for (const drainer of drainers) drainer.start();

@@ -16,7 +16,6 @@ ingest:
   decoder: { type: json }
   assets: [{ channels: [flow, speed] }]
   window: { T: 64, hop: 16 }
-detector: { scoring: { hopSteps: 16 } }
 `;
 
 function setup() {

@@ -42,7 +42,7 @@ export type {
   ThresholdConfig,
   ThresholdOverride,
 } from './config.js';
-export { detectorConfigSchema, silenceSchema } from './config.js';
+export { detectorConfigSchema, scoringSchema, silenceSchema } from './config.js';
 export type { ConfusionCounts, OutlierMetrics } from './evaluation/confusion.js';
 export { countConfusion, outlierMetrics, sumConfusion } from './evaluation/confusion.js';
 export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-score.js';

@@ -1,25 +1,13 @@
 // Scoring: aggregates by hand, contributions sum to 1, the planted channel is on top, EWMA, bad input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPipelineError } from '../core/index.js';
+import { createRng, isPipelineError } from '../core/index.js';
 import { createResidualScorer, type ResidualWindow } from './residual-scorer.js';
 
 const channels = ['temp', 'pressure', 'vibration', 'speed'];
 
-/** Small seeded generator (mulberry32) so the test data is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function noiseWindow(T: number, C: number, seed: number, scale = 0.05): Float32Array {
-  const next = rng(seed);
+  const next = createRng(seed).next;
   const residuals = new Float32Array(T * C);
   for (let i = 0; i < residuals.length; i++) residuals[i] = (next() - 0.5) * 2 * scale;
   return residuals;

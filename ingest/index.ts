@@ -37,7 +37,12 @@ export type {
   SimulationDeps,
   SimulationHandle,
 } from './simulator/index.js';
-export { createPlant, runSimulation, simulateOptionsSchema, tickReadings } from './simulator/index.js';
+export {
+  createPlant,
+  pumpChannelNames,
+  runSimulation,
+  simulateOptionsSchema,
+  tickReadings,
+} from './simulator/index.js';
 export type { DeliveryHandler, DeliveryOrigin, Source, SourceDelivery } from './source.js';
-export type { Telemetry } from './telemetry.js';
 export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from './window.js';

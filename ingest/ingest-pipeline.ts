@@ -1,7 +1,13 @@
 // The ingest room assembled from its config: sources → decoder → aligner →
 // window assembler → the caller's onWindow. A delivery is acknowledged once
 // its readings are aligned and every window they completed has been handled.
-import { type Clock, createRateLimitedLog, type Logger } from '../core/index.js';
+import {
+  type Clock,
+  createRateLimitedLog,
+  type Logger,
+  noopTelemetry,
+  type Telemetry,
+} from '../core/index.js';
 import { createAligner } from './align/aligner.js';
 import { createWindowAssembler } from './align/window-assembler.js';
 import type { IngestConfig } from './config.js';
@@ -11,7 +17,6 @@ import { createStateChangelog, type StateChangelog } from './kafka/state-changel
 import { createMqttSource } from './mqtt/mqtt-source.js';
 import type { SensorReading } from './reading.js';
 import type { DeliveryHandler, Source, SourceDelivery } from './source.js';
-import { noopTelemetry, type Telemetry } from './telemetry.js';
 import type { AlignedFrame, AlignedWindow } from './window.js';
 
 export interface IngestDeps {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimitedLog, createSilentLogger, ManualClock } from '../core/index.js';
+import { createRateLimitedLog, createSilentLogger, ManualClock, MemoryTelemetry } from '../core/index.js';
 import type { DecodeResult, Decoder } from './decode/decoder.js';
 import { createMessageIntake } from './message-intake.js';
-import { MemoryTelemetry } from './telemetry.js';
 
 function intakeFor(result: DecodeResult) {
   const telemetry = new MemoryTelemetry();

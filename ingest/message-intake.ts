@@ -2,11 +2,10 @@
 // decode, count by outcome, log rejections rate-limited, and turn the result
 // into a delivery (good readings) and/or a dead letter (a rejected message, or
 // a message some of whose readings were rejected: the copy names the fields).
-import type { RateLimitedLog } from '../core/index.js';
+import type { RateLimitedLog, Telemetry } from '../core/index.js';
 import { type DeadLetter, toDeadLetter } from './dead-letter/dead-letter.js';
 import type { AssetSignal, DecodeIssue, Decoder, OutboundCommand } from './decode/decoder.js';
 import type { DeliveryOrigin, SourceDelivery } from './source.js';
-import type { Telemetry } from './telemetry.js';
 
 export interface IntakeResult {
   /** Present when the message carried readings or signals for the pipeline. */

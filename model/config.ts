@@ -77,7 +77,8 @@ export const normalizerConfigSchema = z
     "How each channel's scaling is fitted on the training rows (median and IQR/1.349, with optional floors).",
   );
 
-export const modelConfigSchema = z
+/** The model section's keys, before the cross-key rule; the service's root schema derives its window keys. */
+export const modelConfigObject = z
   .strictObject({
     windowSteps: z
       .number()
@@ -116,6 +117,9 @@ export const modelConfigSchema = z
     training: trainingConfigSchema.prefault({}),
     normalizer: normalizerConfigSchema.prefault({}),
   })
+  .describe('The GRU autoencoder that reconstructs each window and the way it is trained.');
+
+export const modelConfigSchema = modelConfigObject
   .refine((c) => c.hopSteps <= c.windowSteps, {
     message: 'model.hopSteps must not exceed model.windowSteps; lower hopSteps or raise windowSteps',
     path: ['hopSteps'],

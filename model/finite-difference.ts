@@ -1,6 +1,6 @@
 // Central-difference gradient checks in float64 (llm.c's check_tensor habit): compare an analytic
 // gradient with (L(θ + h) − L(θ − h)) / 2h entry by entry and report the worst entries side by side.
-import { createRng } from './rng.js';
+import { createRng } from '../core/rng.js';
 
 export interface GradientCheckResult {
   tensor: string;
@@ -18,7 +18,7 @@ export function relativeError(a: number, n: number, floor = 1e-8): number {
 /** All indices when size ≤ maxAll, else `sample` distinct indices drawn with `seed`. */
 export function pickIndices(size: number, maxAll: number, sample: number, seed: number): number[] {
   if (size <= maxAll) return Array.from({ length: size }, (_, i) => i);
-  const rng = createRng(seed);
+  const rng = createRng(seed, { algorithm: 'xoshiro128**' });
   const chosen = new Set<number>();
   while (chosen.size < Math.min(sample, size)) chosen.add(rng.int(size));
   return [...chosen].sort((a, b) => a - b);

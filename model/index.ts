@@ -19,7 +19,7 @@ export {
 } from './artifact.js';
 export type { Autoencoder, DecoderFeeding } from './autoencoder.js';
 export type { ModelConfig, TrainingConfig } from './config.js';
-export { modelConfigSchema, trainingConfigSchema } from './config.js';
+export { modelConfigObject, modelConfigSchema, trainingConfigSchema } from './config.js';
 export type { CreateAutoencoderOptions } from './create-autoencoder.js';
 export { createAutoencoder, defaultFeeding } from './create-autoencoder.js';
 export type { ModelDims } from './dims.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPipelineError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
 import { autoencoderForward, createWorkspace, type DecoderFeeding, gatherTimeMajor } from './autoencoder.js';
 import { generateSeries, type PlantedAnomaly, rocAuc, sliceWindows } from './bench/synthetic-series.js';
 import { createAutoencoder } from './create-autoencoder.js';
@@ -8,7 +9,6 @@ import { linearForward } from './linear.js';
 import { fitNormalizer, normalizeInto } from './normalizer.js';
 import { paramViews } from './params.js';
 import { createReconstructor } from './reconstructor.js';
-import { createRng } from './rng.js';
 import { trainAutoencoder } from './train.js';
 
 const dims = { C: 4, T: 16, H: 16 };
@@ -38,8 +38,8 @@ function latentOf(params: Float32Array, window: Float32Array, feeding: DecoderFe
 }
 
 function randomWindow(seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: dims.T * dims.C }, () => rng.normal());
+  const rng = createRng(seed, { algorithm: 'xoshiro128**' });
+  return Float32Array.from({ length: dims.T * dims.C }, () => rng.gaussian());
 }
 
 describe('what the reconstruction can see of the sample it is judged on', () => {

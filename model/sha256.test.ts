@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createRng } from './rng.js';
+import { createRng } from '../core/rng.js';
 import { sha256Hex } from './sha256.js';
 
 describe('sha256Hex', () => {
@@ -11,7 +11,7 @@ describe('sha256Hex', () => {
   });
 
   it('agrees with node:crypto on lengths around the 64-byte block boundary', () => {
-    const rng = createRng(5);
+    const rng = createRng(5, { algorithm: 'xoshiro128**' });
     for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
       const bytes = Uint8Array.from({ length: n }, () => rng.int(256));
       expect(sha256Hex(bytes), `length ${n}`).toBe(createHash('sha256').update(bytes).digest('hex'));

@@ -2,6 +2,7 @@
 // BPTT, a validation split with early stopping (the best epoch's weights are returned) and a progress
 // callback per epoch. Same seed, same data, same options → the same weights bit for bit.
 import { PipelineError } from '../core/errors.js';
+import { createRng, shuffleInPlace } from '../core/rng.js';
 import { adamStep, clipGradNorm, createAdamState } from './adam.js';
 import {
   type Autoencoder,
@@ -16,7 +17,6 @@ import { defaultFeeding } from './create-autoencoder.js';
 import { assertDims, assertWindows, type ModelDims } from './dims.js';
 import { initParams } from './init.js';
 import { paramCount, paramViews } from './params.js';
-import { createRng, shuffleInPlace } from './rng.js';
 import { createWasmArena } from './wasm/arena.js';
 
 export interface TrainOptions {
@@ -115,7 +115,7 @@ export function trainAutoencoder(
   const feeding = options.feeding ?? defaultFeeding;
   const truncate = options.truncatedBpttSteps ?? 0;
 
-  const rng = createRng(options.seed);
+  const rng = createRng(options.seed, { algorithm: 'xoshiro128**' });
   const order = new Uint32Array(N);
   for (let i = 0; i < N; i++) order[i] = i;
   shuffleInPlace(order, rng);

@@ -1,21 +1,51 @@
 // What the demo runs: the plant, the service configuration (built in code and
 // validated by the same schema as a user's file), and the anomalies planted
-// live. The settings are those of the end-to-end test, which finds its planted
-// anomalies with precision 1 and recall 1, with a shorter training stretch.
-import type { AnomalySpec } from '../../ingest/index.js';
+// live. The pump settings are also the base of the service-level tests'.
+import { createRng } from '../../core/index.js';
+import { type AnomalySpec, pumpChannelNames } from '../../ingest/index.js';
 import { type Config, configSchema } from '../config.js';
 
 export const demoSite = 'demo';
 export const demoModelName = 'pumps';
 export const demoPeriodMs = 1_000;
-export const demoChannels = [
-  'speed_rpm',
-  'flow_m3h',
-  'discharge_pressure_bar',
-  'motor_current_a',
-  'bearing_temp_c',
-  'vibration_rms_mms',
-] as const;
+export const demoChannels = pumpChannelNames;
+
+// 32 steps of 1 s: the first window is complete half a minute after the plant starts.
+const window = { T: 32, hop: 8 };
+
+/**
+ * The simulated pumps' alignment, windows, model and detection, unparsed (sections of a configuration
+ * file): the model's window and the scorer's hop follow from `window`.
+ */
+export const pumpSettings = {
+  align: {
+    periodMs: demoPeriodMs,
+    fill: 'last',
+    maxHoldMs: 5_000,
+    latenessMs: 2_000,
+    idleFlushMs: 10_000,
+  },
+  assets: [{ match: 'pump-*', model: demoModelName, channels: [...demoChannels] }],
+  window,
+  model: {
+    hiddenSize: 24,
+    training: { epochs: 8, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
+  },
+  detector: {
+    scoring: { aggregate: 'mse_last_hop', ewmaAlpha: 0.5 },
+    // The training hours cannot show every hour of the plant's day: a margin above the 99.5th
+    // percentile keeps the live hours after them quiet (the planted faults score well above it).
+    threshold: { type: 'quantile', q: 0.999 },
+    alerts: {
+      minAboveMs: 20_000,
+      clearBelowMs: 60_000,
+      hysteresis: 0.8,
+      cooldownMs: 120_000,
+      criticalRatio: 4,
+    },
+    machineOff: [{ asset: 'pump-*', channel: 'speed_rpm', below: 100 }],
+  },
+} as const;
 
 export interface DemoOptions {
   dataDir: string;
@@ -47,37 +77,12 @@ export function demoConfig(options: DemoOptions): Config {
         topics: [`plants/${demoSite}/{asset}/telemetry`],
       },
       decoder: { type: 'json' },
-      align: {
-        periodMs: demoPeriodMs,
-        fill: 'last',
-        maxHoldMs: 5_000,
-        latenessMs: 2_000,
-        idleFlushMs: 10_000,
-      },
-      assets: [{ match: 'pump-*', model: demoModelName, channels: [...demoChannels] }],
-      // 32 steps of 1 s: the first window is complete half a minute after the plant starts.
-      window: { T: 32, hop: 8 },
+      align: pumpSettings.align,
+      assets: pumpSettings.assets,
+      window: pumpSettings.window,
     },
-    model: {
-      windowSteps: 32,
-      hopSteps: 8,
-      hiddenSize: 24,
-      training: { epochs: 8, batchSize: 64, learningRate: 0.005, patience: 4, seed: 3 },
-    },
-    detector: {
-      scoring: { aggregate: 'mse_last_hop', hopSteps: 8, ewmaAlpha: 0.5 },
-      // The training hours cannot show every hour of the plant's day: a margin above the 99.5th
-      // percentile keeps the live hours after them quiet (the planted faults score well above it).
-      threshold: { type: 'quantile', q: 0.999 },
-      alerts: {
-        minAboveMs: 20_000,
-        clearBelowMs: 60_000,
-        hysteresis: 0.8,
-        cooldownMs: 120_000,
-        criticalRatio: 4,
-      },
-      machineOff: [{ asset: 'pump-*', channel: 'speed_rpm', below: 100 }],
-    },
+    model: pumpSettings.model,
+    detector: pumpSettings.detector,
     store: { synchronous: 'normal' },
     sinks: [],
   });
@@ -99,7 +104,7 @@ const plantable: readonly Pick<AnomalySpec, 'kind' | 'channel' | 'magnitude'>[] 
  * Delay of the first anomaly after the service subscribes: the first complete window (T steps of
  * 1 s) is normal, so the page shows healthy assets before the first alert.
  */
-export const firstAnomalyAfterMs = 32_000;
+export const firstAnomalyAfterMs = window.T * demoPeriodMs;
 /** Long enough for the alert to open (20 s above the threshold) and to be seen on the page. */
 export const anomalyDurationMs = 60_000;
 
@@ -116,22 +121,14 @@ export interface AnomalyPlanOptions {
   horizonMs: number;
 }
 
-/** A deterministic hash of the seed into [0, n): the same seed plants the same anomalies. */
-function pick(seed: number, n: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  return (h >>> 0) % n;
-}
-
 /**
  * One anomaly every `everyMs`, kinds in turn, assets in turn from a seeded offset so that one asset's
  * anomalies are `assets × everyMs` apart and never overlap when the duration is shorter than that.
  */
 export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
   const { assetIds, everyMs } = options;
-  const assetOffset = pick(options.seed, assetIds.length);
+  // The same seed plants the same anomalies.
+  const assetOffset = createRng(options.seed, { stream: 'demo-anomalies' }).int(assetIds.length);
   const durationMs = Math.min(options.durationMs, assetIds.length * everyMs - demoPeriodMs);
   const items: AnomalySpec[] = [];
   for (let i = 0; options.firstAfterMs + i * everyMs < options.horizonMs; i++) {

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../core/index.js';
 import { loadEvalSettings } from './eval-preset.js';
 import { formatReport } from './format-report.js';
 import { formatUtcDatetime } from './predictions-csv.js';
@@ -13,25 +14,13 @@ import { listCsvFiles, runEvaluation } from './run-evaluation.js';
 const root = mkdtempSync(join(tmpdir(), 'gruwatch-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** mulberry32: a tiny seeded generator, so the data set is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ROWS = 700;
 const FAULT_FROM = 520;
 const FAULT_TO = 620;
 
 /** Three coupled channels at 1 s; from FAULT_FROM to FAULT_TO `flow` stops following `speed`. */
 function writeSeries(file: string, seed: number, labelled: boolean): void {
-  const r = rng(seed);
+  const r = createRng(seed).next;
   const noise = () => (r() - 0.5) * 0.1;
   const lines = [`datetime;speed;flow;temp${labelled ? ';anomaly;changepoint' : ''}`];
   const t0 = Date.UTC(2024, 0, 1, 8, 0, 0);

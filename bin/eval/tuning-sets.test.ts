@@ -1,6 +1,7 @@
 // The label-free tuning sets: chunks cut in order, faults planted where and as documented, labels
 // by construction, and the SKAB layout written back readably.
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../core/index.js';
 import { type LabeledSeries, parseLabeledCsv } from './labeled-csv.js';
 import {
   buildFamilySets,
@@ -10,6 +11,9 @@ import {
   plantFault,
   type TuningSetOptions,
 } from './tuning-sets.js';
+
+/** A generator whose every uniform is 0.9, so a planted step goes up. */
+const upwardStep = { ...createRng(0), next: () => 0.9 };
 
 const C = 3;
 const options: TuningSetOptions = {
@@ -108,14 +112,14 @@ describe('tuning sets', () => {
       changepoint: new Uint8Array(N),
     };
     const original = values.slice();
-    plantFault(series, 0, 'step', options, () => 0.9);
+    plantFault(series, 0, 'step', options, upwardStep);
     const i = options.faultFrom + 3;
     const median = [...original.subarray(0, options.trainRows)].sort((a, b) => a - b);
     const level = (median[options.trainRows / 2 - 1]! + median[options.trainRows / 2]!) / 2;
     expect(values[i]! - original[i]!).toBeCloseTo(3 * 0.03 * level, 9);
     // Without the floor the same step is three standard deviations: a hundredth of the floored one.
     const unfloored = original.slice();
-    plantFault({ ...series, values: unfloored }, 0, 'step', { ...options, faultScaleFloor: 0 }, () => 0.9);
+    plantFault({ ...series, values: unfloored }, 0, 'step', { ...options, faultScaleFloor: 0 }, upwardStep);
     expect(unfloored[i]! - original[i]!).toBeLessThan(0.03);
     expect(unfloored[i]! - original[i]!).toBeGreaterThan(0.01);
   });

@@ -2,7 +2,7 @@
 // (SKAB's anomaly-free.csv): consecutive chunks as they are (the normal set, every row normal,
 // for the false-alarm rate) and the same chunks with one synthetic fault planted on two random
 // channels (the fault set, labelled by construction). No labelled benchmark file is read.
-import { quantileOfSorted } from '../../core/index.js';
+import { createRng, quantileOfSorted, type Rng } from '../../core/index.js';
 import type { LabeledSeries } from './labeled-csv.js';
 import { formatUtcDatetime } from './predictions-csv.js';
 
@@ -47,23 +47,6 @@ export interface TuningFile {
   series: LabeledSeries & { anomaly: Uint8Array; changepoint: Uint8Array };
   /** The planted fault, for the fault set. */
   fault?: { kind: FaultKind | FamilyKind; channels: string[] };
-}
-
-/** mulberry32: a small seeded generator, so the sets are the same on every build. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal by Box–Muller. */
-function gaussian(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
 function chunkOf(source: LabeledSeries, k: number, rows: number): TuningFile['series'] {
@@ -115,13 +98,13 @@ export function plantFault(
     TuningSetOptions,
     'trainRows' | 'faultFrom' | 'faultTo' | 'replayLagRows' | 'faultScaleFloor'
   >,
-  next: () => number,
+  rng: Rng,
 ): void {
   const { values } = series;
   const C = series.channels.length;
   const { faultFrom: from, faultTo: to } = options;
   const sigma = faultUnit(values, C, c, options);
-  const sign = next() < 0.5 ? -1 : 1;
+  const sign = rng.next() < 0.5 ? -1 : 1;
   for (let i = from; i < to; i++) {
     const at = i * C + c;
     switch (kind) {
@@ -132,7 +115,7 @@ export function plantFault(
         values[at] += (sign * 6 * sigma * (i - from + 1)) / (to - from);
         break;
       case 'noise':
-        values[at] += 3 * sigma * gaussian(next);
+        values[at] += 3 * sigma * rng.gaussian();
         break;
       case 'replay':
         values[at] = values[(i - options.replayLagRows) * C + c];
@@ -157,16 +140,16 @@ export function buildTuningSets(
       `cannot cut ${chunks} chunks of ${chunkRows} rows with a fault in rows ${faultFrom}–${faultTo} from ${source.timestampsMs.length} rows of ${C} channels`,
     );
   }
-  const next = rng(options.seed);
+  const rng = createRng(options.seed);
   const normal: TuningFile[] = [];
   const fault: TuningFile[] = [];
   for (let k = 0; k < chunks; k++) {
     normal.push({ name: `normal/${k}.csv`, series: chunkOf(source, k, chunkRows) });
     const series = chunkOf(source, k, chunkRows);
     const kind = faultKinds[k % faultKinds.length];
-    const first = Math.floor(next() * C);
-    const second = (first + 1 + Math.floor(next() * (C - 1))) % C;
-    for (const c of [first, second]) plantFault(series, c, kind, options, next);
+    const first = Math.floor(rng.next() * C);
+    const second = (first + 1 + Math.floor(rng.next() * (C - 1))) % C;
+    for (const c of [first, second]) plantFault(series, c, kind, options, rng);
     series.anomaly.fill(1, faultFrom, faultTo);
     series.changepoint[faultFrom] = 1;
     series.changepoint[faultTo] = 1;
@@ -245,17 +228,17 @@ export function buildFamilySets(
   const { chunkRows, faultFrom: from, faultTo: to } = options;
   const C = source.channels.length;
   const compensatedAt = from + Math.min(100, Math.round((to - from) / 3));
-  const next = rng(options.seed + 1000);
+  const rng = createRng(options.seed + 1000);
   const files: TuningFile[] = [];
   for (const kind of familyKinds) {
     for (const k of familyChunks) {
       if (k >= options.chunks) continue;
       const series = chunkOf(source, k, chunkRows);
-      const first = Math.floor(next() * C);
-      const second = (first + 1 + Math.floor(next() * (C - 1))) % C;
+      const first = Math.floor(rng.next() * C);
+      const second = (first + 1 + Math.floor(rng.next() * (C - 1))) % C;
       let third = (second + 1) % C;
       while (third === first || third === second) third = (third + 1) % C;
-      const sign = next() < 0.5 ? -1 : 1;
+      const sign = rng.next() < 0.5 ? -1 : 1;
       const unit = (c: number) => sign * faultUnit(series.values, C, c, options);
       let channels = [first, second];
       let faultEnd = to;
@@ -275,7 +258,7 @@ export function buildFamilySets(
           break;
         case 'variance':
           for (const c of channels)
-            addLevel(series, c, from, to, () => 2 * Math.abs(unit(c)) * gaussian(next));
+            addLevel(series, c, from, to, () => 2 * Math.abs(unit(c)) * rng.gaussian());
           break;
         case 'drift':
           for (const c of channels)

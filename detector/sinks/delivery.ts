@@ -1,12 +1,11 @@
 // Wiring of the configured sinks: the routes the local store needs at open,
 // and one started drainer per sink over the store's outbox.
-import type { Clock, Logger } from '../../core/index.js';
+import type { Clock, Logger, Telemetry } from '../../core/index.js';
 import type { SinksConfig } from './config.js';
 import { createInfluxdbRoute, createInfluxdbSink } from './influxdb-sink.js';
 import type { LocalStore } from './local-store.js';
 import { createOutboxDrainer, type OutboxDrainer, type Sleep } from './outbox-drainer.js';
 import type { OutboxRoute } from './sink.js';
-import type { SinkTelemetry } from './telemetry.js';
 import { createWebhookRoute, createWebhookSink } from './webhook-sink.js';
 
 /** Routes for `createLocalStore`; `instance` names this gruwatch in webhook `source`. */
@@ -19,7 +18,7 @@ export function createSinkRoutes(sinks: SinksConfig, options: { instance: string
 export interface SinkDrainersDeps {
   clock: Clock;
   logger: Logger;
-  telemetry?: SinkTelemetry;
+  telemetry?: Telemetry;
   /** gruwatch's version for the webhook user-agent. */
   version: string;
   sleep?: Sleep;

@@ -55,8 +55,6 @@ export { openStoreReader } from './store-reader.js';
 export type { PruneReport } from './store-retention.js';
 export type { StoreSpace } from './store-space.js';
 export { describeStoreFull } from './store-space.js';
-export type { SinkTelemetry } from './telemetry.js';
-export { noopSinkTelemetry } from './telemetry.js';
 export type { SinkBacklog } from './undelivered.js';
 export { undeliveredBySink } from './undelivered.js';
 export type { WebhookVerification } from './webhook-signature.js';

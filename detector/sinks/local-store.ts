@@ -3,7 +3,7 @@
 // outbox rows in one transaction; when it returns, the batch is durable and
 // the pipeline may acknowledge the input it came from.
 import Database from 'better-sqlite3';
-import { type Clock, type Logger, PipelineError } from '../../core/index.js';
+import { type Clock, type Logger, noopTelemetry, PipelineError, type Telemetry } from '../../core/index.js';
 import type { RetentionConfig } from './config.js';
 import { createModelEvents, type ModelEventQuery } from './model-events.js';
 import { createOperatorLabels, type LabelQuery } from './operator-labels.js';
@@ -23,7 +23,6 @@ import { createStoreQueries } from './store-queries.js';
 import { createStorePruner, enableIncrementalVacuum, type PruneReport } from './store-retention.js';
 import { migrateStore } from './store-schema.js';
 import { createSpaceWatch, isDiskFullError, type StoreSpace, storeFullError } from './store-space.js';
-import { noopSinkTelemetry, type SinkTelemetry } from './telemetry.js';
 
 export interface LocalStoreOptions {
   path: string;
@@ -61,7 +60,7 @@ export interface PipelineCommit {
 export interface LocalStoreDeps {
   clock: Clock;
   logger: Logger;
-  telemetry?: SinkTelemetry;
+  telemetry?: Telemetry;
   /** One per enabled downstream sink; each commit enqueues what they encode. */
   routes?: readonly OutboxRoute[];
 }
@@ -130,7 +129,7 @@ function invalid(field: string, message: string, details: Record<string, unknown
 
 export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDeps): LocalStore {
   const logger = deps.logger.child({ component: 'detector.sinks.store' });
-  const telemetry = deps.telemetry ?? noopSinkTelemetry;
+  const telemetry = deps.telemetry ?? noopTelemetry;
   const routes = deps.routes ?? [];
   let db: Database.Database;
   try {

@@ -3,14 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSilentLogger, ManualClock, PipelineError, SinkThrottledError } from '../../core/index.js';
+import {
+  createSilentLogger,
+  ManualClock,
+  MemoryTelemetry,
+  PipelineError,
+  SinkThrottledError,
+} from '../../core/index.js';
 import { batchOf, scoreAt } from '../../test/fixtures/sink-records.js';
 import { storeConfigSchema, webhookSinkConfigSchema } from './config.js';
 import { createLocalStore, type LocalStore } from './local-store.js';
 import { createOutboxDrainer, defaultSleep, type Sleep } from './outbox-drainer.js';
 import { type RetryPolicy, retryPolicySchema } from './retry-policy.js';
 import type { OutboxRoute, OutboxRow, Sink } from './sink.js';
-import type { SinkTelemetry } from './telemetry.js';
 
 const sinkName = 'test:scores';
 const route: OutboxRoute = {
@@ -67,23 +72,24 @@ function commitScores(store: LocalStore, ...atMs: number[]): void {
   store.commit(batchOf({ scores: atMs.map((t) => scoreAt('a', t)) }));
 }
 
+/** The drainer's sink counters and the outbox depth, as the drainer reports them. */
 function countingTelemetry() {
-  const counts = { retried: 0, delivered: 0, deadLettered: 0, depth: -1 };
-  const telemetry: SinkTelemetry = {
-    queueDepth: (_sink, rows) => {
-      counts.depth = rows;
+  const memory = new MemoryTelemetry();
+  const counts = {
+    get retried() {
+      return memory.get('sink_retries_total', { sink: sinkName });
     },
-    retried: (_sink, rows) => {
-      counts.retried += rows;
+    get delivered() {
+      return memory.get('sink_records_delivered_total', { sink: sinkName });
     },
-    delivered: (_sink, rows) => {
-      counts.delivered += rows;
+    get deadLettered() {
+      return memory.get('sink_dead_letters_total', { sink: sinkName });
     },
-    deadLettered: (_sink, rows) => {
-      counts.deadLettered += rows;
+    get depth() {
+      return memory.get('sink_queue_depth_rows', { sink: sinkName });
     },
   };
-  return { counts, telemetry };
+  return { counts, telemetry: memory };
 }
 
 const policy: RetryPolicy = retryPolicySchema.parse({

@@ -8,19 +8,20 @@ import {
   createRateLimitedLog,
   isPipelineError,
   type Logger,
+  noopTelemetry,
   SinkThrottledError,
+  type Telemetry,
 } from '../../core/index.js';
 import type { Outbox } from './outbox.js';
 import { backoffDelayMs, isLastAttempt, type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import type { OutboxRow, Sink } from './sink.js';
-import { noopSinkTelemetry, type SinkTelemetry } from './telemetry.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface OutboxDrainerDeps {
   clock: Clock;
   logger: Logger;
-  telemetry?: SinkTelemetry;
+  telemetry?: Telemetry;
   /** Uniform in [0, 1); jitter of the back-off. */
   random?: () => number;
   /** Waits `ms`, or less when `signal` aborts. Tests inject one that returns at once. */
@@ -80,7 +81,7 @@ export function createOutboxDrainer(
   const { clock } = deps;
   const logger = deps.logger.child({ component: 'detector.sinks.drainer', sink: sink.name });
   const rateLimited = createRateLimitedLog(logger, clock);
-  const telemetry = deps.telemetry ?? noopSinkTelemetry;
+  const telemetry = deps.telemetry ?? noopTelemetry;
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? defaultSleep;
   const idlePollMs = deps.idlePollMs ?? 1_000;
@@ -102,7 +103,7 @@ export function createOutboxDrainer(
     const ageMs = clock.nowMs() - Math.min(...rows.map((r) => r.createdMs));
     if (!isRetriable || isLastAttempt(retryPolicy, failedAttempts, ageMs)) {
       outbox.deadLetter(sink.name, ids, error, clock.nowMs());
-      telemetry.deadLettered(sink.name, rows.length);
+      telemetry.count('sink_dead_letters_total', { sink: sink.name }, rows.length);
       step.deadLettered += rows.length;
       logger.error(
         { err, rows: rows.length, attempts: failedAttempts, ageMs, firstKey: rows[0].key },
@@ -120,7 +121,7 @@ export function createOutboxDrainer(
       err instanceof SinkThrottledError ? err.retryAfterMs : undefined,
     );
     outbox.reschedule(sink.name, ids, clock.nowMs() + delayMs, error);
-    telemetry.retried(sink.name, rows.length);
+    telemetry.count('sink_retries_total', { sink: sink.name }, rows.length);
     step.retried += rows.length;
     rateLimited.warn(
       `retry:${sink.name}`,
@@ -150,7 +151,7 @@ export function createOutboxDrainer(
           sink.name,
           rows.map((r) => r.id),
         );
-        telemetry.delivered(sink.name, rows.length);
+        telemetry.count('sink_records_delivered_total', { sink: sink.name }, rows.length);
         step.delivered += rows.length;
       } catch (err) {
         const isRetriable = isPipelineError(err) ? err.retriable : true;
@@ -162,7 +163,7 @@ export function createOutboxDrainer(
             try {
               await sink.write([row]);
               outbox.remove(sink.name, [row.id]);
-              telemetry.delivered(sink.name, 1);
+              telemetry.count('sink_records_delivered_total', { sink: sink.name }, 1);
               step.delivered += 1;
             } catch (rowErr) {
               const isRowRetriable = isPipelineError(rowErr) ? rowErr.retriable : true;

@@ -4,9 +4,8 @@
 // transaction; the drainer reads the head, deletes on success, reschedules or
 // dead-letters on failure. The size is bounded: a full outbox refuses commits.
 import type { Database } from 'better-sqlite3';
-import { PipelineError } from '../../core/index.js';
+import { PipelineError, type Telemetry } from '../../core/index.js';
 import type { OutboxEntry, OutboxRow } from './sink.js';
-import type { SinkTelemetry } from './telemetry.js';
 
 export interface OutboxLimits {
   maxRows: number;
@@ -65,7 +64,7 @@ interface RowRecord {
   created_ms: number;
 }
 
-export function createOutbox(db: Database, limits: OutboxLimits, telemetry: SinkTelemetry): Outbox {
+export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Telemetry): Outbox {
   const sizes = new Map<string, { rows: number; bytes: number }>();
   const insert = db.prepare(
     'INSERT INTO outbox (sink, key, payload, bytes, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sink, key) DO NOTHING',
@@ -100,7 +99,7 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Sink
     size.rows += rows;
     size.bytes += bytes;
     sizes.set(sink, size);
-    telemetry.queueDepth(sink, size.rows);
+    telemetry.gauge('sink_queue_depth_rows', size.rows, { sink });
   };
   const total = (): { rows: number; bytes: number } => {
     let rows = 0;
@@ -118,7 +117,7 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Sink
     for (const r of countAll.all() as { sink: string; n: number; b: number }[]) {
       sizes.set(r.sink, { rows: r.n, bytes: r.b });
     }
-    for (const [sink, size] of sizes) telemetry.queueDepth(sink, size.rows);
+    for (const [sink, size] of sizes) telemetry.gauge('sink_queue_depth_rows', size.rows, { sink });
   };
   recount();
 

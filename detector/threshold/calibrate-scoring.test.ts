@@ -2,7 +2,7 @@
 // units the threshold is calibrated in, and the live monitor following the stored spreads. The
 // quiet-channel case shows what per-channel normalization is for.
 import { describe, expect, it } from 'vitest';
-import { isPipelineError } from '../../core/index.js';
+import { createRng, isPipelineError } from '../../core/index.js';
 import { createAssetMonitor } from '../asset-monitor.js';
 import { type DetectorConfig, detectorConfigSchema } from '../config.js';
 import type { ResidualWindow } from '../residual-scorer.js';
@@ -15,30 +15,14 @@ const T = 4;
 /** Residual noise level per channel: three noisy channels and one quiet one. */
 const noise = [1, 1, 1, 0.05];
 
-/** mulberry32, so the residuals are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
-
 /** Normal residual windows, plus `fault` added to channel `faultChannel` at every step. */
 function windows(count: number, seed: number, fault = 0, faultChannel = 3): ResidualWindow[] {
-  const next = rng(seed);
+  const rng = createRng(seed);
   return Array.from({ length: count }, () => {
     const residuals = new Float32Array(T * C);
     for (let t = 0; t < T; t++) {
       for (let c = 0; c < C; c++)
-        residuals[t * C + c] = noise[c] * gaussian(next) + (c === faultChannel ? fault : 0);
+        residuals[t * C + c] = noise[c] * rng.gaussian() + (c === faultChannel ? fault : 0);
     }
     return { assetId: 'pump-1', residuals, T, C, channels };
   });

@@ -1,22 +1,12 @@
 // The dynamic threshold: a planted spike is flagged, warm-up is undefined, the floor holds, resume is exact.
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../core/index.js';
 import { detectorConfigSchema } from '../config.js';
 import { DynamicThreshold, type DynamicThresholdParams, findDynamicThreshold } from './dynamic-threshold.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Smoothed-error-like scores: positive, around 1, with a little noise. */
 function normalScores(count: number, seed: number): number[] {
-  const next = rng(seed);
+  const next = createRng(seed).next;
   let smoothed = 1;
   return Array.from({ length: count }, () => {
     const raw = 1 + 0.3 * (next() + next() + next() - 1.5);

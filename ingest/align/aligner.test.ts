@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MemoryTelemetry } from '../../core/index.js';
 import type { SensorReading } from '../reading.js';
-import { MemoryTelemetry } from '../telemetry.js';
 import type { AlignedFrame } from '../window.js';
 import { type AlignOptions, createAligner } from './aligner.js';
 import { createAssetChannelResolver } from './asset-channels.js';

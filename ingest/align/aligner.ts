@@ -2,9 +2,10 @@
 // period grid, channels in the model's order. Out-of-order readings within
 // the lateness allowance land in their cell; a channel without a value
 // within the hold leaves NaN and marks the frame `gap` — never an invented value.
+
+import { noopTelemetry, type Telemetry } from '../../core/index.js';
 import type { AssetSignal } from '../decode/decoder.js';
 import type { SensorReading } from '../reading.js';
-import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import type { AlignedFrame, FrameState } from '../window.js';
 import type { AssetGroup } from './asset-channels.js';
 import {

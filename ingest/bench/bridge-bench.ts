@@ -5,10 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import mqtt from 'mqtt';
-import { createSilentLogger, systemClock } from '../../core/index.js';
+import { createSilentLogger, MemoryTelemetry, systemClock } from '../../core/index.js';
 import { bridgeConfigSchema } from '../bridge/config.js';
 import { createMqttKafkaBridge } from '../bridge/mqtt-kafka-bridge.js';
-import { MemoryTelemetry } from '../telemetry.js';
 
 const brokerUrl =
   process.env.MOSQUITTO_URL ?? process.env.GRUWATCH_TEST_MOSQUITTO_URL ?? 'mqtt://127.0.0.1:18830';

@@ -5,12 +5,18 @@
 // PUBACK. A failed send leaves the message unacknowledged: the source drops the
 // connection and the broker redelivers it from the persistent session.
 import kafkajs, { type Producer } from 'kafkajs';
-import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
+import {
+  type Clock,
+  createRateLimitedLog,
+  type Logger,
+  noopTelemetry,
+  PipelineError,
+  type Telemetry,
+} from '../../core/index.js';
 import { createDecoder } from '../decode/create-decoder.js';
 import { buildClientConfig } from '../kafka/kafka-source.js';
 import { createMqttSource } from '../mqtt/mqtt-source.js';
 import type { SourceDelivery } from '../source.js';
-import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { toBridgeRecords } from './bridge-record.js';
 import type { BridgeConfig } from './config.js';
 

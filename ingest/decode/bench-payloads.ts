@@ -2,6 +2,7 @@
 // Sparkplug B DDATA streams for N assets × C channels, with the decoder
 // config that reads them. Building is outside the timed part of a benchmark.
 import sparkplugPayload from 'sparkplug-payload';
+import { createRng } from '../../core/index.js';
 import type { DecoderConfig } from './config.js';
 import { decoderConfigSchema } from './config.js';
 import type { DecodeContext } from './decoder.js';
@@ -43,7 +44,7 @@ export interface BenchPayloads {
 /** One JSON array per step with a reading object for every asset and channel: `[{asset, channel, value, ts}, …]`. */
 export function buildJsonBatchPayloads(options: BenchPayloadOptions): BenchPayloads {
   const { assets, channels, ticks, startMs = 1_700_000_000_000, periodMs = 1000 } = options;
-  const random = seededRandom(options.seed ?? 1);
+  const random = createRng(options.seed ?? 1).next;
   const encoder = new TextEncoder();
   const channelNames = namesOfChannels(channels);
   const messages: BenchMessage[] = [];
@@ -76,7 +77,7 @@ export function buildJsonBatchPayloads(options: BenchPayloadOptions): BenchPaylo
  */
 export function buildSparkplugPayloads(options: BenchPayloadOptions): BenchPayloads {
   const { assets, channels, ticks, startMs = 1_700_000_000_000, periodMs = 1000 } = options;
-  const random = seededRandom(options.seed ?? 1);
+  const random = createRng(options.seed ?? 1).next;
   const channelNames = namesOfChannels(channels);
   const setup: BenchMessage[] = [];
   const messages: BenchMessage[] = [];
@@ -146,16 +147,4 @@ function namesOfChannels(channels: number): string[] {
 function sampleValue(random: () => number, tick: number, channel: number): number {
   const base = 50 + 10 * Math.sin((tick + channel * 7) / 30);
   return Math.round((base + (random() - 0.5) * 2) * 1000) / 1000;
-}
-
-/** mulberry32: small, fast, seedable. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -12,13 +12,19 @@ import kafkajs, {
   type KafkaConfig as KafkaJsConfig,
   type Producer,
 } from 'kafkajs';
-import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
+import {
+  type Clock,
+  createRateLimitedLog,
+  type Logger,
+  noopTelemetry,
+  PipelineError,
+  type Telemetry,
+} from '../../core/index.js';
 import type { KafkaConfig } from '../config.js';
 import { type DeadLetter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake } from '../message-intake.js';
 import type { DeliveryHandler, Source } from '../source.js';
-import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { createIdentityAssigner } from './identity-assigner.js';
 import { OffsetTracker } from './offset-tracker.js';
 import type { StateChangelog } from './state-changelog.js';

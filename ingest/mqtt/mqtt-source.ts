@@ -6,14 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { type Clock, createRateLimitedLog, type Logger, PipelineError } from '../../core/index.js';
+import {
+  type Clock,
+  createRateLimitedLog,
+  type Logger,
+  noopTelemetry,
+  PipelineError,
+  type Telemetry,
+} from '../../core/index.js';
 import type { DeadLetterConfig, MqttConfig } from '../config.js';
 import { type DeadLetter, type DeadLetterWriter, toDeadLetter } from '../dead-letter/dead-letter.js';
 import { createFileDeadLetters } from '../dead-letter/file-dead-letters.js';
 import type { Decoder } from '../decode/decoder.js';
 import { createMessageIntake, type IntakeResult } from '../message-intake.js';
 import type { DeliveryHandler, Source, SourceDelivery } from '../source.js';
-import { noopTelemetry, type Telemetry } from '../telemetry.js';
 import { createTopicMap } from './topic-map.js';
 
 export type MqttSourceConfig = MqttConfig & { deadLetter?: DeadLetterConfig };

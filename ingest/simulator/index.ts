@@ -4,6 +4,7 @@ export type { AnomalyKind, AnomalySpec, GroundTruthLabel } from './anomaly.js';
 export { anomalyKinds, anomalySpecSchema } from './anomaly.js';
 export type { AssetKind } from './assets/asset-model.js';
 export { assetKinds } from './assets/asset-model.js';
+export { pumpChannelNames } from './assets/pump.js';
 export type { SimulateOptions, SimulateOptionsInput, SimulateTarget } from './config.js';
 export { simulateOptionsSchema } from './config.js';
 export type { AssetFrame, Plant, PlantAsset, PlantOptions, PlantTick, RandomAnomalies } from './plant.js';

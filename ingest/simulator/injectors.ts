@@ -1,9 +1,10 @@
 // Anomaly injectors: each turns the measured value of one channel into what a
 // faulty sensor or machine would report, only inside its interval. They draw
 // from their own stream, so the normal data around an anomaly is unchanged.
+
+import type { Rng } from '../../core/index.js';
 import type { AnomalyKind } from './anomaly.js';
 import type { ChannelSpec } from './assets/asset-model.js';
-import type { Rng } from './rng.js';
 
 /** An anomaly bound to an asset's channel, with its end and magnitude resolved. */
 export interface ResolvedAnomaly {

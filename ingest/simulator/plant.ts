@@ -1,13 +1,12 @@
 // A plant: N assets of one kind, each with seed-derived parameters, stepped
 // together on a fixed sampling grid. Each tick applies physics, measurement
 // noise, the anomalies active at that time, clamping and quantization.
-import { PipelineError } from '../../core/index.js';
+import { createRng, PipelineError, type Rng } from '../../core/index.js';
 import type { SensorReading } from '../reading.js';
 import { type AnomalyKind, type AnomalySpec, defaultMagnitudes, type GroundTruthLabel } from './anomaly.js';
 import type { AssetKind, AssetModel } from './assets/asset-model.js';
 import { createAssetModel } from './assets/catalog.js';
 import { createInjector, type Injector, type ResolvedAnomaly } from './injectors.js';
-import { createRng, deriveSeed, type Rng } from './rng.js';
 
 export interface RandomAnomalies {
   /** Mean number of anomalies per asset per hour of simulated time. */
@@ -96,9 +95,9 @@ export function createPlant(options: PlantOptions): Plant {
     runtimes.push({
       asset: { assetId, kind, channels },
       model,
-      noiseRng: createRng(deriveSeed(seed, `noise:${assetId}`)),
-      injectRng: createRng(deriveSeed(seed, `inject:${assetId}`)),
-      scheduleRng: createRng(deriveSeed(seed, `schedule:${assetId}`)),
+      noiseRng: createRng(seed, { stream: `noise:${assetId}`, pairGaussians: true }),
+      injectRng: createRng(seed, { stream: `inject:${assetId}`, pairGaussians: true }),
+      scheduleRng: createRng(seed, { stream: `schedule:${assetId}`, pairGaussians: true }),
       upcoming: [],
       nextUpcoming: 0,
       nextRandom: undefined,

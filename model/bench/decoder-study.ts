@@ -1,10 +1,11 @@
 // Which decoder feeding separates planted anomalies better? Trains both feedings on the same seeded
 // normal series and scores a later stretch with planted spikes, drifts, stuck sensors and
 // correlation breaks. Prints one JSON object. Run: npm run build && node dist/model/bench/decoder-study.js
+
+import { createRng } from '../../core/rng.js';
 import type { DecoderFeeding } from '../autoencoder.js';
 import { fitNormalizer, normalizeInto } from '../normalizer.js';
 import { createReconstructor } from '../reconstructor.js';
-import { createRng } from '../rng.js';
 import { trainAutoencoder } from '../train.js';
 import {
   type AnomalyKind,
@@ -23,7 +24,7 @@ const calibrationSteps = 2000;
 const testSteps = 6000;
 
 function plantAnomalies(seed: number): PlantedAnomaly[] {
-  const rng = createRng(seed);
+  const rng = createRng(seed, { algorithm: 'xoshiro128**' });
   const out: PlantedAnomaly[] = [];
   const gap = 200;
   let start = 100;

@@ -4,9 +4,9 @@
 // 8 flop/cycle (one 4-lane multiply and one 4-lane add per cycle); native AVX2 code with FMA (what
 // OpenBLAS and onnxruntime run) reaches 32.
 import { readFileSync } from 'node:fs';
+import { createRng } from '../../core/rng.js';
 import type { ModelDims } from '../dims.js';
 import { matmulBt, wasmKernelsFor } from '../matmul.js';
-import { createRng } from '../rng.js';
 import { createWasmArena } from '../wasm/arena.js';
 
 export interface KernelTiming {
@@ -70,7 +70,7 @@ export function profileKernels(dims: ModelDims, B: number): Record<string, Kerne
   };
   const arena = createWasmArena(Object.values(sizes).reduce((a, b) => a + b, 0));
   if (arena === null) return null;
-  const rng = createRng(7);
+  const rng = createRng(7, { algorithm: 'xoshiro128**' });
   const buf = Object.fromEntries(
     Object.entries(sizes).map(([k, n]) => {
       const v = arena.alloc(n);

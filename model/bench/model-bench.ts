@@ -6,6 +6,8 @@
 // ratios), --with-ort (adds onnxruntime-node figures and ratios), --anchors DIR: a copy of the
 // anchors folder with onnxruntime-node installed (default /tmp/anchors; see the model README). An
 // anchor that cannot run here is reported under `anchors` with the reason, and its ratios left out.
+
+import { createRng } from '../../core/rng.js';
 import { adamStep, createAdamState } from '../adam.js';
 import {
   autoencoderBackward,
@@ -25,7 +27,6 @@ import {
 } from '../node/run-torch-anchor.js';
 import { paramViews } from '../params.js';
 import { createReconstructor } from '../reconstructor.js';
-import { createRng } from '../rng.js';
 import { createWasmArena } from '../wasm/arena.js';
 import { cpuPeak, profileKernels } from './kernel-profile.js';
 
@@ -65,10 +66,10 @@ function median(v: number[]): number {
 
 function benchConfig(dims: ModelDims, feeding: DecoderFeeding, seed: number): Record<Mode, number[]> {
   const model = createAutoencoder(dims, { seed, feeding });
-  const rng = createRng(seed + 1000);
+  const rng = createRng(seed + 1000, { algorithm: 'xoshiro128**' });
   const { T, C } = dims;
   const pool = new Float32Array(512 * T * C);
-  for (let i = 0; i < pool.length; i++) pool[i] = 0.5 * rng.normal();
+  for (let i = 0; i < pool.length; i++) pool[i] = 0.5 * rng.gaussian();
 
   const s1 = createReconstructor(model, { maxBatch: 1 });
   const x1 = pool.subarray(0, T * C);

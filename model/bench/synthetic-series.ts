@@ -1,7 +1,7 @@
 // A seeded synthetic plant: C correlated channels mixed from a few periodic factors plus noise,
 // with planted faults (spike, drift, stuck sensor, correlation break). Used by the model's tests,
 // the decoder-feeding study and the benchmark; the same seed always gives the same series.
-import { createRng } from '../rng.js';
+import { createRng } from '../../core/rng.js';
 
 export type AnomalyKind = 'spike' | 'drift' | 'stuck' | 'correlation-break';
 
@@ -33,7 +33,7 @@ export function generateSeries(
   anomalies: PlantedAnomaly[] = [],
   startStep = 0,
 ): SyntheticSeries {
-  const shape = createRng(seed);
+  const shape = createRng(seed, { algorithm: 'xoshiro128**' });
   const K = 3;
   const periods = [24, 57, 131];
   const mix: number[][] = [];
@@ -42,7 +42,7 @@ export function generateSeries(
     mix.push(Array.from({ length: K }, () => shape.uniform(-1, 1)));
     offsets.push(shape.uniform(-2, 2));
   }
-  const noise = createRng(seed * 7919 + startStep + 1);
+  const noise = createRng(seed * 7919 + startStep + 1, { algorithm: 'xoshiro128**' });
   const values = new Float32Array(steps * C);
   const labels = new Uint8Array(steps);
   const factor = new Float64Array(K);
@@ -56,7 +56,7 @@ export function generateSeries(
     for (let c = 0; c < C; c++) {
       let v = offsets[c];
       for (let k = 0; k < K; k++) v += mix[c][k] * factor[k];
-      values[s * C + c] = v + 0.05 * noise.normal();
+      values[s * C + c] = v + 0.05 * noise.gaussian();
     }
   }
   for (const a of anomalies) {
@@ -76,7 +76,7 @@ export function generateSeries(
         let v = offsets[c];
         for (let k = 0; k < K; k++)
           v += mix[c][k] * Math.sin((2 * Math.PI * t) / periods[k] + Math.PI / 2 + k);
-        values[i] = v + 0.05 * noise.normal();
+        values[i] = v + 0.05 * noise.gaussian();
       }
       labels[s] = kindCode;
     }

@@ -16,7 +16,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'gruwatch-worker-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 function transpileTree(): URL {
-  const sources = [join(repo, 'core/errors.ts')];
+  const sources = [join(repo, 'core/errors.ts'), join(repo, 'core/rng.ts')];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);

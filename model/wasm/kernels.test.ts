@@ -1,11 +1,11 @@
 // The SIMD kernels must agree with the reference loops of matmul.ts (the float32 sums differ only
 // in rounding order), for every shape the model uses and for the fallbacks when widths are odd.
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../core/rng.js';
 import type { FloatArray } from '../dims.js';
 import { gruCellBackward, gruCellForward } from '../gru-cell.js';
 import { gruLayerForward } from '../gru-layer.js';
 import { matmulAddAB, matmulAddAtB, matmulBt } from '../matmul.js';
-import { createRng } from '../rng.js';
 import { createWasmArena } from './arena.js';
 
 function maxRelDiff(a: FloatArray, b: FloatArray): number {
@@ -19,7 +19,7 @@ function maxRelDiff(a: FloatArray, b: FloatArray): number {
 function setup(sizes: number[], seed: number) {
   const arena = createWasmArena(sizes.reduce((x, y) => x + y, 0));
   if (arena === null) throw new Error('WebAssembly SIMD is not available in this Node');
-  const rng = createRng(seed);
+  const rng = createRng(seed, { algorithm: 'xoshiro128**' });
   const inArena = sizes.map((n) => arena.alloc(n));
   for (const v of inArena) for (let i = 0; i < v.length; i++) v[i] = rng.uniform(-1, 1);
   const plain = inArena.map((v) => v.slice());

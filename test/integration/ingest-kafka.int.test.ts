@@ -3,13 +3,12 @@
 // undecodable record lands in the dead-letter topic with its headers.
 import kafkajs from 'kafkajs';
 import { expect, it } from 'vitest';
-import { createSilentLogger, systemClock } from '../../core/index.js';
+import { createSilentLogger, MemoryTelemetry, systemClock } from '../../core/index.js';
 import { type KafkaConfig, kafkaConfigSchema } from '../../ingest/config.js';
 import { jsonDecoderConfigSchema } from '../../ingest/decode/config.js';
 import { createJsonDecoder } from '../../ingest/decode/json-decoder.js';
 import { createKafkaSource } from '../../ingest/kafka/kafka-source.js';
 import type { SourceDelivery } from '../../ingest/source.js';
-import { MemoryTelemetry } from '../../ingest/telemetry.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 
 const { Kafka, logLevel } = kafkajs;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger, systemClock } from '../../core/index.js';
+import { createSilentLogger, MemoryTelemetry, systemClock } from '../../core/index.js';
 import { ingestConfigSchema, type MqttConfig, mqttConfigSchema } from '../../ingest/config.js';
 import { decoderConfigSchema, jsonDecoderConfigSchema } from '../../ingest/decode/config.js';
 import type { AssetSignal } from '../../ingest/decode/decoder.js';
@@ -16,7 +16,6 @@ import { createJsonDecoder } from '../../ingest/decode/json-decoder.js';
 import { createIngest } from '../../ingest/ingest-pipeline.js';
 import { createMqttSource, type MqttSourceConfig } from '../../ingest/mqtt/mqtt-source.js';
 import type { SourceDelivery } from '../../ingest/source.js';
-import { MemoryTelemetry } from '../../ingest/telemetry.js';
 import {
   describeWithServer,
   onTeardown,

@@ -7,7 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { createSilentLogger, isPipelineError, Secret, systemClock } from '../../core/index.js';
+import {
+  createSilentLogger,
+  isPipelineError,
+  MemoryTelemetry,
+  Secret,
+  systemClock,
+  type Telemetry,
+} from '../../core/index.js';
 import {
   createInfluxdbRoute,
   createInfluxdbSink,
@@ -18,7 +25,6 @@ import {
   influxdbSinkConfigSchema,
   type LocalStore,
   type OutboxDrainer,
-  type SinkTelemetry,
   sinkQueueName,
   storeConfigSchema,
 } from '../../detector/sinks/index.js';
@@ -80,11 +86,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     return join(dir, 'gruwatch.db');
   }
 
-  function drainerFor(
-    store: LocalStore,
-    config: InfluxdbSinkConfig,
-    telemetry?: SinkTelemetry,
-  ): OutboxDrainer {
+  function drainerFor(store: LocalStore, config: InfluxdbSinkConfig, telemetry?: Telemetry): OutboxDrainer {
     return createOutboxDrainer(
       createInfluxdbSink(config, { clock: systemClock, logger: createSilentLogger() }),
       store.outbox,
@@ -97,21 +99,6 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
         idlePollMs: 200,
       },
     );
-  }
-
-  function countDelivered(): { telemetry: SinkTelemetry; delivered: () => number } {
-    let delivered = 0;
-    return {
-      telemetry: {
-        queueDepth: () => undefined,
-        retried: () => undefined,
-        deadLettered: () => undefined,
-        delivered: (_sink, rows) => {
-          delivered += rows;
-        },
-      },
-      delivered: () => delivered,
-    };
   }
 
   it('writes scores, alert events, frames and model events that read back through InfluxQL with the documented schema', async () => {
@@ -217,7 +204,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     const drainer = drainerFor(store, config);
     expect((await drainer.drainOnce()).delivered).toBe(1);
 
-    // `score` is a float field now; a string `score` is refused by InfluxDB with HTTP 400.
+    // `score` is a float field; a string `score` is refused by InfluxDB with HTTP 400.
     const conflicting = `gruwatch_score,asset=pump-1,model_version=m-1,state=ok score="high" ${t0 + 1_000}`;
     store.commit(batchOf({ scores: [scoreAt('pump-1', t0 + 2_000)] }));
     store.outbox.enqueue(sinkQueueName(config), [{ key: 'conflicting', payload: conflicting }], t0);
@@ -277,7 +264,7 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     const second = await openStore(path, config, maxOutboxRows);
     onTeardown(() => second.close());
     expect(second.outbox.depth().rows).toBe(maxOutboxRows);
-    const { telemetry, delivered } = countDelivered();
+    const telemetry = new MemoryTelemetry();
     const drainer = drainerFor(second, config, telemetry);
     drainer.start();
     onTeardown(() => drainer.close({ timeoutMs: 1_000 }));
@@ -291,7 +278,9 @@ describeWithServer('influxdb', 'InfluxDB sink against the real InfluxDB', (influ
     committed += 1;
     await waitFor(() => second.outbox.depth().rows === 0, { what: 'the last point' });
 
-    expect(delivered()).toBe(maxOutboxRows + 1);
+    expect(telemetry.get('sink_records_delivered_total', { sink: sinkQueueName(config) })).toBe(
+      maxOutboxRows + 1,
+    );
     const [series] = await query(
       `SELECT COUNT("score") FROM gruwatch_score WHERE "asset" = '${assetId}'`,
       'GET',

@@ -338,7 +338,7 @@ describe('webhook sink with a real HTTP receiver', () => {
     const events = [0, 1, 2].map((i) => alertAt(`pump-${i}`, nowAt(i)));
     store.commit(batchOf({ alerts: events }));
     const queue = sinkQueueName(config);
-    // Well past the ten attempts that used to end in a dead letter.
+    // Far more attempts than a count-based limit would allow: only `maxRetryMs` ends the retries.
     await waitFor(() => (store.outbox.peek(queue, Infinity, 1, 1e9)[0]?.attempts ?? 0) >= 25, {
       what: '25 failed attempts while the receiver is down',
       timeoutMs: 20_000,

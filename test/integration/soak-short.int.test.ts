@@ -1,4 +1,4 @@
-// A short run of the accelerated soak (`npm run bench:soak`, bin/bench/service-soak-bench.ts):
+// A short run of the accelerated soak (`npm run bench:soak`, test/bench/service-soak-bench.ts):
 // the whole service on a simulated clock, half a day of 20 assets with a retention of 2.4 h,
 // strangers' asset ids, a webhook receiver outage and an InfluxDB outage. The bounds that do not
 // depend on the machine's speed must hold: no reading late, every alert event delivered once,
@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import { describeWithServer } from '../helpers/integration.js';
 import { gruwatchCli } from '../helpers/service-process.js';
 
-const bench = join(gruwatchCli, '..', 'bench', 'service-soak-bench.js');
+const bench = join(gruwatchCli, '..', '..', 'test', 'bench', 'service-soak-bench.js');
 
 describeWithServer('influxdb', 'accelerated soak, short run', (influxdb) => {
   it('keeps every bound through outages and unknown asset ids', async () => {

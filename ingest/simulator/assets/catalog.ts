@@ -1,6 +1,6 @@
 // Which machine kinds the simulator knows, and how one asset of a kind is
 // built from its seed: parameters, operating profile and physics.
-import { createRng, deriveSeed } from '../rng.js';
+import { createRng } from '../../../core/index.js';
 import type { AssetKind, AssetModel } from './asset-model.js';
 import { createFanModel, deriveFanParameters, fanLayout } from './fan.js';
 import { createPumpModel, derivePumpParameters, pumpLayout } from './pump.js';
@@ -30,8 +30,8 @@ export function createAssetModel(
   assetId: string,
   startMs: number,
 ): AssetModel {
-  const parameterRng = createRng(deriveSeed(seed, `parameters:${assetId}`));
-  const profileRng = createRng(deriveSeed(seed, `profile:${assetId}`));
+  const parameterRng = createRng(seed, { stream: `parameters:${assetId}`, pairGaussians: true });
+  const profileRng = createRng(seed, { stream: `profile:${assetId}`, pairGaussians: true });
   return kind === 'pump'
     ? createPumpModel(derivePumpParameters(parameterRng), profileRng, startMs)
     : createFanModel(deriveFanParameters(parameterRng), profileRng, startMs);

@@ -1,6 +1,6 @@
 // Centrifugal fan (ventilation or process air) with an inlet damper: the same
 // affinity-law physics as the pump, with airflow in m³/h and pressure in Pa.
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../core/index.js';
 import type { AssetModel } from './asset-model.js';
 import {
   createRotatingMachine,

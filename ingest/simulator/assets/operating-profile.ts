@@ -1,7 +1,7 @@
 // When a machine runs and how hard: the operating regimes shared by all kinds.
 // A day/night demand cycle, setpoint steps at random times, and occasional
 // stops (machine off), all drawn from the asset's own seeded stream.
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../core/index.js';
 
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;

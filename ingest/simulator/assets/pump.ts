@@ -1,7 +1,7 @@
 // Centrifugal pump on a variable-speed drive (2-pole motor, 50 Hz): channel
 // names, sensor noise and resolution, and seed-derived parameters around a
 // 100 m³/h, 6 bar duty point.
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../core/index.js';
 import type { AssetModel } from './asset-model.js';
 import {
   createRotatingMachine,
@@ -20,6 +20,9 @@ export const pumpLayout: RotatingMachineLayout = {
     { name: 'vibration_rms_mms', noiseStd: 0.04, decimals: 2, span: 11, minValue: 0 },
   ],
 };
+
+/** The pump's channels in the order the simulator publishes them. */
+export const pumpChannelNames: readonly string[] = pumpLayout.channels.map((c) => c.name);
 
 export function derivePumpParameters(rng: Rng): RotatingMachineParameters {
   return {

@@ -1,7 +1,7 @@
 // The physics shared by centrifugal machines (pumps and fans): affinity laws
 // for flow and head, an electrical load from hydraulic power, a first-order
 // thermal lag for the bearing, and vibration growing with speed² and wear.
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../../core/index.js';
 import type { AssetKind, AssetModel, ChannelSpec } from './asset-model.js';
 import { clamp, createOperatingProfile, deriveOperatingProfileParameters } from './operating-profile.js';
 

@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelKindsFor } from '../../bin/model-kinds.js';
+import { runRetrainInChild } from '../../bin/run-retrain-in-child.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { calibrationSchema, createAssetMonitor, detectorConfigSchema } from '../../detector/index.js';
 import type { RetrainJobInput, RetrainJobResult } from '../../detector/retraining/index.js';
@@ -17,26 +19,15 @@ import {
   openStoreReader,
   retentionSchema,
 } from '../../detector/sinks/index.js';
-import { createPlant } from '../../ingest/index.js';
+import { createPlant, pumpChannelNames } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import { modelKindsFor } from '../model-kinds.js';
-import { runRetrainInChild } from '../run-retrain-in-child.js';
 
 const dayMs = 86_400_000;
 const periodMs = 1_000;
 const days = Number(process.argv[2] ?? 7);
 const assetId = 'pump-001';
-const pumpChannels = [
-  'speed_rpm',
-  'flow_m3h',
-  'discharge_pressure_bar',
-  'motor_current_a',
-  'bearing_temp_c',
-  'vibration_rms_mms',
-];
-// Two more channels a pump skid carries, derived physically from the simulated ones.
-const channels = [...pumpChannels, 'motor_power_kw', 'winding_temp_c'];
+const channels = [...pumpChannelNames, 'motor_power_kw', 'winding_temp_c'];
 const C = channels.length;
 
 const model = modelConfigSchema.parse({});

@@ -31,11 +31,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { fittingFor } from '../../bin/model-kinds.js';
 import { detectorConfigSchema } from '../../detector/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
-import { fittingFor } from '../model-kinds.js';
 
 const { values: opts } = parseArgs({
   options: {
