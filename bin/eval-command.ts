@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from './cli.js';
 import { numberFlag } from './cli-flags.js';
-import { loadEvalSettings } from './eval/eval-preset.js';
 import { formatReport } from './eval/format-report.js';
+import { loadEvalSettings } from './eval/load-eval-settings.js';
 import { runEvaluation } from './eval/run-evaluation.js';
 
 /** Counts: whole numbers of at least 1. */

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { FrameSegment } from '../detector/retraining/index.js';
 import type { LocalStore } from '../detector/sinks/index.js';
-import { createAligner, type IngestConfig, type SensorReading } from '../ingest/index.js';
-import { parseLabeledCsv } from './eval/labeled-csv.js';
+import { createAligner, type IngestConfig, parseLabeledCsv, type SensorReading } from '../ingest/index.js';
 
 /** Aligns readings of one asset (time order not required within the lateness) into one segment. */
 export function alignReadings(

@@ -1,5 +1,6 @@
 // Public surface of detector/: residuals → scores → thresholds → alerts.
-// Everything here is pure; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
+// Everything here is pure, but for the evaluation on labelled files, which fits a model through
+// its injected kind; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
 
 export { matchesAssetPattern } from '../core/index.js';
 export type {
@@ -45,8 +46,23 @@ export type {
 export { detectorConfigSchema, scoringSchema, silenceSchema } from './config.js';
 export type { ConfusionCounts, OutlierMetrics } from './evaluation/confusion.js';
 export { countConfusion, outlierMetrics, sumConfusion } from './evaluation/confusion.js';
+export type { EvalSection } from './evaluation/eval-preset.js';
+export { evalPreset, evalSectionSchema, mergeSections } from './evaluation/eval-preset.js';
+export type {
+  AlignedFrame,
+  CapturedWindow,
+  FileEvaluation,
+  FileEvaluationOptions,
+  FileFitting,
+  ReplayedRows,
+  ScoredRows,
+} from './evaluation/evaluate-file.js';
+export { evaluateFile } from './evaluation/evaluate-file.js';
+export type { EvaluationReport, FileOutcome, FileReport } from './evaluation/evaluation-report.js';
+export { evaluationReport, fileOutcome, NAB_WINDOW_MS } from './evaluation/evaluation-report.js';
 export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-score.js';
 export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
+export { familyFigures, farBound, judgeRun, normalFamilies } from './evaluation/tuning-selection.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
 export type {

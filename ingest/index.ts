@@ -21,6 +21,13 @@ export type { KafkaSourceDeps } from './kafka/kafka-source.js';
 export { createKafkaSource } from './kafka/kafka-source.js';
 export type { ChangelogEntry, ChangelogReading, StateChangelog } from './kafka/state-changelog.js';
 export { createStateChangelog } from './kafka/state-changelog.js';
+export type { LabeledSeries } from './labeled-csv/labeled-csv.js';
+export { medianPeriodMs, parseLabeledCsv } from './labeled-csv/labeled-csv.js';
+export type { FullyLabeledSeries } from './labeled-csv/labeled-csv-writer.js';
+export { formatLabeledCsv, formatUtcDatetime } from './labeled-csv/labeled-csv-writer.js';
+export { listCsvFiles } from './labeled-csv/list-csv-files.js';
+export type { ReplayedFrame, ReplayedWindow, ReplayOptions } from './labeled-csv/replay-labeled-series.js';
+export { replayLabeledSeries } from './labeled-csv/replay-labeled-series.js';
 export type { MqttSourceConfig, MqttSourceDeps } from './mqtt/mqtt-source.js';
 export { createMqttSource } from './mqtt/mqtt-source.js';
 export type { SensorReading } from './reading.js';
@@ -36,9 +43,14 @@ export type {
   SimulationCounters,
   SimulationDeps,
   SimulationHandle,
+  TuningFile,
+  TuningSetOptions,
 } from './simulator/index.js';
 export {
+  buildFamilySets,
+  buildTuningSets,
   createPlant,
+  defaultTuningSetOptions,
   pumpChannelNames,
   runSimulation,
   simulateOptionsSchema,

@@ -1,18 +1,18 @@
-// Writes the label-free tuning sets (see tuning-sets.ts) as CSV files in the SKAB layout:
+// Writes the label-free tuning sets (ingest/simulator/tuning-sets.ts) as CSV files in the SKAB layout:
 //   node dist/bin/eval/build-tuning-sets.js <anomaly-free.csv> <out-dir> [--fault-scale-floor F]
 // then `gruwatch eval --data <out-dir>/normal` and `--data <out-dir>/fault` score a candidate preset.
 // `--fault-scale-floor 0` rebuilds the fault set of the first three selection rounds.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { numberFlag } from '../cli-flags.js';
-import { parseLabeledCsv } from './labeled-csv.js';
 import {
   buildFamilySets,
   buildTuningSets,
   defaultTuningSetOptions,
   formatLabeledCsv,
-} from './tuning-sets.js';
+  parseLabeledCsv,
+} from '../../ingest/index.js';
+import { numberFlag } from '../cli-flags.js';
 
 const usage = 'usage: build-tuning-sets <anomaly-free.csv> <out-dir> [--fault-scale-floor F]';
 let source: string | undefined;

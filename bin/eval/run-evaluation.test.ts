@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../core/index.js';
-import { loadEvalSettings } from './eval-preset.js';
+import { formatUtcDatetime, listCsvFiles } from '../../ingest/index.js';
 import { formatReport } from './format-report.js';
-import { formatUtcDatetime } from './predictions-csv.js';
-import { listCsvFiles, runEvaluation } from './run-evaluation.js';
+import { loadEvalSettings } from './load-eval-settings.js';
+import { runEvaluation } from './run-evaluation.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gruwatch-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

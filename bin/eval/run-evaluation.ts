@@ -1,27 +1,23 @@
 // The evaluation run over a directory of labelled CSV files: each file gets
 // its own model (trained on its first rows), files run `concurrency` at a
-// time, and the metrics are micro-averaged over all files, as SKAB does.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { PipelineError } from '../../core/index.js';
+// time, and the metrics are micro-averaged over all files, as SKAB does
+// (detector/evaluation/). Here the rooms meet: the CSV files and the replay
+// through the ingest path (ingest/), the model kind and its artifact reader (model/).
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type ModelArtifactBytes, PipelineError } from '../../core/index.js';
 import {
-  type ConfusionCounts,
-  countConfusion,
-  type NabOutcome,
-  type NabProfileName,
-  nabOutcome,
-  nabScores,
-  type OutlierMetrics,
-  outlierMetrics,
-  sumConfusion,
+  type EvaluationReport,
+  evaluateFile,
+  evaluationReport,
+  type FileOutcome,
+  fileOutcome,
 } from '../../detector/index.js';
-import type { EvalSettings } from './eval-preset.js';
-import { evaluateFile } from './evaluate-file.js';
-import { parseLabeledCsv } from './labeled-csv.js';
+import { listCsvFiles, medianPeriodMs, parseLabeledCsv, replayLabeledSeries } from '../../ingest/index.js';
+import { decodeKindArtifact } from '../../model/index.js';
+import { fittingFor } from '../model-kinds.js';
+import type { EvalSettings } from './load-eval-settings.js';
 import { formatPredictionsCsv } from './predictions-csv.js';
-
-/** SKAB's detection window to the right of each change point. */
-export const NAB_WINDOW_MS = 60_000;
 
 export interface EvaluationOptions {
   dataDir: string;
@@ -41,41 +37,13 @@ export interface EvaluationOptions {
   nowMs: () => number;
 }
 
-export interface FileReport extends ConfusionCounts, OutlierMetrics {
-  file: string;
-}
-
-export interface EvaluationReport extends OutlierMetrics {
-  nab: Record<NabProfileName, number>;
-  files: FileReport[];
-}
-
 export interface EvaluationRun {
   report: EvaluationReport;
   /** Files without label columns, left out of every metric. */
   skipped: string[];
 }
 
-/** Every `.csv` below `dir`, as `/`-separated relative paths in natural order (2.csv before 10.csv). */
-export function listCsvFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      // Symbolic links are followed, so a data directory may be assembled from links.
-      const kind = e.isSymbolicLink() ? statSync(p) : e;
-      if (kind.isDirectory()) walk(p);
-      else if (kind.isFile() && e.name.toLowerCase().endsWith('.csv'))
-        out.push(relative(dir, p).split(sep).join('/'));
-    }
-  };
-  walk(dir);
-  const collator = new Intl.Collator('en', { numeric: true });
-  return out.sort(collator.compare);
-}
-
-export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationRun> {
-  const { dataDir, log } = options;
+function checkDataDir(dataDir: string): string[] {
   let isDir = false;
   try {
     isDir = statSync(dataDir).isDirectory();
@@ -93,8 +61,20 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       details: { field: 'data', dataDir },
     });
   }
+  return names;
+}
+
+export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationRun> {
+  const { dataDir, log, settings } = options;
+  const names = checkDataDir(dataDir);
+  const { model } = settings;
+  const fitting = {
+    ...fittingFor({ ...model, training: { ...model.training, seed: options.seed } }),
+    decodeArtifact: (bytes: ModelArtifactBytes, channels: readonly string[]) =>
+      decodeKindArtifact(bytes, { channels: [...channels] }),
+  };
   const skipped: string[] = [];
-  const results: ({ report: FileReport; nab: NabOutcome } | undefined)[] = new Array(names.length);
+  const results: (FileOutcome | undefined)[] = new Array(names.length);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
@@ -111,10 +91,18 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       const evaluation = await evaluateFile({
         file,
         series,
-        settings: options.settings,
+        replay: (periodMs) =>
+          replayLabeledSeries(series, {
+            assetId: file,
+            periodMs,
+            windowSteps: model.windowSteps,
+            hopSteps: model.hopSteps,
+          }),
+        detector: settings.detector,
+        holdoutFraction: settings.holdoutFraction,
+        fitting,
         trainRows: options.trainRows,
-        ...(options.periodMs !== undefined ? { periodMs: options.periodMs } : {}),
-        seed: options.seed,
+        periodMs: options.periodMs ?? medianPeriodMs(series.timestampsMs),
         isInWorker: options.isInWorker,
         onTrainProgress(p) {
           // One line every few epochs keeps two files' progress readable.
@@ -126,23 +114,24 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
           }
         },
       });
-      const truth = series.anomaly.subarray(options.trainRows);
-      const counts = countConfusion(truth, evaluation.rows.predicted);
-      const nab = nabOutcome({
-        timestampsMs: evaluation.rows.timestampsMs,
-        changepoint: series.changepoint.subarray(options.trainRows),
-        predicted: evaluation.rows.predicted,
-        windowMs: NAB_WINDOW_MS,
-      });
+      const outcome = fileOutcome(
+        file,
+        {
+          anomaly: series.anomaly.subarray(options.trainRows),
+          changepoint: series.changepoint.subarray(options.trainRows),
+        },
+        evaluation.rows,
+      );
       if (options.predictionsDir !== undefined) {
         const out = join(options.predictionsDir, file);
         mkdirSync(dirname(out), { recursive: true });
         writeFileSync(out, formatPredictionsCsv(evaluation.rows));
       }
-      results[index] = { report: { file, ...counts, ...outlierMetrics(counts) }, nab };
+      results[index] = outcome;
       const s = evaluation.training;
+      const c = outcome.report;
       log(
-        `${file}: done in ${((options.nowMs() - startedMs) / 1000).toFixed(1)} s (${s.epochsRun} epochs, best ${s.bestEpoch}; threshold ${evaluation.calibration.value.toPrecision(4)}; TP ${counts.tp} FP ${counts.fp} TN ${counts.tn} FN ${counts.fn})\n`,
+        `${file}: done in ${((options.nowMs() - startedMs) / 1000).toFixed(1)} s (${s.epochsRun} epochs, best ${s.bestEpoch}; threshold ${evaluation.calibration.value.toPrecision(4)}; TP ${c.tp} FP ${c.fp} TN ${c.tn} FN ${c.fn})\n`,
       );
     }
   };
@@ -157,9 +146,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       },
     );
   }
-  const files = done.map((r) => r.report);
   return {
-    report: { ...outlierMetrics(sumConfusion(files)), nab: nabScores(done.map((r) => r.nab)), files },
+    report: evaluationReport(done),
     skipped: skipped.sort(new Intl.Collator('en', { numeric: true }).compare),
   };
 }

@@ -1,78 +1,14 @@
 // Per-family figures of one `gruwatch eval --json` run over the tuning sets, and the selection
-// rule's verdict on it:
+// rule's verdict on it (detector/evaluation/tuning-selection.ts):
 //   gruwatch eval --data <dir> --json > run.json; node dist/bin/eval/tuning-report.js run.json
-// A family is a file's first path segment (`normal`, `fault`, `setpoint`, …, see tuning-sets.ts).
 // Prints JSON: { families: { <family>: { recall, far, f1, files } }, normalFar, faultFar, f1, nab,
 // objective, eligible }.
 import { readFileSync } from 'node:fs';
-import { sumConfusion } from '../../detector/index.js';
+import { judgeRun } from '../../detector/index.js';
 
-interface FileRow {
-  file: string;
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
+const path = process.argv[2];
+if (path === undefined) {
+  process.stderr.write('usage: tuning-report <eval-run.json>\n');
+  process.exit(2);
 }
-
-interface Family {
-  recall: number | null;
-  far: number;
-  f1: number | null;
-  files: number;
-}
-
-/** Families whose rows are all normal: their false-alarm rate bounds a candidate. */
-export const normalFamilies = ['normal', 'setpoint'] as const;
-/** Largest false-alarm rate (percent) a candidate may have on each normal family and over all files. */
-export const farBound = 10;
-
-const percent = (num: number, den: number): number => (den > 0 ? (100 * num) / den : 0);
-
-/** Figures per family, from the per-file confusion counts of one run. */
-export function familyFigures(files: readonly FileRow[]): Record<string, Family> {
-  const groups = new Map<string, FileRow[]>();
-  for (const row of files) {
-    const family = row.file.split('/')[0] ?? row.file;
-    groups.set(family, [...(groups.get(family) ?? []), row]);
-  }
-  const out: Record<string, Family> = {};
-  for (const [family, rows] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-    const { tp, fp, tn, fn } = sumConfusion(rows);
-    out[family] = {
-      recall: tp + fn > 0 ? tp / (tp + fn) : null,
-      far: percent(fp, fp + tn),
-      f1: tp + fn > 0 ? tp / (tp + (fp + fn) / 2) : null,
-      files: rows.length,
-    };
-  }
-  return out;
-}
-
-/**
- * The rule: a candidate is eligible when its false-alarm rate is at most `farBound` on every
- * normal family and over all files; among the eligible, the largest F1 + NAB standard / 100 over
- * all files wins.
- */
-export function judgeRun(run: { f1: number; far: number; nab: { standard: number }; files: FileRow[] }) {
-  const families = familyFigures(run.files);
-  const normalFar = Math.max(...normalFamilies.map((f) => families[f]?.far ?? 0));
-  return {
-    families,
-    normalFar,
-    far: run.far,
-    f1: run.f1,
-    nab: run.nab.standard,
-    objective: run.f1 + run.nab.standard / 100,
-    eligible: normalFar <= farBound && run.far <= farBound,
-  };
-}
-
-if (process.argv[1]?.endsWith('tuning-report.js')) {
-  const path = process.argv[2];
-  if (path === undefined) {
-    process.stderr.write('usage: tuning-report <eval-run.json>\n');
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(judgeRun(JSON.parse(readFileSync(path, 'utf8'))), null, 2)}\n`);
-}
+process.stdout.write(`${JSON.stringify(judgeRun(JSON.parse(readFileSync(path, 'utf8'))), null, 2)}\n`);

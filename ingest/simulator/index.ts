@@ -1,5 +1,6 @@
 // Public surface of the plant simulator: the run entry point and its option
-// schema for `gruwatch simulate`, and the plant generator for offline use.
+// schema for `gruwatch simulate`, the plant generator for offline use, and the
+// label-free tuning sets cut from a recording of normal operation.
 export type { AnomalyKind, AnomalySpec, GroundTruthLabel } from './anomaly.js';
 export { anomalyKinds, anomalySpecSchema } from './anomaly.js';
 export type { AssetKind } from './assets/asset-model.js';
@@ -11,3 +12,5 @@ export type { AssetFrame, Plant, PlantAsset, PlantOptions, PlantTick, RandomAnom
 export { createPlant, tickReadings } from './plant.js';
 export type { SimulationCounters, SimulationDeps, SimulationHandle } from './run-simulation.js';
 export { runSimulation } from './run-simulation.js';
+export type { FamilyKind, FaultKind, TuningFile, TuningSetOptions } from './tuning-sets.js';
+export { buildFamilySets, buildTuningSets, defaultTuningSetOptions } from './tuning-sets.js';

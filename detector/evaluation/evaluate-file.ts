@@ -1,32 +1,53 @@
 // One labelled file, end to end, through the live service's own parts: rows →
-// readings → aligner → `fitModel` on the first rows (the fitting path of
-// `gruwatch train`) → the artifact read back → window assembler → autoencoder
-// residuals → asset monitor (scoring, threshold, alert lifecycle) on every later row.
+// readings → aligner → window assembler (the replay the caller passes in) →
+// `fitModel` on the first rows (the fitting path of `gruwatch train`) → the
+// artifact read back → the model kind's residuals → asset monitor (scoring,
+// threshold, alert lifecycle) on every later row. The model is reached only
+// through the injected kind and artifact reader.
 
 import {
   isPipelineError,
+  type ModelArtifactBytes,
+  type ModelKind,
   PipelineError,
+  type StoredModel,
   type TrainingProgress,
   type TrainingSummary,
 } from '../../core/index.js';
-import type { Calibration } from '../../detector/index.js';
-import { calibrationSchema, createAssetMonitor, createResidualScorer } from '../../detector/index.js';
-import { type FrameSegment, fitModel } from '../../detector/retraining/index.js';
-import { createAligner, createWindowAssembler } from '../../ingest/index.js';
-import { decodeKindArtifact } from '../../model/index.js';
-import { fittingFor } from '../model-kinds.js';
-import type { EvalSettings } from './eval-preset.js';
-import { type LabeledSeries, medianPeriodMs } from './labeled-csv.js';
+import { createAssetMonitor } from '../asset-monitor.js';
+import type { DetectorConfig } from '../config.js';
+import { createResidualScorer } from '../residual-scorer.js';
+import { type FrameSegment, fitModel } from '../retraining/fit-model.js';
+import { type Calibration, calibrationSchema } from '../threshold/calibrate-threshold.js';
+
+/** A file's rows after the live ingest path: its aligned frames (C) and windows (T, C), in time order. */
+export interface ReplayedRows {
+  frames: readonly AlignedFrame[];
+  windows: readonly CapturedWindow[];
+}
+
+/** How a file's model is fitted and read back: the model kind, reached only through its contract. */
+export interface FileFitting {
+  kind: ModelKind;
+  window: { lengthSteps: number; hopSteps: number };
+  gruwatchVersion: string;
+  /** Reads artifact bytes back as the service loads a stored model. */
+  decodeArtifact(bytes: ModelArtifactBytes, channels: readonly string[]): StoredModel;
+}
 
 export interface FileEvaluationOptions {
   /** Names the file in messages; also the asset id. */
   file: string;
-  series: LabeledSeries;
-  settings: EvalSettings;
+  series: { channels: readonly string[]; timestampsMs: Float64Array };
+  /** The rows replayed through the ingest path on the grid of `periodMs`. */
+  replay: (periodMs: number) => ReplayedRows;
+  detector: DetectorConfig;
+  /** Share of the training rows' complete windows, the newest, held out to calibrate the threshold. */
+  holdoutFraction: number;
+  fitting: FileFitting;
   trainRows: number;
-  /** Grid period; the median spacing of the timestamps when absent. */
-  periodMs?: number;
-  seed: number;
+  /** Grid period: the option given, or the median spacing of the timestamps (NaN when there is none). */
+  periodMs: number;
   /** Train in a worker thread (the CLI; needs the compiled build); false trains on this thread. */
   isInWorker: boolean;
   onTrainProgress?: (progress: TrainingProgress) => void;
@@ -50,13 +71,13 @@ export interface FileEvaluation {
   training: TrainingSummary;
 }
 
-interface AlignedFrame {
+export interface AlignedFrame {
   endMs: number;
   state: 'ok' | 'gap' | 'unknown';
   values: Float32Array; // (C)
 }
 
-interface CapturedWindow {
+export interface CapturedWindow {
   endMs: number;
   state: 'ok' | 'gap' | 'unknown';
   values: Float32Array; // (T, C)
@@ -88,66 +109,33 @@ function fail(file: string, message: string, details: Record<string, unknown> = 
 }
 
 export async function evaluateFile(options: FileEvaluationOptions): Promise<FileEvaluation> {
-  const { file, series, settings, trainRows, seed } = options;
-  const { model: modelConfig, detector } = settings;
-  const { channels, timestampsMs, values } = series;
+  const { file, series, detector, fitting, trainRows } = options;
+  const { channels, timestampsMs } = series;
   const C = channels.length;
   const N = timestampsMs.length;
-  const T = modelConfig.windowSteps;
+  const T = fitting.window.lengthSteps;
   if (N <= trainRows)
     fail(file, `has ${N} rows; more than --train-rows ${trainRows} are needed to score any`, { rows: N });
-  const periodMs = options.periodMs ?? medianPeriodMs(timestampsMs);
+  const periodMs = options.periodMs;
   if (!(periodMs > 0)) fail(file, 'cannot infer a sampling period from its timestamps; pass --period-ms', {});
   const cellEnd = (tsMs: number) => Math.floor(tsMs / periodMs) * periodMs + periodMs;
 
   // Align and window every row, as the live ingest path would receive them.
-  const windows: CapturedWindow[] = [];
-  const frames: AlignedFrame[] = [];
-  const assembler = createWindowAssembler({ T, hop: modelConfig.hopSteps }, (w) => {
-    windows.push({ endMs: w.endMs, state: w.state, values: w.values.slice() });
-  });
-  const aligner = createAligner(
-    {
-      periodMs,
-      fill: 'last',
-      // Rows a few periods apart are a slow logger, not an outage; longer silences become gaps.
-      maxHoldMs: 5 * periodMs,
-      // Each row carries all channels at one time, so a cell is final when the next row arrives.
-      latenessMs: 0,
-      idleFlushMs: periodMs,
-      maxGapFrames: T,
-      assets: [{ match: '*', channels }],
-    },
-    {
-      onFrame(frame) {
-        frames.push({ endMs: frame.endMs, state: frame.state, values: frame.values.slice() });
-        assembler.push(frame);
-      },
-    },
-  );
-  for (let i = 0; i < N; i++) {
-    const timestampMs = timestampsMs[i];
-    for (let c = 0; c < C; c++) {
-      aligner.push(
-        { assetId: file, channel: channels[c], timestampMs, value: values[i * C + c] },
-        timestampMs,
-      );
-    }
-  }
-  aligner.drain();
+  const { frames, windows } = options.replay(periodMs);
 
   // The live fitting path on the training rows: the newest `holdoutFraction` of their complete
   // windows calibrate (never trained on), the older ones fit the normalizer and the model.
   const trainEndMs = cellEnd(timestampsMs[trainRows - 1]);
   const segment = trainingSegment(frames, trainEndMs, periodMs, C);
-  const fitting = fittingFor({ ...modelConfig, training: { ...modelConfig.training, seed } });
   const fitted = await fitModel({
     segments: segment === undefined ? [] : [segment],
     channels,
     periodMs,
-    ...fitting,
+    kind: fitting.kind,
+    window: fitting.window,
+    gruwatchVersion: fitting.gruwatchVersion,
     detector,
-    calibrationFraction: settings.holdoutFraction,
+    calibrationFraction: options.holdoutFraction,
     isInWorker: options.isInWorker,
     ...(options.onTrainProgress !== undefined ? { onProgress: options.onTrainProgress } : {}),
   }).catch((err: unknown) => {
@@ -163,7 +151,7 @@ export async function evaluateFile(options: FileEvaluationOptions): Promise<File
   });
 
   // Read the model back as the live service loads it: weights, normalizer and calibration.
-  const decoded = decodeKindArtifact(fitted.bytes, { channels: [...channels] });
+  const decoded = fitting.decodeArtifact(fitted.bytes, channels);
   const calibration = calibrationSchema.parse(decoded.manifest.calibration);
   const reconstructor = fitting.kind.createReconstructor(decoded);
 

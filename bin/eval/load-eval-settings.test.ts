@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evalPreset, loadEvalSettings, mergeSections } from './eval-preset.js';
+import { evalPreset } from '../../detector/index.js';
+import { loadEvalSettings } from './load-eval-settings.js';
 
 function configFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gruwatch-eval-preset-')), 'eval.yaml');
@@ -11,11 +12,6 @@ function configFile(text: string): string {
 }
 
 describe('eval settings', () => {
-  it('merges objects key by key and replaces a variant with another `type`', () => {
-    expect(mergeSections({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 4 } })).toEqual({ a: 1, b: { c: 2, d: 4 } });
-    expect(mergeSections({ type: 'quantile', q: 0.9 }, { type: 'dynamic' })).toEqual({ type: 'dynamic' });
-  });
-
   it('takes the preset and lets a config file override single keys', () => {
     const settings = loadEvalSettings(
       configFile(

@@ -3,8 +3,8 @@
 // for the false-alarm rate) and the same chunks with one synthetic fault planted on two random
 // channels (the fault set, labelled by construction). No labelled benchmark file is read.
 import { createRng, quantileOfSorted, type Rng } from '../../core/index.js';
-import type { LabeledSeries } from './labeled-csv.js';
-import { formatUtcDatetime } from './predictions-csv.js';
+import type { LabeledSeries } from '../labeled-csv/labeled-csv.js';
+import type { FullyLabeledSeries } from '../labeled-csv/labeled-csv-writer.js';
 
 export const faultKinds = ['step', 'ramp', 'noise', 'replay'] as const;
 export type FaultKind = (typeof faultKinds)[number];
@@ -44,7 +44,7 @@ export const defaultTuningSetOptions: TuningSetOptions = {
 /** A chunk with its labels: (N) timestamps, (N, C) values, (N) anomaly and changepoint flags. */
 export interface TuningFile {
   name: string;
-  series: LabeledSeries & { anomaly: Uint8Array; changepoint: Uint8Array };
+  series: FullyLabeledSeries;
   /** The planted fault, for the fault set. */
   fault?: { kind: FaultKind | FamilyKind; channels: string[] };
 }
@@ -291,17 +291,4 @@ export function buildFamilySets(
     }
   }
   return files;
-}
-
-/** The SKAB layout: `datetime;<channels>;anomaly;changepoint`. */
-export function formatLabeledCsv(series: TuningFile['series']): string {
-  const C = series.channels.length;
-  const lines = [['datetime', ...series.channels, 'anomaly', 'changepoint'].join(';')];
-  for (let i = 0; i < series.timestampsMs.length; i++) {
-    const cells = [formatUtcDatetime(series.timestampsMs[i])];
-    for (let c = 0; c < C; c++) cells.push(String(series.values[i * C + c]));
-    cells.push(series.anomaly[i] ? '1.0' : '0.0', series.changepoint[i] ? '1.0' : '0.0');
-    lines.push(cells.join(';'));
-  }
-  return `${lines.join('\n')}\n`;
 }

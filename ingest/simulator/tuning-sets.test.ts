@@ -2,12 +2,12 @@
 // by construction, and the SKAB layout written back readably.
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../core/index.js';
-import { type LabeledSeries, parseLabeledCsv } from './labeled-csv.js';
+import { type LabeledSeries, parseLabeledCsv } from '../labeled-csv/labeled-csv.js';
+import { formatLabeledCsv } from '../labeled-csv/labeled-csv-writer.js';
 import {
   buildFamilySets,
   buildTuningSets,
   familyKinds,
-  formatLabeledCsv,
   plantFault,
   type TuningSetOptions,
 } from './tuning-sets.js';
