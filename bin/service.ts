@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, type Logger, type ModelKind, PipelineError } from '../core/index.js';
-import { createModelViews, createRunningServiceApi } from '../dashboards/api/index.js';
+import { createModelViews, createRunningServiceApi, serveHttp } from '../dashboards/api/index.js';
 import {
   type AssetMonitor,
   createAssetMonitor,
@@ -38,7 +38,6 @@ import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
-import { serveHttp } from './serve-http.js';
 import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
