@@ -13,7 +13,9 @@ import {
   type AssetMonitor,
   createAssetMonitor,
   createChannelSilenceTracker,
+  createServedModels,
   createSilenceRegistry,
+  type ServedModel,
 } from '../detector/index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
@@ -38,7 +40,6 @@ import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
-import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
