@@ -27,14 +27,20 @@ import {
   sinkQueueName,
   undeliveredBySink,
 } from '../detector/sinks/index.js';
-import { createIngest, type Ingest, type SensorReading, startIngestInBackground } from '../ingest/index.js';
+import {
+  createIngest,
+  createPartitionState,
+  type Ingest,
+  type PartitionState,
+  type SensorReading,
+  startIngestInBackground,
+} from '../ingest/index.js';
 import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
-import { createPartitionState, type PartitionState } from './partition-state.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
@@ -207,7 +213,11 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       changelog: ingest.changelog,
       pipeline: () => pipeline,
       ingest: () => ingest,
-      store,
+      store: {
+        readJournal: () => store.readJournal(),
+        keepAssetState: (assetState) =>
+          store.commit({ scores: [], alerts: [], frames: [] }, { journal: [], assetState }),
+      },
       logger,
       journalKeepMs,
     });
