@@ -4,11 +4,11 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { assetPatternsOverlap, matchesAssetPattern, secretSchema } from '../core/index.js';
+import { isLoopbackHost } from '../dashboards/api/index.js';
 import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
 import { bridgeConfigSchema, ingestConfigSchema } from '../ingest/index.js';
 import { registryConfigSchema } from '../model/node/index.js';
-import { isLoopbackHost } from './http-hosts.js';
 import {
   checkWindowKeys,
   deriveWindowKeys,

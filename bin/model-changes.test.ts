@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
+import type { ModelChange } from '../detector/index.js';
 import type { ModelEventRecord } from '../detector/sinks/index.js';
 import { createModelChanges } from './model-changes.js';
-import type { ModelChange } from './served-models.js';
 
 function setup(changes: ModelChange[][] = [], commit: (events: ModelEventRecord[]) => void = () => {}) {
   const stored: ModelEventRecord[] = [];

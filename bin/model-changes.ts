@@ -3,9 +3,9 @@
 // sent to InfluxDB) and pushed to the page, whoever caused it: the retrainer,
 // the page, or `gruwatch models promote|rollback` moving the registry pointer.
 import type { Clock, Logger } from '../core/index.js';
+import type { ServedModels } from '../detector/index.js';
 import type { LocalStore, ModelEventRecord } from '../detector/sinks/index.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { ServedModels } from './served-models.js';
 
 export interface ModelChanges {
   record(event: ModelEventRecord): void;

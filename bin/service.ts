@@ -8,12 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, type Logger, type ModelKind, PipelineError } from '../core/index.js';
-import { createModelViews, createRunningServiceApi } from '../dashboards/api/index.js';
+import { createModelViews, createRunningServiceApi, serveHttp } from '../dashboards/api/index.js';
 import {
   type AssetMonitor,
   createAssetMonitor,
   createChannelSilenceTracker,
+  createServedModels,
   createSilenceRegistry,
+  type ServedModel,
 } from '../detector/index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
@@ -25,21 +27,25 @@ import {
   sinkQueueName,
   undeliveredBySink,
 } from '../detector/sinks/index.js';
-import { createIngest, type Ingest, type SensorReading, startIngestInBackground } from '../ingest/index.js';
+import {
+  createIngest,
+  createPartitionState,
+  type Ingest,
+  type PartitionState,
+  type SensorReading,
+  startIngestInBackground,
+} from '../ingest/index.js';
 import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
-import { createPartitionState, type PartitionState } from './partition-state.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
-import { serveHttp } from './serve-http.js';
-import { createServedModels, type ServedModel } from './served-models.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
@@ -207,7 +213,11 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       changelog: ingest.changelog,
       pipeline: () => pipeline,
       ingest: () => ingest,
-      store,
+      store: {
+        readJournal: () => store.readJournal(),
+        keepAssetState: (assetState) =>
+          store.commit({ scores: [], alerts: [], frames: [] }, { journal: [], assetState }),
+      },
       logger,
       journalKeepMs,
     });

@@ -66,6 +66,17 @@ export { familyFigures, farBound, judgeRun, normalFamilies } from './evaluation/
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
 export type {
+  LoadedStoredModel,
+  ModelChange,
+  ModelSlot,
+  ServedModel,
+  ServedModels,
+  ServedModelsDeps,
+  ServingConfig,
+  ServingRegistry,
+} from './serving/served-models.js';
+export { createServedModels } from './serving/served-models.js';
+export type {
   KeptSilence,
   ListedSilence,
   SilenceRegistry,

@@ -19,6 +19,14 @@ export type { IngestReadinessLine, StartedIngest } from './ingest-readiness.js';
 export { startIngestInBackground } from './ingest-readiness.js';
 export type { KafkaSourceDeps } from './kafka/kafka-source.js';
 export { createKafkaSource } from './kafka/kafka-source.js';
+export type {
+  CommittedDelivery,
+  PartitionState,
+  PartitionStateDeps,
+  PartitionStatePipeline,
+  PartitionStateStore,
+} from './kafka/partition-state.js';
+export { createPartitionState } from './kafka/partition-state.js';
 export type { ChangelogEntry, ChangelogReading, StateChangelog } from './kafka/state-changelog.js';
 export { createStateChangelog } from './kafka/state-changelog.js';
 export type { LabeledSeries } from './labeled-csv/labeled-csv.js';

@@ -2,8 +2,8 @@
 // is held to the rule of `gruwatch run`: beyond loopback the API needs a token,
 // here taken from GRUWATCH_HTTP__API_TOKEN so that it never shows in a process list.
 import { PipelineError } from '../../core/index.js';
+import { isLoopbackHost } from '../../dashboards/api/index.js';
 import { envNameFor } from '../env-overrides.js';
-import { isLoopbackHost } from '../http-hosts.js';
 
 export const demoTokenVariable = envNameFor(['http', 'apiToken']);
 

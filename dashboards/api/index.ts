@@ -1,6 +1,8 @@
 // Public surface of dashboards/api/: the HTTP API's schemas, the types inferred
 // from them, the contract the server calls and its implementation over ports.
 // The page imports only types (from api-types.ts), so no schema code is bundled.
+// The HTTP server that answers the routes, and the Host/Origin rules it and the
+// configuration share, are here too.
 
 export type { ApiRouteName } from './api-routes.js';
 export {
@@ -31,8 +33,13 @@ export {
   silenceBodySchema,
 } from './api-schemas.js';
 export type * from './api-types.js';
+export { isLoopbackHost } from './http-hosts.js';
+export type { Access, HttpServerOptions } from './http-server.js';
+export { createHttpServer } from './http-server.js';
 export type { ModelSlotPort, ModelViewDeps, ModelViews } from './model-view.js';
 export { createModelViews } from './model-view.js';
 export type { ApiRetraining, ApiStore, RunningServiceApiDeps } from './running-service-api.js';
 export { createRunningServiceApi } from './running-service-api.js';
+export type { HttpSettings, ServeHttpDeps } from './serve-http.js';
+export { serveHttp } from './serve-http.js';
 export type { LiveEvent, RangeQuery, ServiceApi, SilenceInput } from './service-api.js';

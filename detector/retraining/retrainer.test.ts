@@ -9,7 +9,6 @@ import { type Config, configSchema } from '../../bin/config.js';
 import { createServiceMetrics, type ServiceMetrics } from '../../bin/metrics.js';
 import { modelKindsFor, retrainJobDepsFor } from '../../bin/model-kinds.js';
 import { retrainerSettingsOf } from '../../bin/retrainer-settings.js';
-import { createServedModels, type ServedModels } from '../../bin/served-models.js';
 import { createSilentLogger, ManualClock } from '../../core/index.js';
 import { createAutoencoder, encodeArtifact } from '../../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../../model/node/index.js';
@@ -21,6 +20,7 @@ import {
   retrainPlant,
 } from '../../test/fixtures/retrain-plant.js';
 import { createAssetMonitor, matchesAssetPattern } from '../index.js';
+import { createServedModels, type ServedModels } from '../serving/served-models.js';
 import type { LocalStore, ModelEventRecord } from '../sinks/index.js';
 import { type RetrainJobInput, runRetrainJob } from './index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from './retrainer.js';

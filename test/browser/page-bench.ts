@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
-import { createHttpServer } from '../../bin/http-server.js';
 import { createSilentLogger } from '../../core/index.js';
+import { createHttpServer } from '../../dashboards/api/index.js';
 import { chromiumPath, launchBrowser } from './browser.js';
 import { createPlantService } from './plant-service.js';
 

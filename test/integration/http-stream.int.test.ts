@@ -4,9 +4,8 @@
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../bin/http-server.js';
 import { createSilentLogger } from '../../core/index.js';
-import type { LiveEvent, ServiceApi } from '../../dashboards/api/index.js';
+import { createHttpServer, type LiveEvent, type ServiceApi } from '../../dashboards/api/index.js';
 import { onTeardown } from '../helpers/integration.js';
 
 describe('HTTP API live stream', () => {

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger, PipelineError, Secret } from '../core/index.js';
+import { createSilentLogger, PipelineError, Secret } from '../../core/index.js';
+import { createHttpServer } from './http-server.js';
 import {
   type ApiRouteName,
   type AssetSnapshot,
@@ -11,8 +12,7 @@ import {
   refusalSchema,
   type ServiceApi,
   type SilenceInput,
-} from '../dashboards/api/index.js';
-import { createHttpServer } from './http-server.js';
+} from './index.js';
 
 const asset: AssetSnapshot = {
   assetId: 'pump-1',
@@ -97,18 +97,18 @@ function fakeApi(): ServiceApi & { added: SilenceInput[]; ready: boolean; querie
   };
 }
 
-async function server(apiToken?: string) {
-  const api = fakeApi();
-  const registry = new Registry();
+async function serve<Api extends ServiceApi>(api: Api, apiToken?: string) {
   const app = await createHttpServer({
     api,
-    registry,
+    registry: new Registry(),
     logger: createSilentLogger(),
     now: () => 1_000_000,
     ...(apiToken ? { apiToken: new Secret(apiToken) } : {}),
   });
   return { app, api };
 }
+
+const server = (apiToken?: string) => serve(fakeApi(), apiToken);
 
 describe('HTTP server', () => {
   it('reports readiness from the service checks', async () => {
@@ -215,17 +215,7 @@ function retrainingApi(): ServiceApi & {
   };
 }
 
-async function retrainingServer(apiToken?: string) {
-  const api = retrainingApi();
-  const app = await createHttpServer({
-    api,
-    registry: new Registry(),
-    logger: createSilentLogger(),
-    now: () => 1_000_000,
-    ...(apiToken ? { apiToken: new Secret(apiToken) } : {}),
-  });
-  return { app, api };
-}
+const retrainingServer = (apiToken?: string) => serve(retrainingApi(), apiToken);
 
 describe('HTTP server: operator labels and model actions', () => {
   it('lists the undelivered rows per sink, behind the bearer token', async () => {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../core/index.js';
-import { createGruKind, modelConfigSchema } from '../model/index.js';
-import { createModelRegistry } from '../model/node/index.js';
-import { smallServiceConfig, trainSmallModel } from '../test/helpers/small-service.js';
-import { configSchema } from './config.js';
+import { configSchema } from '../../bin/config.js';
+import { createSilentLogger } from '../../core/index.js';
+import { createGruKind, modelConfigSchema } from '../../model/index.js';
+import { createModelRegistry } from '../../model/node/index.js';
+import { smallServiceConfig, trainSmallModel } from '../../test/helpers/small-service.js';
 import { createServedModels } from './served-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gruwatch-served-'));

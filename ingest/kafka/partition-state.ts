@@ -5,16 +5,37 @@
 // newest state is read back and replaces whatever this instance held for them
 // (a partition that returns starts from the state its last owner wrote, not
 // from what it left here).
-import { type Logger, systemClock } from '../core/index.js';
-import type { LocalStore } from '../detector/sinks/index.js';
-import type { ChangelogReading, Ingest, StateChangelog } from '../ingest/index.js';
-import type { PersistedAssetState, Pipeline, PipelineDeps } from './pipeline.js';
+import { type Logger, systemClock } from '../../core/index.js';
+import type { Ingest } from '../ingest-pipeline.js';
+import type { DeliveryOrigin } from '../source.js';
+import type { ChangelogReading, StateChangelog } from './state-changelog.js';
 
-export interface PartitionStateDeps {
+/** The parts of the service's pipeline a restoration sets; each asset's state is opaque here. */
+export interface PartitionStatePipeline<AssetState> {
+  adoptAssets(states: ReadonlyMap<string, AssetState>): void;
+  setReplaying(isReplaying: boolean): void;
+  forgetAssets(assetIds: readonly string[]): void;
+}
+
+/** The local store: the journal the rings start from, and where restored state is kept. */
+export interface PartitionStateStore {
+  readJournal(): readonly ChangelogReading[];
+  /** Keeps restored asset states (JSON text) locally, so a restart of this instance begins from them. */
+  keepAssetState(assetState: ReadonlyMap<string, string>): void;
+}
+
+/** What a delivery committed locally: its origin, its readings and the touched assets' state. */
+export interface CommittedDelivery {
+  origin: DeliveryOrigin;
+  journal: readonly ChangelogReading[];
+  assetState: ReadonlyMap<string, string>;
+}
+
+export interface PartitionStateDeps<AssetState> {
   changelog: StateChangelog;
-  pipeline: () => Pipeline;
-  ingest: () => Ingest;
-  store: Pick<LocalStore, 'commit' | 'readJournal'>;
+  pipeline: () => PartitionStatePipeline<AssetState>;
+  ingest: () => Pick<Ingest, 'adoptAssets'>;
+  store: PartitionStateStore;
   logger: Logger;
   /** How far back, from an asset's newest reading, its readings rebuild its windows. */
   journalKeepMs: number;
@@ -27,8 +48,8 @@ export interface PartitionState {
   gained(partitions: readonly number[]): Promise<void>;
   /** IngestDeps.onPartitionsRevoked. */
   revoked(assetIds: readonly string[]): void;
-  /** PipelineDeps.afterCommit. */
-  afterCommit: NonNullable<PipelineDeps['afterCommit']>;
+  /** After each local commit (the pipeline's afterCommit). */
+  afterCommit(committed: CommittedDelivery): Promise<void>;
   /**
    * Ends the restorations still running or queued (called once the source stopped, before the store
    * closes): nothing of their partitions will be read here, and the next owner restores them.
@@ -36,7 +57,7 @@ export interface PartitionState {
   stop(): Promise<void>;
 }
 
-export function createPartitionState(deps: PartitionStateDeps): PartitionState {
+export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetState>): PartitionState {
   const log = deps.logger.child({ component: 'partition-state' });
   const { changelog, journalKeepMs } = deps;
   /** Per asset, its readings within journalKeepMs of its newest, oldest first. */
@@ -64,11 +85,11 @@ export function createPartitionState(deps: PartitionStateDeps): PartitionState {
         const startMs = systemClock.nowMs();
         const entries = await changelog.restore(partition);
         if (isStopped) return;
-        const states = new Map<string, PersistedAssetState>();
+        const states = new Map<string, AssetState>();
         const readings: ChangelogReading[] = [];
         const assetState = new Map<string, string>();
         for (const entry of entries) {
-          states.set(entry.assetId, JSON.parse(entry.state) as PersistedAssetState);
+          states.set(entry.assetId, JSON.parse(entry.state) as AssetState);
           assetState.set(entry.assetId, entry.state);
           rings.set(entry.assetId, [...entry.journal]);
           partitionOf.set(entry.assetId, entry.partition);
@@ -84,8 +105,7 @@ export function createPartitionState(deps: PartitionStateDeps): PartitionState {
           } finally {
             pipeline.setReplaying(false);
           }
-          // Kept locally too, so a restart of this instance begins from it.
-          deps.store.commit({ scores: [], alerts: [], frames: [] }, { journal: [], assetState });
+          deps.store.keepAssetState(assetState);
         }
         log.info(
           { partition, assets: entries.length, readings: readings.length, ms: systemClock.nowMs() - startMs },

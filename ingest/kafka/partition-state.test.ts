@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSilentLogger } from '../core/index.js';
-import type { StateChangelog } from '../ingest/index.js';
+import { createSilentLogger } from '../../core/index.js';
 import { createPartitionState } from './partition-state.js';
-import type { Pipeline } from './pipeline.js';
+import type { StateChangelog } from './state-changelog.js';
 
 describe('createPartitionState', () => {
   afterEach(() => {
@@ -18,14 +17,16 @@ describe('createPartitionState', () => {
         return Promise.reject(new Error('the group is rebalancing'));
       },
     } as unknown as StateChangelog;
-    const commit = vi.fn();
+    const keepAssetState = vi.fn();
     const state = createPartitionState({
       changelog,
-      pipeline: () => ({}) as Pipeline,
+      pipeline: () => {
+        throw new Error('not reached');
+      },
       ingest: () => {
         throw new Error('not reached');
       },
-      store: { commit, readJournal: () => [] },
+      store: { keepAssetState, readJournal: () => [] },
       logger: createSilentLogger(),
       journalKeepMs: 60_000,
       retryDelayMs: 1_000,
@@ -40,7 +41,7 @@ describe('createPartitionState', () => {
     await gained;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(attempts).toBe(4);
-    expect(commit).not.toHaveBeenCalled();
+    expect(keepAssetState).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
   });
 });

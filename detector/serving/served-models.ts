@@ -5,30 +5,61 @@
 // promotions) loads the new version and swaps it in. The swap is one
 // assignment between two windows on the event loop, so every window is scored
 // by exactly one model: none is dropped, none is scored twice.
-import { isPipelineError, type Logger, type ModelKind, modelKindOf, PipelineError } from '../core/index.js';
-import { type Calibration, calibrationSchema, matchesAssetPattern } from '../detector/index.js';
-import type { ArtifactManifest, Normalizer } from '../model/index.js';
-import type { LoadedModel, ModelRegistry } from '../model/node/index.js';
-import type { Config } from './config.js';
-import type { ActiveModel } from './pipeline.js';
+import {
+  type ChannelScaling,
+  isPipelineError,
+  type Logger,
+  type ModelKind,
+  matchesAssetPattern,
+  modelKindOf,
+  PipelineError,
+  type StoredModel,
+  type WindowReconstructor,
+} from '../../core/index.js';
+import { type Calibration, calibrationSchema } from '../threshold/calibrate-threshold.js';
+
+/** A stored model as the registry reads it back: its name and version, manifest and weights. */
+export interface LoadedStoredModel extends StoredModel {
+  name: string;
+  version: string;
+}
+
+/** What serving asks of the model registry. */
+export interface ServingRegistry<Loaded extends LoadedStoredModel> {
+  load(name: string, version?: string, expect?: { channels?: string[] }): Promise<Loaded>;
+  current(name: string): Promise<string | undefined>;
+}
+
+/** The parts of the configuration serving reads: the asset groups and the window length. */
+export interface ServingConfig {
+  ingest: {
+    assets: readonly { match: string; model: string; channels: readonly string[] }[];
+    window: { T: number };
+  };
+}
 
 /** A loaded model with what the detector and the page need besides the reconstructor. */
-export interface ServedModel extends ActiveModel {
+export interface ServedModel<Loaded extends LoadedStoredModel = LoadedStoredModel> {
+  name: string;
+  version: string;
+  channels: readonly string[];
+  T: number;
+  reconstructor: WindowReconstructor;
   calibration: Calibration;
-  manifest: ArtifactManifest;
-  normalizer: Normalizer;
+  manifest: Loaded['manifest'];
+  normalizer: ChannelScaling;
   /** The model's kind and sizes in one line, for logs. */
   description: string;
-  loaded: LoadedModel;
+  loaded: Loaded;
 }
 
 /** One asset group of the configuration and the model it is scored with (none yet: frames only). */
-export interface ModelSlot {
+export interface ModelSlot<Loaded extends LoadedStoredModel = LoadedStoredModel> {
   match: string;
   /** The registry name of the group's model. */
   name: string;
   channels: readonly string[];
-  served: ServedModel | undefined;
+  served: ServedModel<Loaded> | undefined;
   /**
    * Set when the registry's current model was trained for other channels than the group lists (a
    * sensor added or removed): the group stores frames unscored until a model for its channels is
@@ -45,13 +76,13 @@ export interface ModelChange {
   isRollback: boolean;
 }
 
-export interface ServedModels {
-  readonly slots: readonly ModelSlot[];
-  slotOf(assetId: string): ModelSlot | undefined;
+export interface ServedModels<Loaded extends LoadedStoredModel = LoadedStoredModel> {
+  readonly slots: readonly ModelSlot<Loaded>[];
+  slotOf(assetId: string): ModelSlot<Loaded> | undefined;
   /** Drops the cached slot of assets no longer tracked. */
   forgetAssets(assetIds: Iterable<string>): void;
   /** Loads and checks a version as it would be served, without serving it. */
-  prepare(name: string, version?: string): Promise<ServedModel>;
+  prepare(name: string, version?: string): Promise<ServedModel<Loaded>>;
   /**
    * Serves the registry's current version of every model whose pointer moved. A version that
    * cannot be loaded is reported through `onLoadFailed` and the slot keeps its model.
@@ -59,8 +90,8 @@ export interface ServedModels {
   refresh(): Promise<ModelChange[]>;
 }
 
-export interface ServedModelsDeps {
-  registry: ModelRegistry;
+export interface ServedModelsDeps<Loaded extends LoadedStoredModel> {
+  registry: ServingRegistry<Loaded>;
   /** The kinds stored models may be of; a model is served by the kind its manifest names. */
   kinds: readonly ModelKind[];
   logger: Logger;
@@ -73,9 +104,12 @@ function incompatible(message: string, details: Record<string, unknown>): Pipeli
   return new PipelineError('MODEL_ARTIFACT_INCOMPATIBLE', message, { details });
 }
 
-export function createServedModels(config: Config, deps: ServedModelsDeps): ServedModels {
+export function createServedModels<Loaded extends LoadedStoredModel>(
+  config: ServingConfig,
+  deps: ServedModelsDeps<Loaded>,
+): ServedModels<Loaded> {
   const { registry } = deps;
-  const slots: ModelSlot[] = config.ingest.assets.map((g) => ({
+  const slots: ModelSlot<Loaded>[] = config.ingest.assets.map((g) => ({
     match: g.match,
     name: g.model,
     channels: [...g.channels],
@@ -83,10 +117,10 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
   }));
   const isChannelMismatch = (err: unknown): boolean =>
     isPipelineError(err, 'MODEL_ARTIFACT_INCOMPATIBLE') && err.details.field === 'channels';
-  const slotByAsset = new Map<string, ModelSlot | undefined>();
+  const slotByAsset = new Map<string, ModelSlot<Loaded> | undefined>();
   const failedVersions = new Set<string>();
 
-  const prepare = async (name: string, version?: string): Promise<ServedModel> => {
+  const prepare = async (name: string, version?: string): Promise<ServedModel<Loaded>> => {
     const slot = slots.find((s) => s.name === name);
     if (slot === undefined)
       throw new PipelineError('CLI_USAGE', `no asset group is scored with model "${name}"`, {
@@ -144,7 +178,7 @@ export function createServedModels(config: Config, deps: ServedModelsDeps): Serv
         const serving = slots.filter((s) => s.name === name);
         if (current === undefined || serving.every((s) => s.served?.version === current)) continue;
         if (failedVersions.has(`${name}/${current}`)) continue; // reported once; waits for another promotion
-        let served: ServedModel;
+        let served: ServedModel<Loaded>;
         try {
           served = await prepare(name, current);
         } catch (err) {

@@ -15,16 +15,11 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { isPipelineError, type Logger, type Secret } from '../core/index.js';
-import {
-  apiRoutes,
-  labelBodySchema,
-  maxSilenceMs,
-  promoteBodySchema,
-  type ServiceApi,
-  silenceBodySchema,
-} from '../dashboards/api/index.js';
+import { isPipelineError, type Logger, type Secret } from '../../core/index.js';
+import { apiRoutes } from './api-routes.js';
+import { labelBodySchema, maxSilenceMs, promoteBodySchema, silenceBodySchema } from './api-schemas.js';
 import { isHostAllowed, isSameOrigin } from './http-hosts.js';
+import type { ServiceApi } from './service-api.js';
 
 export interface HttpServerOptions {
   apiToken?: Secret;
