@@ -20,6 +20,7 @@ import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from './free-port.js';
 import { uniqueName, waitFor } from './integration.js';
 import { spawnGruwatch, testArtifactsDir } from './service-process.js';
+import { compareScoredWindows } from './stored-windows.js';
 
 export const faultPeriodMs = 500;
 const channels = ['seq', 'x'];
@@ -306,27 +307,14 @@ function countStored(storePath: string, assets: readonly string[], published: nu
         if (seqs.has(s)) inStoredFrames++;
         else missing.push({ assetId, seq: s });
       }
-      // A window ends on every hop-th grid cell and needs the T frames up to it, stored and complete.
-      const expected = new Set<number>();
-      for (let i = T - 1; i < frames.length; i++) {
-        const end = frames[i]!;
-        if ((Math.round(end.atMs / faultPeriodMs) + 1) % hop !== 0) continue;
-        const first = frames[i - T + 1]!;
-        if (end.atMs - first.atMs !== (T - 1) * faultPeriodMs) continue;
-        if (frames.slice(i - T + 1, i + 1).some((f) => f.state !== 'ok')) continue;
-        expected.add(end.atMs);
-      }
-      const scored = new Set(
-        (db.prepare('SELECT at_ms FROM scores WHERE asset_id = ?').all(assetId) as { at_ms: number }[]).map(
-          (r) => r.at_ms,
-        ),
-      );
-      windowsExpected += expected.size;
-      for (const atMs of expected) {
-        if (scored.has(atMs)) windowsScored++;
-        else windowsNotScored.push({ assetId, atMs });
-      }
-      for (const atMs of scored) if (!expected.has(atMs)) windowsScoredWithoutFrames++;
+      const scoreAtMs = (
+        db.prepare('SELECT at_ms FROM scores WHERE asset_id = ?').all(assetId) as { at_ms: number }[]
+      ).map((r) => r.at_ms);
+      const windows = compareScoredWindows(frames, scoreAtMs, { T, hop, periodMs: faultPeriodMs });
+      windowsExpected += windows.expected;
+      windowsScored += windows.scored;
+      for (const atMs of windows.notScored) windowsNotScored.push({ assetId, atMs });
+      windowsScoredWithoutFrames += windows.scoredWithoutFrames;
     }
     return {
       published: published * assets.length,

@@ -1,7 +1,8 @@
 // InfluxDB and the webhook receiver down at the same time, and `gruwatch run`
 // SIGKILLed and restarted during that outage: mosquitto_pub keeps publishing
-// one machine, and once both are back every score reaches InfluxDB and every
-// alert event reaches the receiver exactly once per idempotency key. InfluxDB
+// two machines, every published sequence number ends in a stored frame and every
+// complete window is scored, and once both sinks are back every score reaches
+// InfluxDB and every alert event the receiver exactly once per idempotency key. InfluxDB
 // is a private instance started for the case (the shared one stays up).
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,8 +20,10 @@ import {
   smallChannels,
   smallPeriodMs,
   smallServiceConfig,
+  smallSettings,
   smallValue,
 } from './small-service.js';
+import { compareScoredWindows, type ScoredWindows } from './stored-windows.js';
 import { mosquittoPub } from './third-party-publishers.js';
 
 /** Runs the case against the Mosquitto at `mosquittoUrl` with both sinks down for `outageMs`. */
@@ -181,6 +184,14 @@ export async function runSinkOutageCase(options: {
   const storedAlerts = alertsInStore();
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
+  const readings = checkReadingsAndWindows(dataDir, t0, [
+    { assetId, fromSeq: 0 },
+    { assetId: 'machine-2', fromSeq: 100 },
+  ]);
+  expect(readings.missing, 'published sequence numbers in no stored frame').toEqual([]);
+  expect(readings.windows.notScored, 'windows stored complete but not scored').toEqual([]);
+  expect(readings.windows.scoredWithoutFrames).toBe(0);
+  expect(readings.windows.expected).toBeGreaterThan(0);
   const keys = received.map((r) => r.key);
   expect(new Set(keys).size).toBe(keys.length);
   expect(keys.length).toBe(storedAlerts);
@@ -188,6 +199,43 @@ export async function runSinkOutageCase(options: {
   expect(await countInInflux('gruwatch_score')).toBe(storedScores);
   expect(await countInInflux('gruwatch_alert')).toBe(storedAlerts);
   process.stdout.write(
-    `outage + SIGKILL: ${Math.round((Date.now() - outageStartMs) / 1000)} s since the outage began, ${storedScores} scores in InfluxDB once, ${storedAlerts} alert events (${[...new Set(received.map((r) => r.type))].join(', ')}) each delivered once by key\n`,
+    `outage + SIGKILL: ${Math.round((Date.now() - outageStartMs) / 1000)} s since the outage began, ${readings.stored} of ${readings.published} published readings in stored frames, ${readings.windows.scored} of ${readings.windows.expected} complete windows scored, ${storedScores} scores in InfluxDB once, ${storedAlerts} alert events (${[...new Set(received.map((r) => r.type))].join(', ')}) each delivered once by key\n`,
   );
+}
+
+// The last sequence number published is 259; readings up to 255 are behind the newest by more than
+// the lateness, so they are final and must be stored whatever the idle flush did.
+const lastFinalSeq = 255;
+
+/**
+ * Every sequence number published for each asset is in a stored frame with its own values (a held
+ * copy of the previous reading does not count), and every window whose frames are stored complete
+ * is scored.
+ */
+function checkReadingsAndWindows(
+  dataDir: string,
+  t0: number,
+  assets: { assetId: string; fromSeq: number }[],
+): { published: number; stored: number; missing: string[]; windows: ScoredWindows } {
+  const { window } = smallSettings;
+  const missing: string[] = [];
+  let published = 0;
+  const windows: ScoredWindows = { expected: 0, scored: 0, notScored: [], scoredWithoutFrames: 0 };
+  for (const { assetId, fromSeq } of assets) {
+    const { frames, scoreAtMs } = readStore(dataDir, assetId);
+    const byTime = new Map(frames.map((f) => [f.atMs, f]));
+    for (let seq = fromSeq; seq <= lastFinalSeq; seq++) {
+      published++;
+      const frame = byTime.get(t0 + seq * smallPeriodMs);
+      const own =
+        frame?.state === 'ok' && smallChannels.every((c, i) => frame.values[i] === smallValue(c, seq));
+      if (!own) missing.push(`${assetId}#${seq}`);
+    }
+    const scored = compareScoredWindows(frames, scoreAtMs, { ...window, periodMs: smallPeriodMs });
+    windows.expected += scored.expected;
+    windows.scored += scored.scored;
+    windows.notScored.push(...scored.notScored);
+    windows.scoredWithoutFrames += scored.scoredWithoutFrames;
+  }
+  return { published, stored: published - missing.length, missing, windows };
 }

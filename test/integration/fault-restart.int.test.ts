@@ -6,8 +6,9 @@
 // stored complete must be scored, across the restarts, and whatever is read
 // twice must be counted as a duplicate, never stored twice, never late. Beside
 // them, InfluxDB and the webhook receiver are down 5 minutes while gruwatch is
-// SIGKILLed and restarted: afterwards every score and alert event is delivered
-// once (test/helpers/sink-outage-case.ts).
+// SIGKILLed and restarted: afterwards every published sequence number is in a
+// stored frame, every complete window is scored, and every score and alert
+// event is delivered once (test/helpers/sink-outage-case.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
