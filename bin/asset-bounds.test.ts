@@ -6,11 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
 import { type Calibration, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
-import { createIngest, ingestConfigSchema, type SensorReading } from '../ingest/index.js';
+import { createPipeline } from '../detector/pipeline/index.js';
+import {
+  createIngest,
+  type DeliveryOrigin,
+  ingestConfigSchema,
+  type SensorReading,
+} from '../ingest/index.js';
 import { createAutoencoder, createReconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics } from './metrics.js';
-import { createPipeline } from './pipeline.js';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
@@ -64,7 +69,7 @@ describe('bounded cardinality over simulated months', () => {
     );
     const scoredSteady = new Map<string, number>();
     const committedStates: number[] = [];
-    const pipeline = createPipeline({
+    const pipeline = createPipeline<DeliveryOrigin>({
       modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, reconstructor }),
       monitor,
       store: {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../core/index.js';
 import { type AssetStatus, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
+import { createPipeline } from '../detector/pipeline/index.js';
+import type { DeliveryOrigin } from '../ingest/index.js';
 import { createAutoencoder, createReconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics } from './metrics.js';
-import { createPipeline } from './pipeline.js';
 
 /** The value of one sample line of the exposition text, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -111,7 +112,7 @@ describe('service metrics after windows went through the pipeline', () => {
       normalizer: { center: [1000, 40, 60], scale: [100, 5, 5] },
     });
     const committed: unknown[] = [];
-    const pipeline = createPipeline({
+    const pipeline = createPipeline<DeliveryOrigin>({
       modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, reconstructor }),
       monitor,
       store: { commit: (batch) => committed.push(batch), waitForSpace: async () => {} },

@@ -2,7 +2,7 @@
 // row per asset: the detector's state merged into one monitor state, and how
 // far each asset's frames and windows got (so replayed outputs are skipped).
 import type { MonitorState } from '../detector/index.js';
-import type { AssetProgress, PersistedAssetState } from './pipeline.js';
+import type { AssetProgress, PersistedAssetState } from '../detector/pipeline/index.js';
 
 export function restoreAssetStates(rows: Iterable<readonly [assetId: string, json: string]>): {
   monitor: MonitorState;

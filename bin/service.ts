@@ -17,6 +17,7 @@ import {
   createSilenceRegistry,
   type ServedModel,
 } from '../detector/index.js';
+import { createPipeline, type Pipeline } from '../detector/pipeline/index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
   createLocalStore,
@@ -30,6 +31,7 @@ import {
 import {
   createIngest,
   createPartitionState,
+  type DeliveryOrigin,
   type Ingest,
   type PartitionState,
   type SensorReading,
@@ -41,7 +43,6 @@ import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
-import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
@@ -167,7 +168,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
   modelChanges = createModelChanges({ models, store, metrics, clock, logger: log, onChange: publishModel });
 
   let partitionState: PartitionState | undefined;
-  const pipeline: Pipeline = createPipeline({
+  const pipeline: Pipeline<DeliveryOrigin> = createPipeline<DeliveryOrigin>({
     modelFor: servedOf,
     monitor,
     store,

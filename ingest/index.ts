@@ -1,6 +1,7 @@
 // Public surface of ingest/: the pipeline factory, the source factories and
 // contracts, the data types the model and detector consume, and the config schema.
 
+export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from '../core/index.js';
 export type { AlignDropReason, Aligner, AlignOptions } from './align/aligner.js';
 export { createAligner } from './align/aligner.js';
 export type { WindowAssembler, WindowOptions } from './align/window-assembler.js';
@@ -65,4 +66,3 @@ export {
   tickReadings,
 } from './simulator/index.js';
 export type { DeliveryHandler, DeliveryOrigin, Source, SourceDelivery } from './source.js';
-export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from './window.js';

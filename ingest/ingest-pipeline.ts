@@ -1,6 +1,8 @@
 // The ingest room assembled from its config: sources → decoder → aligner →
 // window assembler → the caller's onWindow. A delivery is acknowledged once
 // its readings are aligned and every window they completed has been handled.
+
+import type { AlignedFrame, AlignedWindow } from '../core/index.js';
 import {
   type Clock,
   createRateLimitedLog,
@@ -17,7 +19,6 @@ import { createStateChangelog, type StateChangelog } from './kafka/state-changel
 import { createMqttSource } from './mqtt/mqtt-source.js';
 import type { SensorReading } from './reading.js';
 import type { DeliveryHandler, Source, SourceDelivery } from './source.js';
-import type { AlignedFrame, AlignedWindow } from './window.js';
 
 export interface IngestDeps {
   logger: Logger;

@@ -10,7 +10,7 @@ import { errorCodes } from '../core/index.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rooms = ['core', 'ingest', 'model', 'detector', 'dashboards', 'bin'];
 // A room's public surface is its index.ts; some rooms have a second one for a part that only
-// the composition root needs (the Node-only model helpers, the sinks with their I/O, retraining,
+// the composition root needs (the Node-only model helpers, the sinks with their I/O, the live pipeline, retraining,
 // the HTTP API's schemas and implementation).
 const nodeFreeCore = new Set([
   join('core', 'errors.js'),
@@ -22,6 +22,7 @@ const publicSurfaces = new Set([
   ...rooms.map((room) => `${room}/index.js`),
   'model/node/index.js',
   'detector/sinks/index.js',
+  'detector/pipeline/index.js',
   'detector/retraining/index.js',
   'dashboards/api/index.js',
 ]);

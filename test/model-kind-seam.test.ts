@@ -10,12 +10,13 @@ import { configSchema } from '../bin/config.js';
 import { createLiveHub } from '../bin/live-hub.js';
 import { createServiceMetrics } from '../bin/metrics.js';
 import { modelKindsFor } from '../bin/model-kinds.js';
-import { createPipeline } from '../bin/pipeline.js';
 import { retrainerSettingsOf } from '../bin/retrainer-settings.js';
 import { createSilentLogger, ManualClock, type ModelKind, PipelineError } from '../core/index.js';
 import { createAssetMonitor, createServedModels, matchesAssetPattern } from '../detector/index.js';
+import { createPipeline } from '../detector/pipeline/index.js';
 import { createRetrainer, runRetrainJob } from '../detector/retraining/index.js';
 import type { LocalStore, ModelEventRecord, RecordBatch } from '../detector/sinks/index.js';
+import type { DeliveryOrigin } from '../ingest/index.js';
 import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
 import {
   createKeepAllStore,
@@ -100,7 +101,7 @@ describe('a second model kind through the service paths', () => {
       },
     });
     const committed: RecordBatch[] = [];
-    const pipeline = createPipeline({
+    const pipeline = createPipeline<DeliveryOrigin>({
       modelFor: (assetId) => models.slotOf(assetId)?.served,
       monitor,
       store: { commit: (batch) => committed.push(batch), waitForSpace: () => new Promise<void>(() => {}) },

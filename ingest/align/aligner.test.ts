@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AlignedFrame } from '../../core/index.js';
 import { MemoryTelemetry } from '../../core/index.js';
 import type { SensorReading } from '../reading.js';
-import type { AlignedFrame } from '../window.js';
 import { type AlignOptions, createAligner } from './aligner.js';
 import { createAssetChannelResolver } from './asset-channels.js';
 

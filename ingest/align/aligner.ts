@@ -3,10 +3,10 @@
 // the lateness allowance land in their cell; a channel without a value
 // within the hold leaves NaN and marks the frame `gap` — never an invented value.
 
+import type { AlignedFrame, FrameState } from '../../core/index.js';
 import { noopTelemetry, type Telemetry } from '../../core/index.js';
 import type { AssetSignal } from '../decode/decoder.js';
 import type { SensorReading } from '../reading.js';
-import type { AlignedFrame, FrameState } from '../window.js';
 import type { AssetGroup } from './asset-channels.js';
 import {
   type AssetChannelResolver,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlignedFrame, FrameState } from '../window.js';
+import type { AlignedFrame, FrameState } from '../../core/index.js';
 import { createWindowAssembler } from './window-assembler.js';
 
 const channels = ['a', 'b'];

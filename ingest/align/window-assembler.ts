@@ -1,7 +1,7 @@
 // The windower: per asset a ring buffer of T frames × C channels (Float32Array),
 // one window every `hop` frames once T frames are in. Memory per asset is
 // fixed at creation; a discontinuity in the frame sequence restarts the ring.
-import type { AlignedFrame, AlignedWindow, FrameState } from '../window.js';
+import type { AlignedFrame, AlignedWindow, FrameState } from '../../core/index.js';
 
 export interface WindowOptions {
   /** Frames per window; must equal the model's T. */

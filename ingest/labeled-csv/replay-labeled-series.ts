@@ -1,9 +1,10 @@
 // Labelled rows replayed through the live ingest path: every row becomes one reading per channel
 // (asset id = the file), aligned on the period grid and cut into windows, as the service would
 // receive them. Frames and windows are copied, since the aligner and assembler reuse their buffers.
+
+import type { FrameState, WindowState } from '../../core/index.js';
 import { createAligner } from '../align/aligner.js';
 import { createWindowAssembler } from '../align/window-assembler.js';
-import type { FrameState, WindowState } from '../window.js';
 import type { LabeledSeries } from './labeled-csv.js';
 
 export interface ReplayedFrame {

@@ -2,7 +2,7 @@
 // asset go through the real detector (createAssetMonitor) with residuals we
 // plant, so alerts, top channels and silences come from the real lifecycle.
 // Operator labels and model actions are kept in memory, as the page sent them.
-// Live events mirror what bin/pipeline.ts publishes. Data time advances by
+// Live events mirror what detector/pipeline/delivery-pipeline.ts publishes. Data time advances by
 // `stepMs` per tick, independent of the wall clock.
 import type {
   LabelInput,
@@ -268,7 +268,7 @@ export function createPlantService(options: {
   };
 }
 
-/** As bin/pipeline.ts stores them: opened, escalated and resolved events become records. */
+/** As detector/pipeline/delivery-pipeline.ts stores them: opened, escalated and resolved events become records. */
 function toRecord(event: AlertEvent): AlertEventRecord | undefined {
   if (event.type !== 'opened' && event.type !== 'escalated' && event.type !== 'resolved') return undefined;
   return {

@@ -1,4 +1,4 @@
-// The aligned data the model and the detector consume: frames (one row of the
+// The aligned data ingest hands the model and the detector: frames (one row of the
 // period grid per asset) and windows (T consecutive frames, time-major).
 // A missing value is NaN and marks its frame; values are never invented.
 

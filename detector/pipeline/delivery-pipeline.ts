@@ -5,7 +5,7 @@
 // the delivery's readings (the journal) and the touched assets' detector
 // state. Only then is the delivery acknowledged, so a crash at any moment
 // loses nothing the broker would not redeliver, and a restart resumes exactly
-// where the last commit ended (see replay in service.ts).
+// where the last commit ended (the service replays the journal at start).
 //
 // Judging one window is contained here, in one place: whatever throws while a
 // window is scored (a value the model cannot take, a machine-off rule on a
@@ -14,31 +14,32 @@
 // goes on to its commit and acknowledgement: a window is never a reason to
 // refuse a message the broker would only send again.
 import {
+  type AlignedFrame,
+  type AlignedWindow,
   type Clock,
   createRateLimitedLog,
   isPipelineError,
   type Logger,
   systemClock,
   type WindowReconstructor,
-} from '../core/index.js';
+} from '../../core/index.js';
+import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../asset-monitor.js';
+import type { ChannelSilenceTracker } from '../channel-silence.js';
 import type {
-  AssetMonitor,
-  ChannelQualityEvent,
-  ChannelSilenceTracker,
-  MonitoredWindow,
-  MonitorResult,
-} from '../detector/index.js';
-import type {
-  AlertEventRecord,
   FrameRecord,
   JournalReading,
   PipelineCommit,
   RecordBatch,
   ScoreRecord,
-} from '../detector/sinks/index.js';
-import type { AlignedFrame, AlignedWindow, SourceDelivery } from '../ingest/index.js';
-import type { LiveHub } from './live-hub.js';
-import type { ServiceMetrics } from './metrics.js';
+} from '../sinks/index.js';
+import type {
+  DeliveryOriginTime,
+  LivePublisher,
+  PipelineDelivery,
+  PipelineMetrics,
+  PipelineStore,
+} from './pipeline-ports.js';
+import { toAlertRecord, toDataQualityRecord } from './pipeline-records.js';
 
 /** The model serving one asset, as loaded from the registry. */
 export interface ActiveModel {
@@ -47,16 +48,6 @@ export interface ActiveModel {
   channels: readonly string[];
   T: number;
   reconstructor: WindowReconstructor;
-}
-
-export interface PipelineStore {
-  /**
-   * Writes the records, the delivery's readings (journal) and the touched assets' state atomically.
-   * Throws STORE_FULL (writing nothing) when the disk is full.
-   */
-  commit(batch: RecordBatch, pipeline: PipelineCommit): void;
-  /** Resolves once the store has room again. */
-  waitForSpace(): Promise<void>;
 }
 
 /** Per-asset progress: the newest frame and window already committed. */
@@ -70,12 +61,12 @@ export interface PersistedAssetState {
   monitor: ReturnType<AssetMonitor['snapshot']>;
 }
 
-export interface PipelineDeps {
+export interface PipelineDeps<Origin extends DeliveryOriginTime = DeliveryOriginTime> {
   modelFor(assetId: string): ActiveModel | undefined;
   monitor: AssetMonitor;
   store: PipelineStore;
-  metrics: ServiceMetrics;
-  live: LiveHub;
+  metrics: PipelineMetrics;
+  live: LivePublisher;
   logger: Logger;
   /** Declares channels silent and restored from the frames; none: no data-quality events. */
   channelSilence?: ChannelSilenceTracker;
@@ -88,7 +79,7 @@ export interface PipelineDeps {
    * returned promise resolves (the state changelog writes here).
    */
   afterCommit?(committed: {
-    origin: SourceDelivery['origin'];
+    origin: Origin;
     journal: readonly JournalReading[];
     assetState: ReadonlyMap<string, string>;
   }): Promise<void>;
@@ -96,7 +87,7 @@ export interface PipelineDeps {
   onJudged?(window: MonitoredWindow, result: MonitorResult, modelName: string | undefined): void;
 }
 
-export interface Pipeline {
+export interface Pipeline<Origin extends DeliveryOriginTime = DeliveryOriginTime> {
   onFrame(frame: AlignedFrame): void;
   onWindow(window: AlignedWindow): void;
   /**
@@ -104,7 +95,7 @@ export interface Pipeline {
    * for space and commits the same records then, so the delivery is acknowledged only once they
    * are durable. Rejects (keeping nothing) when the store refuses for another reason.
    */
-  commitDelivery(delivery: Pick<SourceDelivery, 'readings' | 'origin'>): Promise<void>;
+  commitDelivery(delivery: PipelineDelivery<Origin>): Promise<void>;
   /** While replaying the journal, outputs are rebuilt but nothing is committed or published. */
   setReplaying(isReplaying: boolean): void;
   /** Gives up waiting for disk space: waiting commits reject (their deliveries stay unacknowledged). */
@@ -122,50 +113,14 @@ function emptyBatch(): RecordBatch {
   return { scores: [], alerts: [], frames: [] };
 }
 
-function toAlertRecord(
-  event: MonitorResult['events'][number],
-  modelVersion: string,
-): AlertEventRecord | undefined {
-  // The sinks carry the three lifecycle events operators act on; flapping marks travel on them.
-  if (event.type !== 'opened' && event.type !== 'escalated' && event.type !== 'resolved') return undefined;
-  return {
-    id: event.id,
-    assetId: event.assetId,
-    type: event.type,
-    severity: event.severity,
-    ratio: event.ratio ?? 0,
-    peakRatio: event.peakRatio,
-    topChannels: event.topChannels.map((c) => c.channel),
-    atMs: event.atMs,
-    openedAtMs: event.openedAtMs,
-    modelVersion,
-    ...(event.reason ? { reason: event.reason } : {}),
-  };
-}
-
-/** A channel going silent or coming back, as the event the sinks carry (type data_quality). */
-function toDataQualityRecord(event: ChannelQualityEvent, modelVersion: string): AlertEventRecord {
-  return {
-    id: `${event.assetId}-${event.channel}-silent-${event.lastValueAtMs}`,
-    assetId: event.assetId,
-    type: 'data_quality',
-    severity: 'warning',
-    ratio: 0,
-    peakRatio: 0,
-    topChannels: [event.channel],
-    atMs: event.atMs,
-    openedAtMs: event.lastValueAtMs,
-    modelVersion,
-    reason: event.kind,
-  };
-}
-
 /** The code a contained window failure is counted under: the PipelineError code, else `UNEXPECTED`. */
 function failureCode(err: unknown): string {
   return isPipelineError(err) ? err.code : 'UNEXPECTED';
 }
 
-export function createPipeline(deps: PipelineDeps): Pipeline {
+export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOriginTime>(
+  deps: PipelineDeps<Origin>,
+): Pipeline<Origin> {
   const log = deps.logger.child({ component: 'pipeline' });
   const rateLimitedLog = createRateLimitedLog(log, deps.clock ?? systemClock);
   const { monitor, metrics, live } = deps;

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createRootLogger, ManualClock, PipelineError } from '../core/index.js';
+import { createRootLogger, ManualClock, MemoryTelemetry, PipelineError } from '../../core/index.js';
+import { createAutoencoder, createReconstructor, type Reconstructor } from '../../model/index.js';
 import {
   type ChannelSilenceTracker,
   createAssetMonitor,
   createChannelSilenceTracker,
   detectorConfigSchema,
-} from '../detector/index.js';
-import type { RecordBatch } from '../detector/sinks/index.js';
-import { createAutoencoder, createReconstructor, type Reconstructor } from '../model/index.js';
-import { createLiveHub } from './live-hub.js';
-import { createServiceMetrics } from './metrics.js';
-import { type ActiveModel, createPipeline } from './pipeline.js';
+} from '../index.js';
+import type { RecordBatch } from '../sinks/index.js';
+import { type ActiveModel, createPipeline } from './delivery-pipeline.js';
 
 const channels = ['speed', 'flow', 'temp'];
 const T = 4;
@@ -32,10 +30,9 @@ function setup(options: {
     machineOff: options.machineOff ?? [],
   });
   const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
-  const metrics = createServiceMetrics({ defaultMetrics: false });
-  const live = createLiveHub();
+  const metrics = Object.assign(new MemoryTelemetry(), { scoringLatency: { observe: () => {} } });
   const published: { type: string; data: unknown }[] = [];
-  live.subscribe((message) => published.push(message as { type: string; data: unknown }));
+  const live = { publish: (event: { type: string; data: unknown }) => void published.push(event) };
   const committed: RecordBatch[] = [];
   const warnings: unknown[] = [];
   const logger = createRootLogger(
@@ -72,15 +69,9 @@ function setup(options: {
   const commit = () =>
     pipeline.commitDelivery({
       readings: [],
-      origin: { transport: 'mqtt', topic: 't', receivedAtMs: 0 },
+      origin: { receivedAtMs: 0 },
     });
   return { pipeline, metrics, committed, published, warnings, windowOf, commit, reconstructor };
-}
-
-async function sample(metrics: ReturnType<typeof createServiceMetrics>, series: string) {
-  const text = await metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 describe('pipeline: a window that cannot be judged', () => {
@@ -103,8 +94,8 @@ describe('pipeline: a window that cannot be judged', () => {
     await expect(s.commit()).resolves.toBeUndefined();
     expect(s.committed).toHaveLength(1);
     expect(s.committed[0].scores.map((x) => x.atMs)).toEqual([0, 2_000]);
-    expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(1);
-    expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
+    expect(s.metrics.get('detector_window_failures_total', { code: 'DETECTOR_INPUT_INVALID' })).toBe(1);
+    expect(s.metrics.get('detector_windows_skipped_total', { reason: 'failed' })).toBe(1);
     expect(s.published).toContainEqual({
       type: 'status',
       data: expect.objectContaining({
@@ -123,7 +114,7 @@ describe('pipeline: a window that cannot be judged', () => {
     const s = setup({ machineOff: [{ asset: '*', channel: 'rpm', below: 100 }] });
     for (let i = 1; i <= 5; i++) s.pipeline.onWindow(s.windowOf('pump-1', i * 1_000));
     await s.commit();
-    expect(await sample(s.metrics, 'detector_window_failures_total{code="DETECTOR_INPUT_INVALID"}')).toBe(5);
+    expect(s.metrics.get('detector_window_failures_total', { code: 'DETECTOR_INPUT_INVALID' })).toBe(5);
     expect(s.warnings).toHaveLength(1);
     expect(s.committed).toHaveLength(1);
   });
@@ -143,7 +134,7 @@ describe('pipeline: a window that cannot be judged', () => {
     s.pipeline.onWindow(s.windowOf('pump-1', 1_000));
     await s.commit();
     expect(s.committed).toHaveLength(1);
-    expect(await sample(s.metrics, 'detector_windows_skipped_total{reason="failed"}')).toBe(1);
+    expect(s.metrics.get('detector_windows_skipped_total', { reason: 'failed' })).toBe(1);
   });
 });
 
@@ -167,7 +158,7 @@ describe('pipeline: a channel that stops reporting', () => {
       ['channel_silent', ['temp'], 5_000, 2_000],
       ['channel_restored', ['temp'], 10_000, 2_000],
     ]);
-    expect(await sample(s.metrics, 'detector_data_quality_events_total{kind="channel_silent"}')).toBe(1);
+    expect(s.metrics.get('detector_data_quality_events_total', { kind: 'channel_silent' })).toBe(1);
     expect(s.published.filter((m) => m.type === 'alert')).toHaveLength(2);
   });
 
