@@ -13,8 +13,11 @@ import {
   type AssetMonitor,
   createAssetMonitor,
   createChannelSilenceTracker,
+  createModelChanges,
   createServedModels,
   createSilenceRegistry,
+  type ModelChanges,
+  reconstructFrames,
   type ServedModel,
 } from '../detector/index.js';
 import { createPipeline, type Pipeline } from '../detector/pipeline/index.js';
@@ -40,10 +43,8 @@ import {
 import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
-import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';

@@ -1,6 +1,7 @@
 // Public surface of detector/: residuals → scores → thresholds → alerts.
 // Everything here is pure, but for the evaluation on labelled files, which fits a model through
-// its injected kind; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
+// its injected kind, and the model changes, which poll the registry on a timer and store model
+// events; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
 
 export { matchesAssetPattern } from '../core/index.js';
 export type {
@@ -65,6 +66,10 @@ export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
 export { familyFigures, farBound, judgeRun, normalFamilies } from './evaluation/tuning-selection.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';
+export type { ModelChanges, ModelChangesDeps } from './serving/model-changes.js';
+export { createModelChanges } from './serving/model-changes.js';
+export type { FramePoint, ReconstructingModel } from './serving/reconstruct-frames.js';
+export { reconstructFrames } from './serving/reconstruct-frames.js';
 export type {
   LoadedStoredModel,
   ModelChange,

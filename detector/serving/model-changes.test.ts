@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createSilentLogger, ManualClock } from '../core/index.js';
-import type { ModelChange } from '../detector/index.js';
-import type { ModelEventRecord } from '../detector/sinks/index.js';
+import { createSilentLogger, ManualClock } from '../../core/index.js';
+import type { ModelChange } from '../index.js';
+import type { ModelEventRecord } from '../sinks/index.js';
 import { createModelChanges } from './model-changes.js';
 
 function setup(changes: ModelChange[][] = [], commit: (events: ModelEventRecord[]) => void = () => {}) {

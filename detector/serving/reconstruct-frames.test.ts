@@ -1,8 +1,8 @@
 // The asset view's reconstruction: windows on the aligner's grid only, in sensor units, never
 // across a gap or a missing value — also when the stored frames begin before a gap.
 import { describe, expect, it } from 'vitest';
-import type { FrameRecord } from '../detector/sinks/index.js';
-import { createAutoencoder, createReconstructor, type Normalizer } from '../model/index.js';
+import { createAutoencoder, createReconstructor, type Normalizer } from '../../model/index.js';
+import type { FrameRecord } from '../sinks/index.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 
 const channels = ['flow', 'speed'];

@@ -2,15 +2,15 @@
 // window the live service scored (T frames ending on every hop-th cell of the aligner's grid) the
 // model's reconstruction of its newest hop steps, in sensor units.
 
-import type { WindowReconstructor } from '../core/index.js';
-import type { FrameRecord } from '../detector/sinks/index.js';
-import type { Normalizer } from '../model/index.js';
+import type { WindowReconstructor } from '../../core/index.js';
+import type { FrameRecord } from '../sinks/index.js';
 
 export interface ReconstructingModel {
   channels: readonly string[];
   T: number;
   reconstructor: WindowReconstructor;
-  normalizer: Pick<Normalizer, 'center' | 'scale'>;
+  /** The model's per-channel scaling: sensor value = normalized · scale + center. */
+  normalizer: { readonly center: readonly number[]; readonly scale: readonly number[] };
 }
 
 export interface FramePoint {

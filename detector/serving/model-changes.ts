@@ -2,10 +2,9 @@
 // load, a retraining step) is logged, counted, stored as a model event (and so
 // sent to InfluxDB) and pushed to the page, whoever caused it: the retrainer,
 // the page, or `gruwatch models promote|rollback` moving the registry pointer.
-import type { Clock, Logger } from '../core/index.js';
-import type { ServedModels } from '../detector/index.js';
-import type { LocalStore, ModelEventRecord } from '../detector/sinks/index.js';
-import type { ServiceMetrics } from './metrics.js';
+import type { Clock, Logger, Telemetry } from '../../core/index.js';
+import type { LocalStore, ModelEventRecord } from '../sinks/index.js';
+import type { ServedModels } from './served-models.js';
 
 export interface ModelChanges {
   record(event: ModelEventRecord): void;
@@ -18,7 +17,7 @@ export interface ModelChanges {
 export interface ModelChangesDeps {
   models: Pick<ServedModels, 'refresh'>;
   store: Pick<LocalStore, 'commit'>;
-  metrics: Pick<ServiceMetrics, 'count'>;
+  metrics: Pick<Telemetry, 'count'>;
   clock: Clock;
   logger: Logger;
   /** The model's view changed (for the page). */
