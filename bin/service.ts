@@ -20,7 +20,7 @@ import {
   reconstructFrames,
   type ServedModel,
 } from '../detector/index.js';
-import { createPipeline, type Pipeline } from '../detector/pipeline/index.js';
+import { createPipeline, type Pipeline, restoreAssetStates } from '../detector/pipeline/index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
   createLocalStore,
@@ -45,7 +45,6 @@ import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
-import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { runRetrainInChild } from './run-retrain-in-child.js';
 import { storeReadiness } from './store-readiness.js';

@@ -18,3 +18,4 @@ export type {
   PipelineMetrics,
   PipelineStore,
 } from './pipeline-ports.js';
+export { restoreAssetStates } from './restore-asset-states.js';

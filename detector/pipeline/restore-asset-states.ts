@@ -1,8 +1,8 @@
 // The state of every asset at the last commit, as the pipeline stored it one
 // row per asset: the detector's state merged into one monitor state, and how
 // far each asset's frames and windows got (so replayed outputs are skipped).
-import type { MonitorState } from '../detector/index.js';
-import type { AssetProgress, PersistedAssetState } from '../detector/pipeline/index.js';
+import type { MonitorState } from '../asset-monitor.js';
+import type { AssetProgress, PersistedAssetState } from './delivery-pipeline.js';
 
 export function restoreAssetStates(rows: Iterable<readonly [assetId: string, json: string]>): {
   monitor: MonitorState;
