@@ -40,12 +40,12 @@ import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createModelChanges, type ModelChanges } from './model-changes.js';
 import { modelKindsFor } from './model-kinds.js';
-import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
+import { openModelRegistry } from './open-model-registry.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { reconstructFrames } from './reconstruct-frames.js';
 import { restoreAssetStates } from './restore-asset-states.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
-import { runRetrainInChild } from './run-retrain-in-child.js';
+import { retrainJobsInChild } from './run-retrain-in-child.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
@@ -255,14 +255,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     recordEvent: modelChanges.record,
     refreshModels: modelChanges.refresh,
     onStatus: publishModel,
-    runJob:
-      deps.runRetrainJob ??
-      ((job, onProgress, signal) =>
-        runRetrainInChild(
-          { job, modelConfig: config.model, registryDir: registry.dir, registryS3: s3LocationOf(registry) },
-          onProgress,
-          signal,
-        )),
+    runJob: deps.runRetrainJob ?? retrainJobsInChild(config.model, registry),
   });
   const api = createRunningServiceApi({
     clock,
