@@ -8,13 +8,11 @@ import type {
   RetrainJobResult,
   RetrainSelectionSummary,
 } from '../detector/retraining/index.js';
-import { createAutoencoder, encodeArtifact } from '../model/index.js';
-import { retrainConfigInput, retrainPlant } from '../test/fixtures/retrain-plant.js';
+import { retrainConfigInput, untrainedPlantModel } from '../test/fixtures/retrain-plant.js';
 import { type Config, configSchema } from './config.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { type RetrainCommandDeps, registerRetrainCommand, retrainOnce } from './retrain-command.js';
 
-const { channels, T, hop } = retrainPlant;
 const sink = {
   type: 'influxdb',
   url: 'http://127.0.0.1:8181',
@@ -28,15 +26,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const artifact = (seed: number) =>
-  encodeArtifact(createAutoencoder({ C: channels.length, T, H: 8 }, { seed }), {
-    channels: [...channels],
-    hopSteps: hop,
-    normalizer: { center: [0.6, 0.54, 0.45], scale: [0.2, 0.2, 0.2] },
-    calibration: { type: 'quantile', value: 1, n: 120, stats: { q: 0.99, min: 0, max: 1, mean: 0.2 } },
-    gruwatchVersion: '0.0.0-test',
-  });
-
 function configWith(retraining: object): Config {
   return configSchema.parse({
     ...retrainConfigInput({ sinks: [sink], retraining: { enabled: false, ...retraining } }),
@@ -46,7 +35,7 @@ function configWith(retraining: object): Config {
 
 async function withCurrentModel(config: Config): Promise<string> {
   const registry = openModelRegistry(config);
-  const version = await registry.add('pumps', artifact(5));
+  const version = await registry.add('pumps', untrainedPlantModel(5));
   await registry.promote('pumps', version);
   return version;
 }
@@ -78,7 +67,7 @@ function candidateJob(accept: boolean, inputs: RetrainJobInput[]): NonNullable<R
     inputs.push(input);
     const result: RetrainJobResult = {
       outcome: 'candidate',
-      bytes: artifact(6),
+      bytes: untrainedPlantModel(6),
       selection,
       candidate: evaluation,
       current: evaluation,
