@@ -88,7 +88,7 @@ export async function retrainOnce(
       silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
       recordEvent: (event) => {
         events.push(event);
-        logger.info({ ...event, model }, 'Model event.');
+        logger.info(event, 'Model event.');
       },
       // The instances see a promotion through the registry's pointer.
       refreshModels: () => Promise.resolve(),
