@@ -11,6 +11,7 @@ import { listEnvOverrideKeys } from './env-overrides.js';
 import { registerEvalCommand } from './eval-command.js';
 import { loadConfig } from './load-config.js';
 import { registerModelsCommand } from './models-command.js';
+import { registerRetrainCommand } from './retrain-command.js';
 import { startService } from './service.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { waitForStopSignal } from './stop-signal.js';
@@ -85,6 +86,7 @@ function buildProgram(io: CliIo): Command {
 
   registerSimulateCommand(program, io);
   registerTrainCommand(program, io);
+  registerRetrainCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
   registerWebhooksCommand(program, io);

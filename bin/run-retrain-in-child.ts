@@ -7,9 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ErrorCode, PipelineError, type TrainingProgress } from '../core/index.js';
-import type { RetrainJobInput, RetrainJobResult } from '../detector/retraining/index.js';
+import type { RetrainerDeps, RetrainJobInput, RetrainJobResult } from '../detector/retraining/index.js';
 import type { ModelConfig } from '../model/index.js';
-import type { S3RegistryLocation } from '../model/node/index.js';
+import type { ModelRegistry, S3RegistryLocation } from '../model/node/index.js';
+import { s3LocationOf } from './open-model-registry.js';
 
 /** Plain data only: it crosses into the child, which builds the model kinds and opens the registry from it. */
 export interface RetrainChildInput {
@@ -96,4 +97,17 @@ export function runRetrainInChild(
     );
     child.send(input);
   });
+}
+
+/** The retrainer's job runner: each job in a child process that opens `registry` again and knows the configured kinds. */
+export function retrainJobsInChild(
+  modelConfig: ModelConfig,
+  registry: ModelRegistry,
+): RetrainerDeps['runJob'] {
+  return (job, onProgress, signal) =>
+    runRetrainInChild(
+      { job, modelConfig, registryDir: registry.dir, registryS3: s3LocationOf(registry) },
+      onProgress,
+      signal,
+    );
 }

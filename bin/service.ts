@@ -44,9 +44,9 @@ import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { modelKindsFor } from './model-kinds.js';
-import { openModelRegistry, s3LocationOf } from './open-model-registry.js';
+import { openModelRegistry } from './open-model-registry.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
-import { runRetrainInChild } from './run-retrain-in-child.js';
+import { retrainJobsInChild } from './run-retrain-in-child.js';
 import { storeReadiness } from './store-readiness.js';
 import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
@@ -256,14 +256,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     recordEvent: modelChanges.record,
     refreshModels: modelChanges.refresh,
     onStatus: publishModel,
-    runJob:
-      deps.runRetrainJob ??
-      ((job, onProgress, signal) =>
-        runRetrainInChild(
-          { job, modelConfig: config.model, registryDir: registry.dir, registryS3: s3LocationOf(registry) },
-          onProgress,
-          signal,
-        )),
+    runJob: deps.runRetrainJob ?? retrainJobsInChild(config.model, registry),
   });
   const api = createRunningServiceApi({
     clock,

@@ -1,4 +1,6 @@
 // InfluxQL against the test InfluxDB (1.8, token auth), for tests that read back what gruwatch wrote.
+import type { FrameRecord } from '../../detector/sinks/index.js';
+import { createInfluxdbRoute, influxdbSinkConfigSchema } from '../../detector/sinks/index.js';
 import { onTeardown, uniqueName } from './integration.js';
 export interface InfluxqlSeries {
   name?: string;
@@ -54,4 +56,27 @@ export async function scratchDatabase(
     database,
   };
   return { database, sinkSettings };
+}
+
+/** Writes `frames` into the scratch database as the `influxdb` sink with `sinkSettings` would. */
+export async function writeFrames(
+  influxdb: { url: string; token: string },
+  sinkSettings: Record<string, unknown> & { database: string },
+  frames: FrameRecord[],
+): Promise<void> {
+  const lines = createInfluxdbRoute(influxdbSinkConfigSchema.parse(sinkSettings))
+    .encode({ scores: [], alerts: [], frames })
+    .map((e) => e.payload);
+  const url = new URL('/api/v2/write', influxdb.url);
+  url.search = new URLSearchParams({
+    org: '-',
+    bucket: `${sinkSettings.database}/autogen`,
+    precision: 'ms',
+  }).toString();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Token ${influxdb.token}` },
+    body: lines.join('\n'),
+  });
+  if (res.status !== 204) throw new Error(`InfluxDB write failed: HTTP ${res.status} ${await res.text()}`);
 }

@@ -13,23 +13,14 @@ import { modelKindsFor } from '../../bin/model-kinds.js';
 import { openModelRegistry } from '../../bin/open-model-registry.js';
 import { createSilentLogger, isPipelineError } from '../../core/index.js';
 import { createServedModels } from '../../detector/index.js';
-import { createAutoencoder, encodeArtifact } from '../../model/index.js';
 import type { S3ModelRegistry } from '../../model/node/index.js';
-import { retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
+import { retrainConfigInput, retrainPlant, untrainedPlantModel } from '../fixtures/retrain-plant.js';
 import { describeWithServer, type Endpoints, onTeardown, uniqueName } from '../helpers/integration.js';
 import { s3RegistrySettings } from '../helpers/services.js';
 
-const { channels, T, hop } = retrainPlant;
+const { channels } = retrainPlant;
 
-function artifact(seed: number) {
-  return encodeArtifact(createAutoencoder({ C: channels.length, T, H: 8 }, { seed }), {
-    channels: [...channels],
-    hopSteps: hop,
-    normalizer: { center: [0, 0, 0], scale: [1, 1, 1] },
-    calibration: { type: 'quantile', value: 1, n: 120, stats: { q: 0.99, min: 0, max: 1, mean: 0.2 } },
-    gruwatchVersion: '0.0.0-test',
-  });
-}
+const artifact = untrainedPlantModel;
 
 /**
  * A pass-through HTTP proxy to the S3 server that, once armed, holds the first request `matches`

@@ -17,20 +17,19 @@ import {
   retrainingSettingsFor,
   runRetrainJob,
 } from '../../detector/retraining/index.js';
-import {
-  createInfluxdbRoute,
-  createLocalStore,
-  influxdbSinkConfigSchema,
-  storeConfigSchema,
-} from '../../detector/sinks/index.js';
-import { createAutoencoder, encodeArtifact } from '../../model/index.js';
+import { createLocalStore, storeConfigSchema } from '../../detector/sinks/index.js';
 import type { S3ModelRegistry } from '../../model/node/index.js';
-import { plantFrames, retrainConfigInput, retrainPlant } from '../fixtures/retrain-plant.js';
-import { scratchDatabase } from '../helpers/influxql.js';
+import {
+  plantFrames,
+  retrainConfigInput,
+  retrainPlant,
+  untrainedPlantModel,
+} from '../fixtures/retrain-plant.js';
+import { scratchDatabase, writeFrames } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName } from '../helpers/integration.js';
 import { s3RegistrySettings } from '../helpers/services.js';
 
-const { channels, periodMs, T, hop } = retrainPlant;
+const { channels, periodMs } = retrainPlant;
 const rows = 1_200;
 
 describeWithServer('influxdb', 'one trainer per model group', (influxdb) => {
@@ -56,41 +55,13 @@ describeWithServer('influxdb', 'one trainer per model group', (influxdb) => {
       const local = createLocalStore({ ...storeConfigSchema.parse({}), path: storePath }, deps);
       local.commit({ scores: [], alerts: [], frames: plantFrames('pump-1', 0, rows) });
       local.close();
-      const route = createInfluxdbRoute(influxdbSinkConfigSchema.parse(sinkSettings));
-      for (const [assetId, asset] of [
-        ['pump-1', 0],
-        ['pump-2', 1],
-      ] as const) {
-        const lines = route
-          .encode({ scores: [], alerts: [], frames: plantFrames(assetId, asset, rows) })
-          .map((e) => e.payload);
-        const url = new URL('/api/v2/write', influxdb.url);
-        url.search = new URLSearchParams({
-          org: '-',
-          bucket: `${database}/autogen`,
-          precision: 'ms',
-        }).toString();
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Token ${influxdb.token}` },
-          body: lines.join('\n'),
-        });
-        expect(res.status, await res.text()).toBe(204);
-      }
+      await writeFrames(influxdb, sinkSettings, plantFrames('pump-1', 0, rows));
+      await writeFrames(influxdb, sinkSettings, plantFrames('pump-2', 1, rows));
 
       // The current model lives in the shared registry.
       const registry = openModelRegistry(config) as S3ModelRegistry;
       onTeardown(() => registry.close());
-      const current = await registry.add(
-        'pumps',
-        encodeArtifact(createAutoencoder({ C: channels.length, T, H: 8 }, { seed: 5 }), {
-          channels: [...channels],
-          hopSteps: hop,
-          normalizer: { center: [0.6, 0.54, 0.45], scale: [0.2, 0.2, 0.2] },
-          calibration: { type: 'quantile', value: 1, n: 120, stats: { q: 0.99, min: 0, max: 1, mean: 0.2 } },
-          gruwatchVersion: '0.0.0-test',
-        }),
-      );
+      const current = await registry.add('pumps', untrainedPlantModel(5));
       await registry.promote('pumps', current);
 
       const input = (source: RetrainJobInput['source']): RetrainJobInput => ({
