@@ -3,7 +3,7 @@
 // defaults and the documentation (`gruwatch config schema`, `config env`).
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { assetPatternsOverlap, matchesAssetPattern, secretSchema } from '../core/index.js';
+import { assetPatternsOverlap, matchesAssetPattern, PipelineError, secretSchema } from '../core/index.js';
 import { isLoopbackHost } from '../dashboards/api/index.js';
 import { retrainingConfigSchema } from '../detector/retraining/index.js';
 import { sinksConfigSchema, storeConfigSchema } from '../detector/sinks/index.js';
@@ -202,3 +202,18 @@ export function registryDirOf(config: Pick<Config, 'model' | 'dataDir'>): string
   return resolve(config.model.registryDir ?? join(config.dataDir, 'models'));
 }
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** The asset group that uses `model` (default: the first group); a CLI usage error naming the known models. */
+export function assetGroupOf(
+  config: Pick<Config, 'ingest'>,
+  model?: string,
+): Config['ingest']['assets'][number] {
+  const groups = config.ingest.assets;
+  const group = model === undefined ? groups[0] : groups.find((g) => g.model === model);
+  if (group === undefined)
+    throw new PipelineError(
+      'CLI_USAGE',
+      `no asset group uses model "${model}"; known models: ${[...new Set(groups.map((g) => g.model))].join(', ')}`,
+    );
+  return group;
+}

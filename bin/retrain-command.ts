@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
+import { createRootLogger, noopTelemetry, PipelineError, systemClock } from '../core/index.js';
 import {
   createRetrainer,
   type RetrainerDeps,
@@ -14,7 +14,7 @@ import {
 } from '../detector/retraining/index.js';
 import { createLocalStore, type ModelEventRecord } from '../detector/sinks/index.js';
 import type { CliIo } from './cli-io.js';
-import { type Config, configSchema, storePathOf } from './config.js';
+import { assetGroupOf, type Config, configSchema, storePathOf } from './config.js';
 import { loadConfig } from './load-config.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
@@ -36,12 +36,7 @@ const completed: readonly string[] = ['promoted', 'awaiting_approval', 'refused'
 
 /** Refuses what a one-shot run cannot do, before any data is read. */
 function checkModel(config: Config, model: string): void {
-  const models = [...new Set(config.ingest.assets.map((g) => g.model))];
-  if (!models.includes(model))
-    throw new PipelineError(
-      'CLI_USAGE',
-      `no asset group uses model "${model}"; known models: ${models.join(', ')}`,
-    );
+  assetGroupOf(config, model);
   const settings = retrainingSettingsFor(config.retraining, model);
   if (settings.shadowMs > 0)
     throw new PipelineError(
@@ -83,7 +78,7 @@ export async function retrainOnce(
       storePath,
       clock: systemClock,
       logger,
-      metrics: { count: () => undefined, gauge: () => undefined },
+      metrics: noopTelemetry,
       labels: () => store.listLabels(),
       silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
       recordEvent: (event) => {
@@ -114,7 +109,7 @@ export function registerRetrainCommand(program: Command, io: CliIo, deps: Retrai
     .option('--model <name>', 'model to retrain (an ingest.assets[].model); default: the first group’s')
     .action(async (flags: { config: string; model?: string }) => {
       const { config } = loadConfig(configSchema, { file: flags.config, env: io.env });
-      const model = flags.model ?? config.ingest.assets[0]!.model;
+      const model = assetGroupOf(config, flags.model).model;
       const report = await retrainOnce(config, model, io, deps);
       io.out(`${JSON.stringify(report)}\n`);
       if (!completed.includes(report.outcome))

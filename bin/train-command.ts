@@ -5,7 +5,7 @@ import { type FrameSegment, fitModel } from '../detector/retraining/index.js';
 import { createLocalStore } from '../detector/sinks/index.js';
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
-import { configSchema, storePathOf } from './config.js';
+import { assetGroupOf, configSchema, storePathOf } from './config.js';
 import { loadConfig } from './load-config.js';
 import { fittingFor } from './model-kinds.js';
 import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
@@ -39,15 +39,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .action(async (flags: TrainFlags) => {
       const lookbackHours = numberFlag('lookback-hours', flags.lookbackHours, { positive: true });
       const { config } = loadConfig(configSchema, { file: flags.config, env: io.env });
-      const group = flags.model
-        ? config.ingest.assets.find((g) => g.model === flags.model)
-        : config.ingest.assets[0];
-      if (group === undefined) {
-        throw new PipelineError(
-          'CLI_USAGE',
-          `no asset group uses model "${flags.model}"; known models: ${config.ingest.assets.map((g) => g.model).join(', ')}`,
-        );
-      }
+      const group = assetGroupOf(config, flags.model);
       const segments: FrameSegment[] = [];
       if (flags.csv !== undefined) {
         flags.csv.forEach((file, i) => {

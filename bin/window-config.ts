@@ -49,22 +49,31 @@ export function checkWindowKeys(c: WindowKeys, ctx: z.RefinementCtx): void {
       ['ingest', 'window', 'T'],
       `ingest.window.T (${T}) must be between 2 and 4096: the model's window length`,
     );
-  if (c.model.windowSteps !== undefined && c.model.windowSteps !== T)
-    issue(
-      ['model', 'windowSteps'],
-      `model.windowSteps (${c.model.windowSteps}) must equal ingest.window.T (${T}); remove model.windowSteps, the window length is ingest.window.T`,
-    );
-  if (c.model.hopSteps !== undefined && c.model.hopSteps !== hop)
-    issue(
-      ['model', 'hopSteps'],
-      `model.hopSteps (${c.model.hopSteps}) must equal ingest.window.hop (${hop}); remove model.hopSteps, the hop is ingest.window.hop`,
-    );
-  const scoringHop = c.detector.scoring.hopSteps;
-  if (c.detector.scoring.aggregate === 'mse_last_hop' && scoringHop !== undefined && scoringHop !== hop)
-    issue(
-      ['detector', 'scoring', 'hopSteps'],
-      `detector.scoring.hopSteps (${scoringHop}) must equal ingest.window.hop (${hop}) so that every step is scored exactly once; remove detector.scoring.hopSteps, the hop is ingest.window.hop`,
-    );
+  const scoringHop =
+    c.detector.scoring.aggregate === 'mse_last_hop' ? c.detector.scoring.hopSteps : undefined;
+  const deprecated = [
+    {
+      path: ['model', 'windowSteps'],
+      value: c.model.windowSteps,
+      key: 'ingest.window.T',
+      wanted: T,
+      why: '',
+    },
+    { path: ['model', 'hopSteps'], value: c.model.hopSteps, key: 'ingest.window.hop', wanted: hop, why: '' },
+    {
+      path: ['detector', 'scoring', 'hopSteps'],
+      value: scoringHop,
+      key: 'ingest.window.hop',
+      wanted: hop,
+      why: ' so that every step is scored exactly once',
+    },
+  ];
+  for (const { path, value, key, wanted, why } of deprecated) {
+    if (value === undefined || value === wanted) continue;
+    const name = path.join('.');
+    const what = key.endsWith('.T') ? 'the window length' : 'the hop';
+    issue(path, `${name} (${value}) must equal ${key} (${wanted})${why}; remove ${name}, ${what} is ${key}`);
+  }
 }
 
 /** The parsed config with the model's and the scorer's window keys filled from `ingest.window`. */

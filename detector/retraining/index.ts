@@ -31,7 +31,6 @@ export type {
   Retrainer,
   RetrainerDeps,
   RetrainerSettings,
-  RetrainMetrics,
   RetrainOutcome,
   RetrainRegistry,
   RetrainStatus,

@@ -11,6 +11,7 @@ import {
   type Logger,
   type ModelArtifactBytes,
   PipelineError,
+  type Telemetry,
   type WindowReconstructor,
 } from '../../core/index.js';
 import {
@@ -56,11 +57,6 @@ export interface RetrainRegistry {
   prune(name: string, options: { keepNewest: number; protect?: readonly string[] }): Promise<string[]>;
 }
 
-export interface RetrainMetrics {
-  count(name: string, labels?: Readonly<Record<string, string>>, increment?: number): void;
-  gauge(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
-}
-
 /** The configuration the retrainer reads. */
 export interface RetrainerSettings {
   retraining: RetrainingConfig;
@@ -103,7 +99,7 @@ export interface RetrainerDeps {
   storePath: string;
   clock: Clock;
   logger: Logger;
-  metrics: RetrainMetrics;
+  metrics: Telemetry;
   labels(): OperatorLabel[];
   silences(): SilencePeriod[];
   recordEvent(event: ModelEventRecord): void;

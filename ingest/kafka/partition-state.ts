@@ -60,21 +60,22 @@ export interface PartitionState {
 export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetState>): PartitionState {
   const log = deps.logger.child({ component: 'partition-state' });
   const { changelog, journalKeepMs } = deps;
-  /** Per asset, its readings within journalKeepMs of its newest, oldest first. */
-  const rings = new Map<string, ChangelogReading[]>();
+  /** Per asset, its readings within journalKeepMs of its newest (oldest first) and that newest time. */
+  const rings = new Map<string, { readings: ChangelogReading[]; newestMs: number }>();
   /** Per asset, the input partition its readings come from (the changelog partition of its state). */
   const partitionOf = new Map<string, number>();
   const remember = (r: ChangelogReading) => {
     let ring = rings.get(r.assetId);
     if (ring === undefined) {
-      ring = [];
+      ring = { readings: [], newestMs: Number.NEGATIVE_INFINITY };
       rings.set(r.assetId, ring);
     }
-    ring.push(r);
-    const newest = ring.reduce((m, x) => Math.max(m, x.timestampMs), Number.NEGATIVE_INFINITY);
+    ring.readings.push(r);
+    ring.newestMs = Math.max(ring.newestMs, r.timestampMs);
     let drop = 0;
-    while (drop < ring.length && ring[drop]!.timestampMs < newest - journalKeepMs) drop++;
-    if (drop > 0) ring.splice(0, drop);
+    while (drop < ring.readings.length && ring.readings[drop]!.timestampMs < ring.newestMs - journalKeepMs)
+      drop++;
+    if (drop > 0) ring.readings.splice(0, drop);
   };
   for (const r of deps.store.readJournal()) remember(r);
   let isStopped = false;
@@ -91,7 +92,10 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
         for (const entry of entries) {
           states.set(entry.assetId, JSON.parse(entry.state) as AssetState);
           assetState.set(entry.assetId, entry.state);
-          rings.set(entry.assetId, [...entry.journal]);
+          rings.set(entry.assetId, {
+            readings: [...entry.journal],
+            newestMs: entry.journal.reduce((m, x) => Math.max(m, x.timestampMs), Number.NEGATIVE_INFINITY),
+          });
           partitionOf.set(entry.assetId, entry.partition);
           readings.push(...entry.journal);
         }
@@ -152,7 +156,7 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
       for (const [assetId, state] of assetState) {
         const partition = partitionOf.get(assetId);
         if (partition === undefined) continue;
-        entries.push({ assetId, partition, state, journal: rings.get(assetId) ?? [] });
+        entries.push({ assetId, partition, state, journal: rings.get(assetId)?.readings ?? [] });
       }
       return changelog.write(entries);
     },
