@@ -184,15 +184,21 @@ describeWithServer('kafka', 'fault matrix: kills and broker restarts (Kafka)', (
         // Once gruwatch has read every record in the topic, its counters cover them all.
         beforeStop: async () => {
           const records = await recordsIn(broker.brokers, topic);
+          // The counters are compared with each other: sample them while no message is being read.
           messagesRead = await waitFor(
             async () => {
               const read = await metricSum(run.httpPort, 'ingest_messages_total');
-              return read >= records ? read : undefined;
+              if (read < records) return undefined;
+              late = await counterOf(run.httpPort, 'ingest_readings_dropped_total', 'reason="late"');
+              duplicates = await counterOf(
+                run.httpPort,
+                'ingest_readings_dropped_total',
+                'reason="duplicate"',
+              );
+              return (await metricSum(run.httpPort, 'ingest_messages_total')) === read ? read : undefined;
             },
             { what: `gruwatch to read all ${records} records`, timeoutMs: 30_000 },
           );
-          late = await counterOf(run.httpPort, 'ingest_readings_dropped_total', 'reason="late"');
-          duplicates = await counterOf(run.httpPort, 'ingest_readings_dropped_total', 'reason="duplicate"');
         },
       });
       // kcat (acks=all, not idempotent) may write a record twice when the broker died before its ack.
