@@ -119,7 +119,7 @@ export const configSchema = z
       .max(128)
       .optional()
       .describe(
-        'Name of this gruwatch instance, used in webhook sources and logs; defaults to the host name.',
+        'Name of this gruwatch instance, used in logs and, without a Kafka consumer group, in webhook sources; defaults to the host name.',
       ),
     logging: loggingConfigSchema.prefault({}),
     http: httpConfigSchema.prefault({}),

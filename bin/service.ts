@@ -23,6 +23,7 @@ import {
 import { createPipeline, type Pipeline, restoreAssetStates } from '../detector/pipeline/index.js';
 import { createRetrainer, type Retrainer, type RetrainerDeps } from '../detector/retraining/index.js';
 import {
+  alertEventSource,
   createLocalStore,
   createSinkDrainers,
   createSinkRoutes,
@@ -133,7 +134,12 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       clock,
       logger,
       telemetry: metrics,
-      routes: createSinkRoutes(config.sinks, { instance: config.instance ?? hostname() }),
+      routes: createSinkRoutes(config.sinks, {
+        source: alertEventSource({
+          instance: config.instance ?? hostname(),
+          consumerGroup: config.ingest.kafka?.groupId,
+        }),
+      }),
     },
   );
 

@@ -8,8 +8,8 @@ import { createOutboxDrainer, type OutboxDrainer, type Sleep } from './outbox-dr
 import type { OutboxRoute } from './sink.js';
 import { createWebhookRoute, createWebhookSink } from './webhook-sink.js';
 
-/** Routes for `createLocalStore`; `instance` names this gruwatch in webhook `source`. */
-export function createSinkRoutes(sinks: SinksConfig, options: { instance: string }): OutboxRoute[] {
+/** Routes for `createLocalStore`; `source` is the webhook events' `source` (`alertEventSource`). */
+export function createSinkRoutes(sinks: SinksConfig, options: { source: string }): OutboxRoute[] {
   return sinks.map((sink) =>
     sink.type === 'influxdb' ? createInfluxdbRoute(sink) : createWebhookRoute(sink, options),
   );

@@ -60,4 +60,4 @@ export { undeliveredBySink } from './undelivered.js';
 export type { WebhookVerification } from './webhook-signature.js';
 export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
 export type { AlertEventEnvelope } from './webhook-sink.js';
-export { createWebhookRoute, createWebhookSink } from './webhook-sink.js';
+export { alertEventSource, createWebhookRoute, createWebhookSink } from './webhook-sink.js';

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { alertAt, batchOf } from '../../test/fixtures/sink-records.js';
 import { webhookSinkConfigSchema } from './config.js';
-import { createWebhookRoute, isWebhookEventSelected, webhookIdempotencyKey } from './webhook-sink.js';
+import {
+  alertEventSource,
+  createWebhookRoute,
+  isWebhookEventSelected,
+  webhookIdempotencyKey,
+} from './webhook-sink.js';
 
 const endpoint = (overrides: Record<string, unknown> = {}) =>
   webhookSinkConfigSchema.parse({
@@ -38,7 +43,7 @@ describe('webhook filters', () => {
 
 describe('webhook route', () => {
   it('encodes one documented envelope per selected event, keyed by a stable idempotency key', () => {
-    const route = createWebhookRoute(endpoint({ assets: ['pump-*'] }), { instance: 'plant-a' });
+    const route = createWebhookRoute(endpoint({ assets: ['pump-*'] }), { source: 'gruwatch/plant-a' });
     const opened = alertAt('pump-7', Date.UTC(2026, 0, 1), 'opened', 'critical');
     const entries = route.encode(batchOf({ alerts: [opened, alertAt('fan-2', 5)] }));
     expect(route.sink).toBe('webhook:ops');
@@ -82,8 +87,21 @@ describe('webhook route', () => {
     expect(keys.size).toBe(5);
   });
 
+  it('gives an event the same body from any instance of one consumer group', () => {
+    // The partition's new owner re-sends what the dead owner may already have delivered.
+    const event = alertAt('pump-7', Date.UTC(2026, 0, 1), 'opened', 'critical');
+    const bodyFrom = (instance: string) =>
+      createWebhookRoute(endpoint(), {
+        source: alertEventSource({ instance, consumerGroup: 'line-a' }),
+      }).encode(batchOf({ alerts: [event] }))[0].payload;
+    expect(bodyFrom('gruwatch-1')).toBe(bodyFrom('gruwatch-2'));
+    expect(JSON.parse(bodyFrom('gruwatch-1')).source).toBe('gruwatch/line-a');
+    // Without a group the instance is where the event happened.
+    expect(alertEventSource({ instance: 'gateway-3' })).toBe('gruwatch/gateway-3');
+  });
+
   it('ignores model events', () => {
-    const route = createWebhookRoute(endpoint(), { instance: 'plant-a' });
+    const route = createWebhookRoute(endpoint(), { source: 'gruwatch/plant-a' });
     const entries = route.encode({
       ...batchOf({ alerts: [alertAt('pump-7', 5)] }),
       modelEvents: [{ atMs: 6, model: 'pumps', event: 'promoted', version: 'v2' }],

@@ -52,15 +52,21 @@ export function webhookIdempotencyKey(endpointName: string, event: AlertEventRec
     .slice(0, 32);
 }
 
-export function buildAlertEnvelope(
-  instance: string,
-  key: string,
-  event: AlertEventRecord,
-): AlertEventEnvelope {
+/**
+ * The CloudEvents `source` of alert events. Receivers deduplicate on (source, id), so an event
+ * must carry the same source whichever process sends it: in a Kafka consumer group an asset's
+ * alert state follows its partition to another instance, and the group, not the instance, is
+ * where the event happened.
+ */
+export function alertEventSource(names: { instance: string; consumerGroup?: string }): string {
+  return `gruwatch/${names.consumerGroup ?? names.instance}`;
+}
+
+export function buildAlertEnvelope(source: string, key: string, event: AlertEventRecord): AlertEventEnvelope {
   return {
     specversion: '1.0',
     type: `io.gruwatch.alert.${event.type}`,
-    source: `gruwatch/${instance}`,
+    source,
     id: key,
     time: new Date(event.atMs).toISOString(),
     datacontenttype: 'application/json',
@@ -92,7 +98,7 @@ export function isWebhookEventSelected(config: WebhookSinkConfig, event: AlertEv
 }
 
 /** The outbox route of one endpoint: one row per selected alert event. */
-export function createWebhookRoute(config: WebhookSinkConfig, options: { instance: string }): OutboxRoute {
+export function createWebhookRoute(config: WebhookSinkConfig, options: { source: string }): OutboxRoute {
   return {
     sink: sinkQueueName(config),
     encode(batch: RecordBatch): OutboxEntry[] {
@@ -100,7 +106,7 @@ export function createWebhookRoute(config: WebhookSinkConfig, options: { instanc
       for (const event of batch.alerts) {
         if (!isWebhookEventSelected(config, event)) continue;
         const key = webhookIdempotencyKey(config.name, event);
-        entries.push({ key, payload: JSON.stringify(buildAlertEnvelope(options.instance, key, event)) });
+        entries.push({ key, payload: JSON.stringify(buildAlertEnvelope(options.source, key, event)) });
       }
       return entries;
     },

@@ -93,7 +93,7 @@ const storeConfig = storeConfigSchema.parse({
 const logger = createSilentLogger();
 const store = createLocalStore(
   { ...storeConfig, path },
-  { clock, logger, routes: createSinkRoutes(sinks, { instance: 'soak' }) },
+  { clock, logger, routes: createSinkRoutes(sinks, { source: 'gruwatch/soak' }) },
 );
 const drainers = createSinkDrainers(sinks, store, { clock, logger, version: 'soak', random: () => 0.5 });
 

@@ -117,7 +117,7 @@ function openStore(path: string, config: WebhookSinkConfig): LocalStore {
     {
       clock: systemClock,
       logger: createSilentLogger(),
-      routes: [createWebhookRoute(config, { instance: 'plant-a' })],
+      routes: [createWebhookRoute(config, { source: 'gruwatch/plant-a' })],
     },
   );
   return store;

@@ -82,7 +82,7 @@ async function run(synchronous: 'full' | 'normal', batches: number) {
       {
         clock: systemClock,
         logger: createSilentLogger(),
-        routes: [createInfluxdbRoute(influx), createWebhookRoute(hook, { instance: 'bench' })],
+        routes: [createInfluxdbRoute(influx), createWebhookRoute(hook, { source: 'gruwatch/bench' })],
       },
     );
     const latenciesMs: number[] = [];
