@@ -200,6 +200,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     onAssetsEvicted: (assetIds) => {
       pipeline.forgetAssets(assetIds);
       models.forgetAssets(assetIds);
+      partitionState?.evicted(assetIds);
     },
     beforeDelivery: () => store.waitForCapacity(),
     afterDelivery: (delivery) =>

@@ -14,6 +14,7 @@ import { createAligner } from './align/aligner.js';
 import { createWindowAssembler } from './align/window-assembler.js';
 import type { IngestConfig } from './config.js';
 import { createDecoder } from './decode/index.js';
+import { createAssetPartitions } from './kafka/asset-partitions.js';
 import { createKafkaClient, createKafkaSource } from './kafka/kafka-source.js';
 import { createStateChangelog, type StateChangelog } from './kafka/state-changelog.js';
 import { createMqttSource } from './mqtt/mqtt-source.js';
@@ -69,16 +70,19 @@ export interface Ingest {
   evictIdle(nowMs: number): string[];
   /** Assets the aligner tracks now (at most `ingest.maxAssets`). */
   readonly trackedAssets: number;
+  /** Assets whose Kafka partition is known, so a revocation can hand them on (bounded like the aligner). */
+  readonly assetsWithPartition: number;
   /** The Kafka state changelog (`ingest.kafka.changelogTopic`), if configured. */
   readonly changelog: StateChangelog | undefined;
   /**
    * Replaces the open cells and window rings of these assets with those rebuilt from `readings`
-   * (another instance's journal, when their partition moved here); frames and windows go to the
+   * (another instance's journal, when their `partition` moved here); frames and windows go to the
    * callbacks as in `replay`.
    */
   adoptAssets(
     assetIds: readonly string[],
     readings: readonly (SensorReading & { receivedAtMs?: number })[],
+    partition: number,
   ): void;
 }
 
@@ -100,6 +104,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   });
   let refusedInDelivery = 0;
   let isReplaying = false;
+  const assetPartitions = createAssetPartitions();
   const aligner = createAligner(
     {
       ...config.align,
@@ -149,9 +154,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const align = (delivery: SourceDelivery): Promise<void> => {
     const { receivedAtMs, isRedelivery = false } = delivery.origin;
     for (const signal of delivery.signals) aligner.signal(signal);
-    const readings = delivery.readings;
+    const { readings, origin } = delivery;
     refusedInDelivery = 0;
-    for (let i = 0; i < readings.length; i++) aligner.push(readings[i], receivedAtMs, isRedelivery);
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i]!;
+      const isAccepted = aligner.push(reading, receivedAtMs, isRedelivery);
+      if (isAccepted && origin.partition !== undefined)
+        assetPartitions.note(reading.assetId, origin.partition);
+    }
     if (readings.length > 0 && refusedInDelivery === readings.length && delivery.deadLetter !== undefined) {
       // Nothing of the message was used: keep it whole, with the reason, before it is acknowledged.
       const kept = delivery.deadLetter({
@@ -190,6 +200,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const dropAssets = (assetIds: readonly string[]) => {
     aligner.dropAssets(assetIds);
     assembler.dropAssets(assetIds);
+    assetPartitions.forget(assetIds);
     log.info(
       { assets: assetIds.length },
       'Dropped the state of assets whose partitions moved to another instance.',
@@ -227,7 +238,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         logger: deps.logger,
         clock: deps.clock,
         telemetry,
-        onPartitionsRevoked: (assetIds) => {
+        onPartitionsRevoked: (partitions) => {
+          const assetIds = assetPartitions.takeRevoked(partitions);
+          if (assetIds.length === 0) return;
           dropAssets(assetIds);
           deps.onPartitionsRevoked?.(assetIds);
         },
@@ -242,6 +255,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     const evicted = aligner.evictIdle(nowMs, config.evictIdleAssetsAfterMs);
     if (evicted.length === 0) return evicted;
     assembler.dropAssets(evicted);
+    assetPartitions.forget(evicted);
     deps.onAssetsEvicted?.(evicted);
     log.info(
       { assets: evicted.length, idleMs: config.evictIdleAssetsAfterMs },
@@ -257,10 +271,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     get trackedAssets() {
       return aligner.assetCount;
     },
+    get assetsWithPartition() {
+      return assetPartitions.size;
+    },
     changelog,
-    adoptAssets(assetIds, readings) {
+    adoptAssets(assetIds, readings, partition) {
       aligner.dropAssets(assetIds);
       assembler.dropAssets(assetIds);
+      for (const id of assetIds) assetPartitions.note(id, partition);
       this.replay(readings);
     },
     replay(readings) {

@@ -37,10 +37,10 @@ export interface KafkaSourceDeps {
   clock: Clock;
   telemetry?: Telemetry;
   /**
-   * Called after a rebalance took partitions away from this instance, with the assets whose readings
-   * came from them; the pipeline drops their aligner and window state (another instance owns them now).
+   * Called after a rebalance took partitions away from this instance, with their numbers; the
+   * pipeline drops the aligner and window state of their assets (another instance owns them now).
    */
-  onPartitionsRevoked?: (assetIds: readonly string[]) => void;
+  onPartitionsRevoked?: (partitions: readonly number[]) => void;
   /**
    * This instance's stable identity: partitions are assigned sticky to it (see identity-assigner.ts),
    * so they return to the same instance after a restart. Unset: kafkajs's round robin.
@@ -61,7 +61,6 @@ export interface KafkaSourceDeps {
 
 interface PartitionState {
   tracker: OffsetTracker;
-  assetIds: Set<string>;
   /** The highest offset handed over; a record at or below it is read again (rejoin, seek). */
   newestTaken: bigint;
 }
@@ -98,7 +97,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     const key = partitionKey(topic, partition);
     let state = partitions.get(key);
     if (state === undefined) {
-      state = { tracker: new OffsetTracker(), assetIds: new Set(), newestTaken: -1n };
+      state = { tracker: new OffsetTracker(), newestTaken: -1n };
       partitions.set(key, state);
     }
     return state;
@@ -342,7 +341,6 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
           await deadLetterUntilWritten(result.deadLetter, message.key, topic, partition, state);
         const delivery = result.delivery;
         if (delivery !== undefined) {
-          for (const r of delivery.readings) state.assetIds.add(r.assetId);
           await handler({
             ...delivery,
             deadLetter: (issue) =>
@@ -402,10 +400,8 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       const restore = deps.onPartitionsGained([...gained]);
       for (const key of assigned) if (gained.has(Number(key.split('\u0000')[1]))) restoring.set(key, restore);
     }
-    const revokedAssets = new Set<string>();
-    for (const [key, state] of partitions) {
+    for (const key of partitions.keys()) {
       if (assigned.has(key)) continue;
-      for (const id of state.assetIds) revokedAssets.add(id);
       partitions.delete(key);
       paused.delete(key);
       blocked.delete(key);
@@ -414,7 +410,10 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       { partitions: [...assigned].map((k) => k.replace('\u0000', ':')) },
       'Kafka partitions assigned.',
     );
-    if (revokedAssets.size > 0) deps.onPartitionsRevoked?.([...revokedAssets]);
+    // An asset's records go to the same partition number in every topic of the group.
+    const stillRead = new Set([...assigned].map((key) => Number(key.split('\u0000')[1])));
+    const revoked = [...lost].filter((p) => !stillRead.has(p));
+    if (revoked.length > 0) deps.onPartitionsRevoked?.(revoked);
   };
 
   return {

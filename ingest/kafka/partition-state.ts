@@ -48,6 +48,10 @@ export interface PartitionState {
   gained(partitions: readonly number[]): Promise<void>;
   /** IngestDeps.onPartitionsRevoked. */
   revoked(assetIds: readonly string[]): void;
+  /** IngestDeps.onAssetsEvicted: their readings leave memory here too (the pipeline forgets them itself). */
+  evicted(assetIds: readonly string[]): void;
+  /** Assets whose readings are kept for the changelog (bounded by the assets ingest tracks). */
+  readonly keptAssets: number;
   /** After each local commit (the pipeline's afterCommit). */
   afterCommit(committed: CommittedDelivery): Promise<void>;
   /**
@@ -77,6 +81,12 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
       drop++;
     if (drop > 0) ring.readings.splice(0, drop);
   };
+  const forget = (assetIds: readonly string[]) => {
+    for (const id of assetIds) {
+      rings.delete(id);
+      partitionOf.delete(id);
+    }
+  };
   for (const r of deps.store.readJournal()) remember(r);
   let isStopped = false;
 
@@ -105,7 +115,7 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
           pipeline.adoptAssets(states);
           pipeline.setReplaying(true);
           try {
-            deps.ingest().adoptAssets([...states.keys()], readings);
+            deps.ingest().adoptAssets([...states.keys()], readings, partition);
           } finally {
             pipeline.setReplaying(false);
           }
@@ -135,11 +145,12 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
       return run;
     },
     revoked(assetIds) {
-      for (const id of assetIds) {
-        rings.delete(id);
-        partitionOf.delete(id);
-      }
+      forget(assetIds);
       deps.pipeline().forgetAssets(assetIds);
+    },
+    evicted: forget,
+    get keptAssets() {
+      return rings.size;
     },
     async stop() {
       isStopped = true;

@@ -53,7 +53,7 @@ describeWithServer('kafka', 'Kafka source against Kafka', (endpoints) => {
   function startSource(
     config: KafkaConfig,
     onDelivery: (d: SourceDelivery) => void,
-    revoked: string[] = [],
+    revoked: number[] = [],
     telemetry = new MemoryTelemetry(),
   ) {
     const source = createKafkaSource(config, {
@@ -106,7 +106,7 @@ describeWithServer('kafka', 'Kafka source against Kafka', (endpoints) => {
       for (const r of d.readings) seen.values.add(r.value);
     };
     const telemetry = new MemoryTelemetry();
-    const revokedFromB: string[] = [];
+    const revokedFromB: number[] = [];
     const a = startSource(config, collect(seenBy[0]), [], telemetry);
     const b = startSource(config, collect(seenBy[1]), revokedFromB, telemetry);
     await Promise.all([a.started, b.started]);
