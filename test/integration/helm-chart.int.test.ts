@@ -137,8 +137,9 @@ describeWithRequirement(
           ...files,
         ]);
         expect(result.code, result.stdout + result.stderr).toBe(0);
-        // default: ConfigMap, Secret, two Services, StatefulSet, PDB; Kafka: the same without the Secret.
-        expect(result.stdout.match(/ passed /g)?.length).toBe(6 + 5);
+        // default: ConfigMap, Secret, two Services, StatefulSet, PDB; Kafka: the same without the
+        // Secret, plus the retrain CronJob.
+        expect(result.stdout.match(/ passed /g)?.length).toBe(6 + 6);
       }
       const { objects } = await render(['--set', 'securityContext.readOnlyRootFileSystem=true']);
       const broken = join(dir, 'broken.yaml');
@@ -300,6 +301,74 @@ describeWithRequirement(
         const config = parse(printed.stdout) as { instance: string; http: { host: string; port: number } };
         expect(config.instance).toBe('line-a-gruwatch-0');
         expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
+      }
+    });
+
+    it('retrains the Kafka replicas once per model with a locked-down CronJob on the shared registry', async () => {
+      const { objects } = await render(['--values', kafkaValues]);
+      const cronJobs = objects.filter((o) => o.kind === 'CronJob');
+      expect(cronJobs.map((o) => o.metadata.name)).toEqual(['line-a-gruwatch-retrain-pumps']);
+      const spec = cronJobs[0]!.spec as {
+        concurrencyPolicy: string;
+        timeZone: string;
+        jobTemplate: {
+          spec: {
+            activeDeadlineSeconds: number;
+            template: { spec: StatefulSetSpec['template']['spec'] & { restartPolicy: string } };
+          };
+        };
+      };
+      expect(spec.concurrencyPolicy).toBe('Forbid');
+      expect(spec.timeZone).toBe('Europe/Berlin');
+      expect(spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+      const pod = spec.jobTemplate.spec.template.spec;
+      const job = pod.containers[0] as Container & { args: string[] };
+      expect(job.args).toEqual(['retrain', '-c', '/etc/gruwatch/gruwatch.yaml', '--model', 'pumps']);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+      expect(job.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      // Writable only its scratch directory and /tmp, both emptyDir: the pods' volumes stay theirs.
+      const mounts = Object.fromEntries(job.volumeMounts.map((m) => [m.mountPath, m.name]));
+      for (const path of ['/var/lib/gruwatch', '/tmp'])
+        expect(pod.volumes.find((v) => v.name === mounts[path])?.emptyDir, path).toBeDefined();
+      const configMap = only(objects, 'ConfigMap');
+      expect(pod.volumes.find((v) => v.name === mounts['/etc/gruwatch'])?.configMap?.name).toBe(
+        configMap.metadata.name,
+      );
+
+      // The job's configuration, as its container sees it, passes `config check`; the pods train nothing.
+      const dir = tempDir('helm-retrain');
+      const file = join(dir, 'gruwatch.yaml');
+      writeFileSync(file, configMap.data?.['gruwatch.yaml'] ?? '');
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const e of job.env) {
+        if (e.value !== undefined) env[e.name] = e.value;
+        else if (e.valueFrom?.secretKeyRef !== undefined) env[e.name] = 'stand-in-secret';
+      }
+      const check = await run(process.execPath, [cli, 'config', 'check', file], env);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      const printed = parse((await run(process.execPath, [cli, 'config', 'print', file], env)).stdout) as {
+        retraining: { enabled: boolean; source: string; shadowMs: number };
+        registry: { s3?: unknown };
+      };
+      expect(printed.retraining).toMatchObject({ enabled: false, source: 'influxdb', shadowMs: 0 });
+      expect(printed.registry.s3).toBeDefined();
+      expect((await render()).objects.some((o) => o.kind === 'CronJob')).toBe(false);
+    });
+
+    it('refuses a retrain CronJob beside trainers in the pods, without a shared registry or without InfluxDB data', async () => {
+      for (const [set, message] of [
+        ['config.retraining.enabled=true', 'config.retraining.enabled: false'],
+        ['config.retraining.source=store', 'config.retraining.source: influxdb'],
+        ['config.registry=null', 'config.registry.s3'],
+      ] as const) {
+        const refused = await run(helm, ['template', 'line-a', chart, '--values', kafkaValues, '--set', set]);
+        expect(refused.code, set).not.toBe(0);
+        expect(refused.stderr, set).toContain(message);
       }
     });
 

@@ -47,6 +47,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (gt (int .Values.replicas) 1) (or (not $ingest.kafka) $ingest.mqtt) }}
 {{- fail "replicas > 1 needs the Kafka source alone (config.ingest.kafka set, config.ingest.mqtt unset): each pod keeps its assets' state on its own volume, and only a Kafka consumer group gives every asset to exactly one pod" }}
 {{- end }}
+{{- if .Values.retrainJob.enabled }}
+{{- $retraining := default dict .Values.config.retraining }}
+{{- $registry := default dict .Values.config.registry }}
+{{- if not $registry.s3 }}
+{{- fail "retrainJob.enabled needs config.registry.s3: the job's promotion reaches the pods only through a shared registry" }}
+{{- end }}
+{{- if ne (toString $retraining.source) "influxdb" }}
+{{- fail "retrainJob.enabled needs config.retraining.source: influxdb: the job has no pod's store, and InfluxDB holds every pod's assets" }}
+{{- end }}
+{{- if $retraining.enabled }}
+{{- fail "retrainJob.enabled needs config.retraining.enabled: false: one trainer per model, or the pods and the job would each train and promote" }}
+{{- end }}
+{{- end }}
 {{- if not .Values.secrets.existingSecret }}
 {{- range $variable, $key := .Values.secrets.env }}
 {{- if not (or (hasKey $.Values.secrets.values $key) (has $key $.Values.secrets.generate)) }}
