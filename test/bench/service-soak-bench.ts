@@ -200,6 +200,8 @@ const report: {
   day: number;
   rss_bytes: number;
   heap_bytes: number;
+  /** Memory of Buffers and typed arrays outside the JavaScript heap (sockets, the model's arrays). */
+  external_bytes: number;
   db_bytes: number;
   wal_bytes: number;
   tracked_assets: number;
@@ -249,6 +251,7 @@ for (let tickMs = start; tickMs < endMs; ) {
       day: Math.round(((simNowMs - start) / dayMs) * 1_000) / 1_000,
       rss_bytes: memory.rss,
       heap_bytes: memory.heapUsed,
+      external_bytes: memory.external,
       db_bytes: space.dbBytes,
       wal_bytes: space.walBytes,
       tracked_assets: await sumOf('detector_assets'),
