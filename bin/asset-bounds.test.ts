@@ -5,7 +5,13 @@
 // by ingest.maxAssets; steady assets keep being scored throughout.
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger, ManualClock } from '../core/index.js';
-import { type Calibration, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
+import { createServiceMetrics } from '../dashboards/api/index.js';
+import {
+  assetStatusSchema,
+  type Calibration,
+  createAssetMonitor,
+  detectorConfigSchema,
+} from '../detector/index.js';
 import { createPipeline } from '../detector/pipeline/index.js';
 import {
   createIngest,
@@ -15,7 +21,6 @@ import {
 } from '../ingest/index.js';
 import { createAutoencoder, createReconstructor } from '../model/index.js';
 import { createLiveHub } from './live-hub.js';
-import { createServiceMetrics } from './metrics.js';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
@@ -46,7 +51,7 @@ describe('bounded cardinality over simulated months', () => {
       evictIdleAssetsAfterMs: dayMs,
     });
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const metrics = createServiceMetrics({ assetStatuses: assetStatusSchema.options, defaultMetrics: false });
     let calibration: Calibration = {
       type: 'quantile',
       value: 1,

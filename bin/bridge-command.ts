@@ -3,11 +3,12 @@
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
+import { createServiceMetrics } from '../dashboards/api/index.js';
+import { assetStatusSchema } from '../detector/index.js';
 import { createMqttKafkaBridge } from '../ingest/index.js';
 import type { CliIo } from './cli-io.js';
 import { configSchema } from './config.js';
 import { loadConfig } from './load-config.js';
-import { createServiceMetrics } from './metrics.js';
 import { waitForStopSignal } from './stop-signal.js';
 
 export function registerBridgeCommand(program: Command, io: CliIo): void {
@@ -32,7 +33,7 @@ export function registerBridgeCommand(program: Command, io: CliIo): void {
       }
       const logger = createRootLogger({ level: loaded.config.logging.level });
       for (const warning of loaded.warnings) logger.warn({ warning }, 'Configuration warning.');
-      const metrics = createServiceMetrics();
+      const metrics = createServiceMetrics({ assetStatuses: assetStatusSchema.options });
       const bridge = createMqttKafkaBridge(bridgeConfig, {
         logger,
         clock: systemClock,

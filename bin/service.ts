@@ -8,9 +8,17 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Clock, type Logger, type ModelKind, PipelineError } from '../core/index.js';
-import { createModelViews, createRunningServiceApi, serveHttp } from '../dashboards/api/index.js';
+import {
+  createModelViews,
+  createRunningServiceApi,
+  createServiceMetrics,
+  registerStoreSpaceGauges,
+  type ServiceMetrics,
+  serveHttp,
+} from '../dashboards/api/index.js';
 import {
   type AssetMonitor,
+  assetStatusSchema,
   createAssetMonitor,
   createChannelSilenceTracker,
   createModelChanges,
@@ -43,13 +51,11 @@ import {
 } from '../ingest/index.js';
 import { type Config, storePathOf } from './config.js';
 import { createLiveHub } from './live-hub.js';
-import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { modelKindsFor } from './model-kinds.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { retrainerSettingsOf } from './retrainer-settings.js';
 import { retrainJobsInChild } from './run-retrain-in-child.js';
 import { storeReadiness } from './store-readiness.js';
-import { registerStoreSpaceGauges } from './store-space-metrics.js';
 import { gruwatchVersion } from './version.js';
 
 export interface ServiceDeps {
@@ -80,7 +86,7 @@ export interface RunningService {
 export async function startService(config: Config, deps: ServiceDeps): Promise<RunningService> {
   const { logger, clock } = deps;
   const log = logger.child({ component: 'service' });
-  const metrics = createServiceMetrics();
+  const metrics = createServiceMetrics({ assetStatuses: assetStatusSchema.options });
   const live = createLiveHub();
   mkdirSync(resolve(config.dataDir), { recursive: true });
 

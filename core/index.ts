@@ -4,6 +4,11 @@ export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from './ali
 export { assetPatternsOverlap, isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
+export type { EnvOverrideKey, LeafKind } from './config/env-override-keys.js';
+export { envNameFor, listEnvOverrideKeys } from './config/env-override-keys.js';
+export type { AppliedOverride, EnvOverrideSettings } from './config/env-overrides.js';
+export type { ConfigLoaderSettings, ConfigSource, LoadedConfig } from './config/load-config.js';
+export { loadConfig } from './config/load-config.js';
 export type { ErrorCode, PipelineErrorOptions } from './errors.js';
 export { errorCodes, isPipelineError, PipelineError, SinkThrottledError } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';

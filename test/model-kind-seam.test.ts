@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../bin/config.js';
 import { createLiveHub } from '../bin/live-hub.js';
-import { createServiceMetrics } from '../bin/metrics.js';
 import { modelKindsFor } from '../bin/model-kinds.js';
 import { retrainerSettingsOf } from '../bin/retrainer-settings.js';
 import { createSilentLogger, ManualClock, type ModelKind, PipelineError } from '../core/index.js';
+import { createServiceMetrics } from '../dashboards/api/index.js';
 import { createAssetMonitor, createServedModels, matchesAssetPattern } from '../detector/index.js';
 import { createPipeline } from '../detector/pipeline/index.js';
 import { createRetrainer, runRetrainJob } from '../detector/retraining/index.js';
@@ -68,7 +68,7 @@ describe('a second model kind through the service paths', () => {
       storePath: join(dir, 'gruwatch.db'),
       clock,
       logger,
-      metrics: createServiceMetrics({ defaultMetrics: false }),
+      metrics: createServiceMetrics({ assetStatuses: [], defaultMetrics: false }),
       labels: () => [],
       silences: () => [],
       recordEvent: (event) => events.push(event),
@@ -105,7 +105,7 @@ describe('a second model kind through the service paths', () => {
       modelFor: (assetId) => models.slotOf(assetId)?.served,
       monitor,
       store: { commit: (batch) => committed.push(batch), waitForSpace: () => new Promise<void>(() => {}) },
-      metrics: createServiceMetrics({ defaultMetrics: false }),
+      metrics: createServiceMetrics({ assetStatuses: [], defaultMetrics: false }),
       live: createLiveHub(),
       logger,
       clock,

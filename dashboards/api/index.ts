@@ -2,7 +2,7 @@
 // from them, the contract the server calls and its implementation over ports.
 // The page imports only types (from api-types.ts), so no schema code is bundled.
 // The HTTP server that answers the routes, and the Host/Origin rules it and the
-// configuration share, are here too.
+// configuration share, are here too, with the Prometheus registry it serves on /metrics.
 
 export type { ApiRouteName } from './api-routes.js';
 export {
@@ -43,3 +43,7 @@ export { createRunningServiceApi } from './running-service-api.js';
 export type { HttpSettings, ServeHttpDeps } from './serve-http.js';
 export { serveHttp } from './serve-http.js';
 export type { LiveEvent, RangeQuery, ServiceApi, SilenceInput } from './service-api.js';
+export type { ServiceMetrics, ServiceMetricsOptions } from './service-metrics.js';
+export { createServiceMetrics } from './service-metrics.js';
+export type { StoreSpaceReading } from './store-space-metrics.js';
+export { registerStoreSpaceGauges } from './store-space-metrics.js';

@@ -6,12 +6,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createServiceMetrics } from '../../bin/metrics.js';
 import {
   createInfluxdbRoute,
   influxdbSinkConfigSchema,
   type RecordBatch,
 } from '../../detector/sinks/index.js';
+import { createServiceMetrics } from '../api/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
@@ -232,7 +232,7 @@ function sourceFiles(dir: string): string[] {
 /** Names the service registers up front, plus every counter and gauge a room reports by name. */
 async function knownMetricNames(): Promise<Set<string>> {
   const names = new Set<string>();
-  const metrics = createServiceMetrics();
+  const metrics = createServiceMetrics({ assetStatuses: [] });
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
     names.add(metric.name);
     if (String(metric.type) === 'histogram' || String(metric.type) === 'summary') {

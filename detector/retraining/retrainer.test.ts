@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Config, configSchema } from '../../bin/config.js';
-import { createServiceMetrics, type ServiceMetrics } from '../../bin/metrics.js';
 import { modelKindsFor, retrainJobDepsFor } from '../../bin/model-kinds.js';
 import { retrainerSettingsOf } from '../../bin/retrainer-settings.js';
 import { createSilentLogger, ManualClock } from '../../core/index.js';
+import { createServiceMetrics, type ServiceMetrics } from '../../dashboards/api/index.js';
 import { createAutoencoder, encodeArtifact } from '../../model/index.js';
 import { createModelRegistry, type ModelRegistry } from '../../model/node/index.js';
 import {
@@ -67,7 +67,7 @@ describe('retrainer', () => {
       storePath: join(dir, 'gruwatch.db'),
       clock,
       logger,
-      metrics: options.metrics ?? createServiceMetrics(),
+      metrics: options.metrics ?? createServiceMetrics({ assetStatuses: [] }),
       labels: () => store.listLabels(),
       silences: () => store.listSilencePeriods({ fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
       recordEvent: (event) => events.push(event),
@@ -229,7 +229,7 @@ describe('retrainer', () => {
   it('stops a run over retraining.maxRunMs, counts it and keeps serving the current model', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const metrics = createServiceMetrics({ defaultMetrics: false });
+      const metrics = createServiceMetrics({ assetStatuses: [], defaultMetrics: false });
       let jobSignal: AbortSignal | undefined;
       let started: () => void = () => {};
       const isStarted = new Promise<void>((resolve) => {

@@ -1,11 +1,9 @@
+// The Prometheus registry behind the Telemetry contract: series read at scrape time, the folded
+// reading outcomes, the histogram. What the pipeline reports into it: bin/pipeline-metrics.test.ts.
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../core/index.js';
-import { type AssetStatus, createAssetMonitor, detectorConfigSchema } from '../detector/index.js';
-import { createPipeline } from '../detector/pipeline/index.js';
-import type { DeliveryOrigin } from '../ingest/index.js';
-import { createAutoencoder, createReconstructor } from '../model/index.js';
-import { createLiveHub } from './live-hub.js';
-import { createServiceMetrics } from './metrics.js';
+import { createServiceMetrics } from './service-metrics.js';
+
+const assetStatuses = ['normal', 'alerting', 'off'] as const;
 
 /** The value of one sample line of the exposition text, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -15,8 +13,12 @@ function sample(text: string, series: string): number | undefined {
 
 describe('service metrics', () => {
   it('counts assets per status at scrape time, with 0 for statuses no asset is in', async () => {
-    const metrics = createServiceMetrics({ defaultMetrics: false });
-    let assets: { status: AssetStatus }[] = [{ status: 'normal' }, { status: 'normal' }, { status: 'off' }];
+    const metrics = createServiceMetrics({ assetStatuses, defaultMetrics: false });
+    let assets: { status: (typeof assetStatuses)[number] }[] = [
+      { status: 'normal' },
+      { status: 'normal' },
+      { status: 'off' },
+    ];
     metrics.trackAssetStatuses(() => assets);
     let text = await metrics.registry.metrics();
     expect(sample(text, 'detector_assets{status="normal"}')).toBe(2);
@@ -29,7 +31,7 @@ describe('service metrics', () => {
   });
 
   it('keeps one model info series per model however many versions were retrained and served', async () => {
-    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const metrics = createServiceMetrics({ assetStatuses, defaultMetrics: false });
     let version = 'v0';
     metrics.trackModelVersions(() => [{ model: 'pumps', version }]);
     for (let i = 1; i <= 50; i++) {
@@ -43,7 +45,7 @@ describe('service metrics', () => {
   });
 
   it('reads the age of the oldest undelivered row of every sink at scrape time', async () => {
-    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const metrics = createServiceMetrics({ assetStatuses, defaultMetrics: false });
     let sinks = [
       { sink: 'webhook:ops', oldestUndeliveredAgeMs: 7_200_000 as number | null },
       { sink: 'influxdb:influxdb', oldestUndeliveredAgeMs: null },
@@ -58,7 +60,7 @@ describe('service metrics', () => {
   });
 
   it('folds the reading counters of ingest into one series per outcome and reason', async () => {
-    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const metrics = createServiceMetrics({ assetStatuses, defaultMetrics: false });
     metrics.count('ingest_readings_total', { transport: 'mqtt' }, 10);
     metrics.count('ingest_readings_rejected_total', { transport: 'mqtt', reason: 'invalid_value' }, 2);
     metrics.count('ingest_readings_dropped_total', { reason: 'late' }, 3);
@@ -73,7 +75,7 @@ describe('service metrics', () => {
   });
 
   it('exposes sink depth and retries, the model info and the scoring latency histogram', async () => {
-    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const metrics = createServiceMetrics({ assetStatuses, defaultMetrics: false });
     metrics.gauge('sink_queue_depth_rows', 7, { sink: 'webhook:ops' });
     metrics.count('sink_retries_total', { sink: 'webhook:ops' }, 2);
     metrics.trackModelVersions(() => [{ model: 'pumps', version: 'v1' }]);
@@ -85,63 +87,5 @@ describe('service metrics', () => {
     expect(sample(text, 'detector_model_info{model="pumps",version="v1"}')).toBe(1);
     expect(sample(text, 'detector_score_latency_seconds_count')).toBe(2);
     expect(sample(text, 'detector_score_latency_seconds_bucket{le="0.0005"}')).toBe(1);
-  });
-});
-
-describe('service metrics after windows went through the pipeline', () => {
-  it('exposes scored and skipped windows, latency, alert events and asset states on /metrics', async () => {
-    const channels = ['speed', 'flow', 'temp'];
-    const T = 4;
-    const C = channels.length;
-    const config = detectorConfigSchema.parse({
-      scoring: { aggregate: 'mse_window', hopSteps: 1 },
-      alerts: { minAboveMs: 1_000, clearBelowMs: 1_000, cooldownMs: 0 },
-      machineOff: [{ asset: '*', channel: 'speed', below: 100 }],
-    });
-    // A tiny threshold, so the untrained model's reconstruction error opens an alert.
-    const calibration = {
-      type: 'quantile',
-      value: 1e-9,
-      n: 10,
-      stats: { q: 0.99, min: 0, max: 0, mean: 0 },
-    } as const;
-    const monitor = createAssetMonitor({ config, calibrationFor: () => calibration });
-    const metrics = createServiceMetrics({ defaultMetrics: false });
-    metrics.trackAssetStatuses(() => monitor.assets());
-    const reconstructor = createReconstructor(createAutoencoder({ C, T, H: 2 }, { seed: 3 }), {
-      normalizer: { center: [1000, 40, 60], scale: [100, 5, 5] },
-    });
-    const committed: unknown[] = [];
-    const pipeline = createPipeline<DeliveryOrigin>({
-      modelFor: () => ({ name: 'pumps', version: 'v1', channels, T, reconstructor }),
-      monitor,
-      store: { commit: (batch) => committed.push(batch), waitForSpace: async () => {} },
-      metrics,
-      live: createLiveHub(),
-      logger: createSilentLogger(),
-    });
-    const windowOf = (assetId: string, endMs: number, speed: number, state: 'ok' | 'gap' = 'ok') => {
-      const values = new Float32Array(T * C);
-      for (let t = 0; t < T; t++) values.set([speed, 40 + t, 60], t * C);
-      return { assetId, channels, startMs: endMs - T * 1_000, endMs, periodMs: 1_000, values, state };
-    };
-    for (let i = 1; i <= 4; i++) pipeline.onWindow(windowOf('pump-1', i * 1_000, 1_500));
-    pipeline.onWindow(windowOf('pump-2', 1_000, 1_500, 'gap'));
-    pipeline.onWindow(windowOf('pump-3', 1_000, 50));
-    await pipeline.commitDelivery({
-      readings: [],
-      origin: { transport: 'mqtt', topic: 'plants/pump-1/telemetry', receivedAtMs: 5_000 },
-    });
-
-    const text = await metrics.registry.metrics();
-    expect(sample(text, 'detector_windows_scored_total')).toBe(4);
-    expect(sample(text, 'detector_windows_skipped_total{reason="gap"}')).toBe(1);
-    expect(sample(text, 'detector_windows_skipped_total{reason="off"}')).toBe(1);
-    expect(sample(text, 'detector_score_latency_seconds_count')).toBe(4);
-    expect(text).toMatch(/^detector_alert_events_total\{event="opened",severity="\w+"\} 1$/m);
-    expect(sample(text, 'detector_assets{status="alerting"}')).toBe(1);
-    expect(sample(text, 'detector_assets{status="gap"}')).toBe(1);
-    expect(sample(text, 'detector_assets{status="off"}')).toBe(1);
-    expect(committed).toHaveLength(1);
   });
 });

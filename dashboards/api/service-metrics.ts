@@ -2,12 +2,7 @@
 // (core/telemetry.ts) so that no room knows prom-client. Counters and gauges are created on
 // first use from the name and labels a room reports.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { MetricLabels, Telemetry } from '../core/index.js';
-import { type AssetStatus, assetStatusSchema } from '../detector/index.js';
-
-// Every status an asset can be in, from the detector's own schema, so `detector_assets` shows a 0
-// rather than no series for a status no asset is in.
-const assetStatuses = assetStatusSchema.options;
+import type { MetricLabels, Telemetry } from '../../core/index.js';
 
 // The three reading counters of ingest, folded into one series per outcome and reason
 // so a dashboard shows where readings go with one query.
@@ -53,29 +48,56 @@ const help: Record<string, string> = {
     'Readings by outcome (decoded, rejected at decode, dropped by the aligner) and reason ("none" for decoded).',
 };
 
-export interface ServiceMetrics extends Telemetry {
+export interface ServiceMetrics<Status extends string = string> extends Telemetry {
   readonly registry: Registry;
   readonly scoringLatency: Histogram;
   /** Makes `detector_assets{status}` count the statuses `read` returns at each scrape. */
-  trackAssetStatuses(read: () => Iterable<{ status: AssetStatus }>): void;
+  trackAssetStatuses(read: () => Iterable<{ status: Status }>): void;
   /** Makes `detector_model_info{model,version}` show exactly the versions `read` returns at each scrape. */
   trackModelVersions(read: () => Iterable<{ model: string; version: string }>): void;
   /** Makes `sink_oldest_undelivered_age_seconds{sink}` read the outbox at each scrape. */
   trackUndelivered(read: () => Iterable<{ sink: string; oldestUndeliveredAgeMs: number | null }>): void;
 }
 
-export function createServiceMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+function firstUse<M>(made: Map<string, M>, name: string, make: () => M): M {
+  let metric = made.get(name);
+  if (metric === undefined) {
+    metric = make();
+    made.set(name, metric);
+  }
+  return metric;
+}
+
+export interface ServiceMetricsOptions<Status extends string> {
+  /** Every status an asset can be in (the detector's), so `detector_assets` shows a 0 rather than
+   *  no series for a status no asset is in. */
+  assetStatuses: readonly Status[];
+  /** Node's process metrics (memory, CPU, event-loop lag) with the `gruwatch_` prefix; default true. */
+  defaultMetrics?: boolean;
+}
+
+export function createServiceMetrics<Status extends string>(
+  options: ServiceMetricsOptions<Status>,
+): ServiceMetrics<Status> {
+  const { assetStatuses } = options;
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gruwatch_' });
   const counters = new Map<string, Counter>();
   const gauges = new Map<string, Gauge>();
+  // A series a room reports by name: its labels are those of the first report.
+  const reported = (name: string, labels: MetricLabels) => ({
+    name,
+    help: help[name] ?? name.replace(/_/g, ' '),
+    labelNames: Object.keys(labels),
+    registers: [registry],
+  });
   const scoringLatency = new Histogram({
     name: 'detector_score_latency_seconds',
     help: 'Time to reconstruct and score one window.',
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],
   });
-  let readStatuses: () => Iterable<{ status: AssetStatus }> = () => [];
+  let readStatuses: () => Iterable<{ status: Status }> = () => [];
   new Gauge({
     name: 'detector_assets',
     help: help.detector_assets!,
@@ -116,7 +138,7 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     labelNames: ['outcome', 'reason'],
     registers: [registry],
   });
-  const metrics: ServiceMetrics = {
+  const metrics: ServiceMetrics<Status> = {
     registry,
     scoringLatency,
     trackAssetStatuses(read) {
@@ -129,32 +151,12 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       readUndelivered = read;
     },
     count(name, labels: MetricLabels = {}, increment = 1) {
-      let counter = counters.get(name);
-      if (counter === undefined) {
-        counter = new Counter({
-          name,
-          help: help[name] ?? name.replace(/_/g, ' '),
-          labelNames: Object.keys(labels),
-          registers: [registry],
-        });
-        counters.set(name, counter);
-      }
-      counter.inc(labels, increment);
+      firstUse(counters, name, () => new Counter(reported(name, labels))).inc(labels, increment);
       const outcome = readingOutcomes[name];
       if (outcome !== undefined) outcomes.inc({ outcome, reason: labels.reason ?? 'none' }, increment);
     },
     gauge(name, value, labels: MetricLabels = {}) {
-      let gauge = gauges.get(name);
-      if (gauge === undefined) {
-        gauge = new Gauge({
-          name,
-          help: help[name] ?? name.replace(/_/g, ' '),
-          labelNames: Object.keys(labels),
-          registers: [registry],
-        });
-        gauges.set(name, gauge);
-      }
-      gauge.set(labels, value);
+      firstUse(gauges, name, () => new Gauge(reported(name, labels))).set(labels, value);
     },
   };
   return metrics;

@@ -2,9 +2,17 @@
 // (`store.minFreeBytes`), database and WAL sizes, and whether it is full, read
 // at each scrape so an operator can alert before `/readyz` says "store full".
 import { Gauge, type Registry } from 'prom-client';
-import type { StoreSpace } from '../detector/sinks/index.js';
 
-const gauges: readonly { name: string; help: string; value: (space: StoreSpace) => number }[] = [
+/** What the gauges read of the store's space (the store's `space()` gives it). */
+export interface StoreSpaceReading {
+  isFull: boolean;
+  freeBytes: number;
+  minFreeBytes: number;
+  dbBytes: number;
+  walBytes: number;
+}
+
+const gauges: readonly { name: string; help: string; value: (space: StoreSpaceReading) => number }[] = [
   {
     name: 'store_free_bytes',
     help: 'Free bytes on the file system of the local store (NaN where the file system reports none).',
@@ -34,7 +42,7 @@ const gauges: readonly { name: string; help: string; value: (space: StoreSpace) 
 
 /** Registers the store-space gauges in `registry`; `read` is called at each scrape (the store caches
  *  its file-system figures for a second, so the gauges of one scrape agree). */
-export function registerStoreSpaceGauges(registry: Registry, read: () => StoreSpace): void {
+export function registerStoreSpaceGauges(registry: Registry, read: () => StoreSpaceReading): void {
   for (const { name, help, value } of gauges) {
     new Gauge({
       name,

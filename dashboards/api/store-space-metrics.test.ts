@@ -1,13 +1,11 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { StoreSpace } from '../detector/sinks/index.js';
-import { registerStoreSpaceGauges } from './store-space-metrics.js';
+import { registerStoreSpaceGauges, type StoreSpaceReading } from './store-space-metrics.js';
 
-const space = (over: Partial<StoreSpace> = {}): StoreSpace => ({
+const space = (over: Partial<StoreSpaceReading> = {}): StoreSpaceReading => ({
   isFull: false,
   freeBytes: 900_000_000,
   minFreeBytes: 64 * 1024 * 1024,
-  resumeBytes: 70 * 1024 * 1024,
   dbBytes: 12_345_678,
   walBytes: 4_096,
   ...over,
@@ -30,7 +28,7 @@ describe('store space gauges', () => {
     expect(sampleOf(text, 'store_wal_bytes')).toBe(4_096);
     expect(sampleOf(text, 'store_is_full')).toBe(0);
 
-    current = space({ isFull: true, reason: 'below_floor', freeBytes: 1_000_000 });
+    current = space({ isFull: true, freeBytes: 1_000_000 });
     text = await registry.metrics();
     expect(sampleOf(text, 'store_free_bytes')).toBe(1_000_000);
     expect(sampleOf(text, 'store_is_full')).toBe(1);
