@@ -20,6 +20,8 @@ export type { OperatorLabel, OperatorLabelKind } from './operator-label.js';
 export { operatorLabelSchema } from './operator-label.js';
 export type { PromotionDecision } from './promotion-decision.js';
 export { decideAfterShadow, decidePromotion } from './promotion-decision.js';
+export type { RetrainChildMessage } from './retrain-in-child.js';
+export { runRetrainJobInChild, serveRetrainJobInChild } from './retrain-in-child.js';
 export type {
   RetrainFrameSource,
   RetrainJobDeps,
