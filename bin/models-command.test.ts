@@ -4,118 +4,52 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAutoencoder, encodeArtifact } from '../model/index.js';
-import { createModelRegistry, type ModelRegistry } from '../model/node/index.js';
+import { createModelRegistry } from '../model/node/index.js';
 import { registerModelsCommand } from './models-command.js';
 
 let dir: string;
-let registry: ModelRegistry;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'gruwatch-models-'));
-  registry = createModelRegistry(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Adds a tiny untrained model version with a recorded training run and threshold. */
-async function addVersion(name: string, version: string, threshold: number): Promise<void> {
-  const model = createAutoencoder({ C: 2, T: 8, H: 3 }, { seed: 7 });
-  const bytes = encodeArtifact(model, {
-    channels: ['flow', 'speed'],
-    hopSteps: 4,
-    normalizer: { center: [1, 2], scale: [3, 4] },
-    calibration: {
-      type: 'quantile',
-      value: threshold,
-      n: 120,
-      stats: { q: 0.99, min: 0, max: 1, mean: 0.2 },
-    },
-    training: {
-      dataRange: { startMs: Date.UTC(2026, 0, 1), endMs: Date.UTC(2026, 0, 8) },
-      windows: 500,
-      epochs: 12,
-      bestEpoch: 2,
-      lossCurve: [
-        { epoch: 1, trainLoss: 0.5, validationLoss: 0.6 },
-        { epoch: 2, trainLoss: 0.25, validationLoss: 0.3 },
-        { epoch: 3, trainLoss: 0.2, validationLoss: 0.35 },
-      ],
-      seed: 7,
-    },
-    gruwatchVersion: '0.0.0-test',
-  });
-  await registry.add(name, bytes, version);
-}
 
 async function run(...args: string[]): Promise<string> {
   let out = '';
   const program = new Command('gruwatch').exitOverride();
   program.configureOutput({ writeOut: () => {}, writeErr: () => {} });
   registerModelsCommand(program, { out: (t) => (out += t), err: () => {}, env: {} });
-  await program.parseAsync([...args, '--registry', dir], { from: 'user' });
+  await program.parseAsync(args, { from: 'user' });
   return out;
 }
 
 describe('gruwatch models', () => {
-  it('lists every model with its versions and current one', async () => {
-    await addVersion('pumps', 'v1', 0.5);
-    await addVersion('pumps', 'v2', 0.6);
-    await addVersion('fans', 'v1', 0.7);
-    await registry.promote('pumps', 'v1');
-    const rows = (await run('models', 'list', '--json'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(rows).toEqual([
-      { name: 'fans', versions: ['v1'], current: null },
-      { name: 'pumps', versions: ['v1', 'v2'], current: 'v1' },
-    ]);
-    expect(await run('models', 'list')).toContain('pumps\t2\tv1\tv2');
-  });
-
-  it('shows the manifest summary of the current or a named version', async () => {
-    await addVersion('pumps', 'v1', 0.5);
-    await addVersion('pumps', 'v2', 0.625);
-    await registry.promote('pumps', 'v1');
-    const current = JSON.parse(await run('models', 'show', 'pumps', '--json'));
-    expect(current).toMatchObject({
-      version: 'v1',
-      current: true,
-      dims: { C: 2, T: 8, H: 3 },
-      channels: ['flow', 'speed'],
-      training: {
-        dataFrom: '2026-01-01T00:00:00.000Z',
-        dataTo: '2026-01-08T00:00:00.000Z',
-        windows: 500,
-        epochs: 12,
-        trainLoss: 0.25,
-        validationLoss: 0.3,
-      },
-      threshold: { type: 'quantile', value: 0.5, samples: 120 },
-    });
-    const text = await run('models', 'show', 'pumps', 'v2');
-    expect(text).toContain('version    v2\n');
-    expect(text).toContain('threshold  0.625 (quantile, 120 held-out windows)');
-    expect(text).toContain('C=2 T=8 H=3');
-    await expect(run('models', 'show', 'pumps', 'v9')).rejects.toThrow(/no version "v9"; it has: v1, v2/);
-    await expect(run('models', 'show', 'valves')).rejects.toThrow(/no model "valves"/);
-  });
-
-  it('promotes a version and rolls back to the one that served before, refusing when there is none', async () => {
-    await addVersion('pumps', 'v1', 0.5);
-    await addVersion('pumps', 'v2', 0.6); // a candidate that never served
-    await addVersion('pumps', 'v3', 0.7);
-    await expect(run('models', 'rollback', 'pumps')).rejects.toThrow(/no current version to roll back from/);
-
-    expect(await run('models', 'promote', 'pumps', 'v1')).toContain('(none) -> v1');
-    expect(await run('models', 'promote', 'pumps', 'v3')).toContain('v1 -> v3');
-    expect(await registry.current('pumps')).toBe('v3');
-    expect(await run('models', 'rollback', 'pumps')).toContain('rolled back from v3 to v1');
-    expect(await registry.current('pumps')).toBe('v1');
-    await expect(run('models', 'rollback', 'pumps')).rejects.toThrow(
-      /no version that served before the current one \(v1\); nothing to roll back to/,
+  it('works on the registry given with --registry, printing JSON or text', async () => {
+    const registry = createModelRegistry(dir);
+    const model = createAutoencoder({ C: 1, T: 4, H: 2 }, { seed: 7 });
+    await registry.add(
+      'pumps',
+      encodeArtifact(model, {
+        channels: ['flow'],
+        hopSteps: 2,
+        normalizer: { center: [0], scale: [1] },
+        gruwatchVersion: '0.0.0-test',
+      }),
+      'v1',
     );
-    expect(await registry.current('pumps')).toBe('v1');
-    await expect(run('models', 'promote', 'pumps', 'v7')).rejects.toThrow(/no version "v7"/);
-    expect(await registry.current('pumps')).toBe('v1');
+    expect(await run('models', 'promote', 'pumps', 'v1', '--registry', dir)).toContain('(none) -> v1');
+    expect(JSON.parse(await run('models', 'list', '--json', '--registry', dir))).toEqual({
+      name: 'pumps',
+      versions: ['v1'],
+      current: 'v1',
+    });
+    expect(await run('models', 'show', 'pumps', '--registry', dir)).toContain('version    v1 (current)\n');
+    expect(JSON.parse(await run('models', 'show', 'pumps', '--json', '--registry', dir)).channels).toEqual([
+      'flow',
+    ]);
+  });
+
+  it('refuses to guess the registry', async () => {
+    await expect(run('models', 'list')).rejects.toThrow(/-c <file> or the registry with --registry <dir>/);
   });
 });

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { createRootLogger, PipelineError, systemClock } from '../core/index.js';
 import { matchesAssetPattern } from '../detector/index.js';
 import { type FrameSegment, fitModel } from '../detector/retraining/index.js';
-import { createLocalStore } from '../detector/sinks/index.js';
+import { createLocalStore, storedFrameSegment } from '../detector/sinks/index.js';
+import { alignReadings, readCsvReadings } from '../ingest/index.js';
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
 import { assetGroupOf, configSchema, storePathOf } from './config.js';
 import { loadConfig } from './load-config.js';
 import { fittingFor } from './model-kinds.js';
-import { alignReadings, readCsvReadings, storedFrames } from './offline-frames.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { createTrainingProgressBar } from './progress-bar.js';
 
@@ -64,7 +64,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
           const toMs = Number.MAX_SAFE_INTEGER;
           const fromMs = systemClock.nowMs() - lookbackHours * 3_600_000;
           for (const assetId of store.listAssets().filter((a) => matchesAssetPattern(group.match, a))) {
-            const segment = storedFrames(
+            const segment = storedFrameSegment(
               store,
               assetId,
               group.channels,

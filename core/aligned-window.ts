@@ -1,5 +1,6 @@
 // The aligned data ingest hands the model and the detector: frames (one row of the
-// period grid per asset) and windows (T consecutive frames, time-major).
+// period grid per asset), windows (T consecutive frames, time-major) and segments
+// (a stretch of recorded frames that a model is fitted on).
 // A missing value is NaN and marks its frame; values are never invented.
 
 /**
@@ -42,4 +43,13 @@ export interface AlignedWindow {
    */
   values: Float32Array;
   state: WindowState;
+}
+
+/** A stretch of aligned frames of one asset: (N, C) rows on the period grid, oldest first, NaN where missing. */
+export interface FrameSegment {
+  frames: Float32Array;
+  /** The asset the frames are of; with it, the detector's machine-off rules drop windows with the machine off. */
+  assetId?: string;
+  /** Time of row 0. */
+  startMs: number;
 }

@@ -1,6 +1,6 @@
 // Shared primitives every room may import; core imports nothing of ours.
 
-export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from './aligned-window.js';
+export type { AlignedFrame, AlignedWindow, FrameSegment, FrameState, WindowState } from './aligned-window.js';
 export { assetPatternsOverlap, isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';

@@ -1,7 +1,8 @@
 // Public surface of ingest/: the pipeline factory, the source factories and
 // contracts, the data types the model and detector consume, and the config schema.
 
-export type { AlignedFrame, AlignedWindow, FrameState, WindowState } from '../core/index.js';
+export type { AlignedFrame, AlignedWindow, FrameSegment, FrameState, WindowState } from '../core/index.js';
+export { alignReadings } from './align/align-readings.js';
 export type { AlignDropReason, Aligner, AlignOptions } from './align/aligner.js';
 export { createAligner } from './align/aligner.js';
 export type { WindowAssembler, WindowOptions } from './align/window-assembler.js';
@@ -30,6 +31,7 @@ export type {
 export { createPartitionState } from './kafka/partition-state.js';
 export type { ChangelogEntry, ChangelogReading, StateChangelog } from './kafka/state-changelog.js';
 export { createStateChangelog } from './kafka/state-changelog.js';
+export { readCsvReadings } from './labeled-csv/csv-readings.js';
 export type { LabeledSeries } from './labeled-csv/labeled-csv.js';
 export { medianPeriodMs, parseLabeledCsv } from './labeled-csv/labeled-csv.js';
 export type { FullyLabeledSeries } from './labeled-csv/labeled-csv-writer.js';

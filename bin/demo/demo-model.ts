@@ -1,10 +1,9 @@
 import { findMachineOff, resolveMachineOffRules } from '../../detector/index.js';
 import { type FitModelResult, type FrameSegment, fitModel } from '../../detector/retraining/index.js';
-import { createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
+import { alignReadings, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
 import type { TrainProgress } from '../../model/index.js';
 import type { Config } from '../config.js';
 import { fittingFor } from '../model-kinds.js';
-import { alignReadings } from '../offline-frames.js';
 import { openModelRegistry } from '../open-model-registry.js';
 import { demoChannels, demoModelName, demoPeriodMs } from './demo-plan.js';
 

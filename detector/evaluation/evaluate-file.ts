@@ -6,6 +6,7 @@
 // through the injected kind and artifact reader.
 
 import {
+  type FrameSegment,
   isPipelineError,
   type ModelArtifactBytes,
   type ModelKind,
@@ -17,7 +18,7 @@ import {
 import { createAssetMonitor } from '../asset-monitor.js';
 import type { DetectorConfig } from '../config.js';
 import { createResidualScorer } from '../residual-scorer.js';
-import { type FrameSegment, fitModel } from '../retraining/fit-model.js';
+import { fitModel } from '../retraining/fit-model.js';
 import { type Calibration, calibrationSchema } from '../threshold/calibrate-threshold.js';
 
 /** A file's rows after the live ingest path: its aligned frames (C) and windows (T, C), in time order. */

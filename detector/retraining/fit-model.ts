@@ -7,6 +7,7 @@
 
 import {
   type ChannelScaling,
+  type FrameSegment,
   type ModelArtifactBytes,
   type ModelKind,
   type ModelTrainingInput,
@@ -20,15 +21,6 @@ import type { DetectorConfig } from '../config.js';
 import { findMachineOff, resolveMachineOffRules } from '../suppression.js';
 import { calibrateScoring } from '../threshold/calibrate-scoring.js';
 import type { Calibration } from '../threshold/calibrate-threshold.js';
-
-/** A stretch of aligned frames of one asset: (N, C) rows on the period grid, oldest first, NaN where missing. */
-export interface FrameSegment {
-  frames: Float32Array;
-  /** The asset the frames are of; with it, the detector's machine-off rules drop windows with the machine off. */
-  assetId?: string;
-  /** Time of row 0. */
-  startMs: number;
-}
 
 export interface FitModelInput {
   /** One segment per asset (or per file); windows never span two segments. */

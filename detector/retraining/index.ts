@@ -2,6 +2,7 @@
 // which frames a model is retrained on, the retraining job, how a candidate is
 // evaluated against the current model, and whether it is promoted.
 
+export type { FrameSegment } from '../../core/index.js';
 export type { AlertPeriod } from './alert-periods.js';
 export { alertPeriods } from './alert-periods.js';
 export type { PromotionPolicy, RetrainingConfig, RetrainingSettings } from './config.js';
@@ -13,12 +14,14 @@ export type {
   WindowSequence,
 } from './evaluate-model.js';
 export { evaluateModel } from './evaluate-model.js';
-export type { FitModelInput, FitModelResult, FrameSegment } from './fit-model.js';
+export type { FitModelInput, FitModelResult } from './fit-model.js';
 export { completeWindowStarts, fitModel } from './fit-model.js';
 export type { OperatorLabel, OperatorLabelKind } from './operator-label.js';
 export { operatorLabelSchema } from './operator-label.js';
 export type { PromotionDecision } from './promotion-decision.js';
 export { decideAfterShadow, decidePromotion } from './promotion-decision.js';
+export type { RetrainChildMessage } from './retrain-in-child.js';
+export { runRetrainJobInChild, serveRetrainJobInChild } from './retrain-in-child.js';
 export type {
   RetrainFrameSource,
   RetrainJobDeps,

@@ -10,6 +10,7 @@
 // result (registry, shadow, promotion).
 
 import {
+  type FrameSegment,
   type ModelArtifactBytes,
   type ModelKind,
   modelKindOf,
@@ -26,7 +27,7 @@ import {
 } from '../sinks/index.js';
 import type { RetrainingSettings } from './config.js';
 import { evaluateModel, type ModelEvaluation, type WindowSequence } from './evaluate-model.js';
-import { completeWindowStarts, type FrameSegment, fitModel } from './fit-model.js';
+import { completeWindowStarts, fitModel } from './fit-model.js';
 import type { OperatorLabel } from './operator-label.js';
 import { decidePromotion, type PromotionDecision } from './promotion-decision.js';
 import {

@@ -55,6 +55,7 @@ export { openStoreReader } from './store-reader.js';
 export type { PruneReport } from './store-retention.js';
 export type { StoreSpace } from './store-space.js';
 export { describeStoreFull } from './store-space.js';
+export { storedFrameSegment } from './stored-frame-segment.js';
 export type { SinkBacklog } from './undelivered.js';
 export { undeliveredBySink } from './undelivered.js';
 export type { WebhookVerification } from './webhook-signature.js';

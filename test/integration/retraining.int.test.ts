@@ -18,10 +18,15 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
 import { fittingFor } from '../../bin/model-kinds.js';
-import { alignReadings } from '../../bin/offline-frames.js';
 import type { AlertEventView, ModelView } from '../../dashboards/api/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
-import { type AnomalySpec, createPlant, type SensorReading, tickReadings } from '../../ingest/index.js';
+import {
+  type AnomalySpec,
+  alignReadings,
+  createPlant,
+  type SensorReading,
+  tickReadings,
+} from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { influxql } from '../helpers/influxql.js';

@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { fittingFor } from '../../bin/model-kinds.js';
-import { alignReadings } from '../../bin/offline-frames.js';
 import { createSilentLogger, systemClock } from '../../core/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
 import { verifyWebhookSignature } from '../../detector/sinks/index.js';
 import {
   type AnomalySpec,
+  alignReadings,
   createPlant,
   runSimulation,
   simulateOptionsSchema,
