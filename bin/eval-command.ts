@@ -1,11 +1,11 @@
 // `gruwatch eval`: scores the whole detection path on labelled CSV files in the
-// SKAB layout, with one model per file trained on its first rows (bin/eval/).
+// SKAB layout, with one model per file trained on its first rows (detector/evaluation/).
 import type { Command } from 'commander';
+import { formatReportTable, runEvaluation } from '../detector/index.js';
 import type { CliIo } from './cli.js';
 import { numberFlag } from './cli-flags.js';
-import { formatReport } from './eval/format-report.js';
+import { evaluationDepsFor } from './eval/evaluation-deps.js';
 import { loadEvalSettings } from './eval/load-eval-settings.js';
-import { runEvaluation } from './eval/run-evaluation.js';
 
 /** Counts: whole numbers of at least 1. */
 const countRule = { integer: true, min: 1 } as const;
@@ -44,23 +44,25 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
       const settings = loadEvalSettings(opts.config);
       const seed = numberFlag('seed', opts.seed, { integer: true, min: 0, max: 0xffffffff });
       const startedMs = performance.now();
-      const run = await runEvaluation({
-        dataDir: opts.data,
-        trainRows: numberFlag('train-rows', opts.trainRows, countRule),
-        ...(opts.periodMs !== undefined
-          ? { periodMs: numberFlag('period-ms', opts.periodMs, countRule) }
-          : {}),
-        seed,
-        settings,
-        isInWorker: true,
-        concurrency: numberFlag('concurrency', opts.concurrency, countRule),
-        ...(opts.predictions !== undefined ? { predictionsDir: opts.predictions } : {}),
-        log: io.err,
-        nowMs: () => performance.now(),
-      });
+      const run = await runEvaluation(
+        {
+          dataDir: opts.data,
+          trainRows: numberFlag('train-rows', opts.trainRows, countRule),
+          ...(opts.periodMs !== undefined
+            ? { periodMs: numberFlag('period-ms', opts.periodMs, countRule) }
+            : {}),
+          settings,
+          isInWorker: true,
+          concurrency: numberFlag('concurrency', opts.concurrency, countRule),
+          ...(opts.predictions !== undefined ? { predictionsDir: opts.predictions } : {}),
+          log: io.err,
+          nowMs: () => performance.now(),
+        },
+        evaluationDepsFor(settings.model, seed),
+      );
       io.err(
         `evaluated ${run.report.files.length} files in ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`,
       );
-      io.out(opts.json ? `${JSON.stringify(run.report)}\n` : formatReport(run));
+      io.out(opts.json ? `${JSON.stringify(run.report)}\n` : formatReportTable(run));
     });
 }

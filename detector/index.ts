@@ -1,7 +1,8 @@
 // Public surface of detector/: residuals → scores → thresholds → alerts.
-// Everything here is pure, but for the evaluation on labelled files, which fits a model through
-// its injected kind, and the model changes, which poll the registry on a timer and store model
-// events; sinks (InfluxDB, webhooks, the embedded store) live in sinks/.
+// Everything here is pure, but for the evaluation on labelled files, which reads them, writes its
+// predictions and fits a model through its injected kind, and the model changes, which poll the
+// registry on a timer and store model events; sinks (InfluxDB, webhooks, the embedded store) live
+// in sinks/.
 
 export { matchesAssetPattern } from '../core/index.js';
 export type {
@@ -48,21 +49,23 @@ export { detectorConfigSchema, scoringSchema, silenceSchema } from './config.js'
 export type { ConfusionCounts, OutlierMetrics } from './evaluation/confusion.js';
 export { countConfusion, outlierMetrics, sumConfusion } from './evaluation/confusion.js';
 export type { EvalSection } from './evaluation/eval-preset.js';
-export { evalPreset, evalSectionSchema, mergeSections } from './evaluation/eval-preset.js';
-export type {
-  AlignedFrame,
-  CapturedWindow,
-  FileEvaluation,
-  FileEvaluationOptions,
-  FileFitting,
-  ReplayedRows,
-  ScoredRows,
-} from './evaluation/evaluate-file.js';
-export { evaluateFile } from './evaluation/evaluate-file.js';
-export type { EvaluationReport, FileOutcome, FileReport } from './evaluation/evaluation-report.js';
-export { evaluationReport, fileOutcome, NAB_WINDOW_MS } from './evaluation/evaluation-report.js';
+export { evalPreset } from './evaluation/eval-preset.js';
+export type { EvalSettings, SectionSchema } from './evaluation/eval-settings.js';
+export { resolveEvalSettings } from './evaluation/eval-settings.js';
+export type { FileFitting, ReplayedRows } from './evaluation/evaluate-file.js';
+export type { EvaluationReport, FileReport } from './evaluation/evaluation-report.js';
+export { NAB_WINDOW_MS } from './evaluation/evaluation-report.js';
 export type { NabFileInput, NabOutcome, NabProfileName } from './evaluation/nab-score.js';
 export { nabOutcome, nabProfiles, nabScores } from './evaluation/nab-score.js';
+export { formatReportTable } from './evaluation/report-table.js';
+export type {
+  EvaluationDeps,
+  EvaluationOptions,
+  EvaluationRun,
+  LabeledFiles,
+  LabeledRows,
+} from './evaluation/run-evaluation.js';
+export { runEvaluation } from './evaluation/run-evaluation.js';
 export { familyFigures, farBound, judgeRun, normalFamilies } from './evaluation/tuning-selection.js';
 export type { ChannelShare, ResidualScorer, ResidualWindow, WindowScore } from './residual-scorer.js';
 export { createResidualScorer } from './residual-scorer.js';

@@ -1,15 +1,16 @@
 // The harness end to end on a small synthetic labelled set in the SKAB layout,
-// written to a temp dir by a seeded generator: training stays in-thread here
-// (the CLI trains in a worker thread; the worker needs the compiled build).
+// written to a temp dir by a seeded generator, with the ports and settings bin wires: training
+// stays in-thread here (the CLI trains in a worker thread; the worker needs the compiled build).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { evaluationDepsFor } from '../../bin/eval/evaluation-deps.js';
+import { loadEvalSettings } from '../../bin/eval/load-eval-settings.js';
 import { createRng } from '../../core/index.js';
 import { formatUtcDatetime, listCsvFiles } from '../../ingest/index.js';
-import { formatReport } from './format-report.js';
-import { loadEvalSettings } from './load-eval-settings.js';
-import { runEvaluation } from './run-evaluation.js';
+import { formatReportTable } from './report-table.js';
+import { type EvaluationOptions, runEvaluation } from './run-evaluation.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gruwatch-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -53,6 +54,18 @@ writeFileSync(
     'detector: { scoring: { ewmaAlpha: 0.5 }, alerts: { clearBelowMs: 5000, fastClearMs: 3000 } }\n',
 );
 
+/** A run with the `--config` file above (or the preset) and `--seed 1`, as the CLI wires it. */
+async function evaluate(
+  options: Omit<EvaluationOptions, 'settings'>,
+  configPath: string | undefined = configFile,
+) {
+  const settings = loadEvalSettings(configPath);
+  return runEvaluation({ ...options, settings }, evaluationDepsFor(settings.model, 1));
+}
+
+/** One file at a time, without progress lines. */
+const quietly = { isInWorker: false, concurrency: 1, log: () => {}, nowMs: () => 0 };
+
 describe('gruwatch eval harness', () => {
   it('lists CSV files recursively in natural order', () => {
     expect(listCsvFiles(dataDir)).toEqual(['free/normal.csv', 'plant/2.csv', 'plant/10.csv']);
@@ -61,11 +74,9 @@ describe('gruwatch eval harness', () => {
   it('finds a planted anomaly, skips unlabelled files and writes predictions', async () => {
     const logLines: string[] = [];
     const predictionsDir = join(root, 'predictions');
-    const run = await runEvaluation({
+    const run = await evaluate({
       dataDir,
       trainRows: 400,
-      seed: 1,
-      settings: loadEvalSettings(configFile),
       isInWorker: false,
       concurrency: 2,
       predictionsDir,
@@ -105,7 +116,7 @@ describe('gruwatch eval harness', () => {
     const flagged = csv.slice(1).filter((l) => l.endsWith(';1')).length;
     expect(flagged).toBe(report.files[0].tp + report.files[0].fp);
 
-    const table = formatReport(run);
+    const table = formatReportTable(run);
     expect(table).toMatch(/micro-averaged over 2 files: F1 /);
     expect(table).toMatch(/skipped \(no label columns\): free\/normal\.csv/);
   });
@@ -117,18 +128,9 @@ describe('gruwatch eval harness', () => {
       join(badDir, 'x.csv'),
       'datetime;a;anomaly;changepoint\n2024-01-01 00:00:00;1.5;0.0;0.0\n2024-01-01 00:00:01;oops;0.0;0.0\n',
     );
-    await expect(
-      runEvaluation({
-        dataDir: badDir,
-        trainRows: 1,
-        seed: 1,
-        settings: loadEvalSettings(configFile),
-        isInWorker: false,
-        concurrency: 1,
-        log: () => {},
-        nowMs: () => 0,
-      }),
-    ).rejects.toThrow(/x\.csv: line 3: column "a" is not a number: "oops"/);
+    await expect(evaluate({ dataDir: badDir, trainRows: 1, ...quietly })).rejects.toThrow(
+      /x\.csv: line 3: column "a" is not a number: "oops"/,
+    );
   });
 
   it('names the file when its training rows are too few to fit a model', async () => {
@@ -140,34 +142,14 @@ describe('gruwatch eval harness', () => {
       (_, i) => `${formatUtcDatetime(t0 + i * 1000)};${(i % 3).toFixed(1)};0.0;0.0`,
     );
     writeFileSync(join(shortDir, 'tiny.csv'), `datetime;a;anomaly;changepoint\n${rows.join('\n')}\n`);
-    await expect(
-      runEvaluation({
-        dataDir: shortDir,
-        trainRows: 10,
-        seed: 1,
-        settings: loadEvalSettings(configFile),
-        isInWorker: false,
-        concurrency: 1,
-        log: () => {},
-        nowMs: () => 0,
-      }),
-    ).rejects.toThrow(
+    await expect(evaluate({ dataDir: shortDir, trainRows: 10, ...quietly })).rejects.toThrow(
       /tiny\.csv: no model could be fitted on its first 10 rows \(--train-rows\): too little complete data/,
     );
   });
 
   it('refuses a data directory that does not exist', async () => {
     await expect(
-      runEvaluation({
-        dataDir: join(root, 'missing'),
-        trainRows: 400,
-        seed: 1,
-        settings: loadEvalSettings(),
-        isInWorker: false,
-        concurrency: 1,
-        log: () => {},
-        nowMs: () => 0,
-      }),
+      evaluate({ dataDir: join(root, 'missing'), trainRows: 400, ...quietly }, undefined),
     ).rejects.toThrow(/--data .*missing is not a readable directory/);
   });
 });

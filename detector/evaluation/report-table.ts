@@ -1,10 +1,10 @@
 // The evaluation report for people: one row per file, then the micro-averaged
-// totals and the NAB scores. `--json` prints the report object instead.
+// totals and the NAB scores. `gruwatch eval --json` prints the report object instead.
 import type { EvaluationRun } from './run-evaluation.js';
 
 const pct = (v: number) => `${v.toFixed(2)}%`;
 
-export function formatReport(run: EvaluationRun): string {
+export function formatReportTable(run: EvaluationRun): string {
   const { report, skipped } = run;
   const header = ['file', 'TP', 'FP', 'TN', 'FN', 'F1', 'FAR', 'MAR'];
   const body = report.files.map((f) => [
