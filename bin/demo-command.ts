@@ -8,10 +8,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createRootLogger, type Logger, PipelineError, systemClock } from '../core/index.js';
-import { runSimulation, type SimulationHandle, simulateOptionsSchema } from '../ingest/index.js';
+import { createAlertFeed, formatAlertLine } from '../detector/sinks/index.js';
+import {
+  type EmbeddedBroker,
+  formatPlantedLine,
+  planPumpAnomalies,
+  runSimulation,
+  type SimulationHandle,
+  simulateOptionsSchema,
+  startEmbeddedBroker,
+} from '../ingest/index.js';
 import { numberFlag } from './cli-flags.js';
 import type { CliIo } from './cli-io.js';
-import { createAlertFeed, formatAlertLine, formatPlantedLine } from './demo/alert-feed.js';
 import { demoHttp, demoTokenVariable } from './demo/demo-http.js';
 import { trainDemoModel } from './demo/demo-model.js';
 import {
@@ -20,9 +28,7 @@ import {
   demoPeriodMs,
   demoSite,
   firstAnomalyAfterMs,
-  planAnomalies,
 } from './demo/demo-plan.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from './demo/embedded-broker.js';
 import { createTrainingProgressBar } from './progress-bar.js';
 import { type RunningService, startService } from './service.js';
 import { waitForStopSignal } from './stop-signal.js';
@@ -147,8 +153,9 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
 
     // Anomalies start once the service has had a full window of live data.
     const liveFromMs = systemClock.nowMs() + catchUpAllowanceMs;
-    const planned = planAnomalies({
+    const planned = planPumpAnomalies({
       assetIds: model.assetIds,
+      periodMs: demoPeriodMs,
       seed,
       startMs: liveFromMs,
       firstAfterMs: firstAnomalyAfterMs,

@@ -39,11 +39,14 @@ export { formatLabeledCsv, formatUtcDatetime } from './labeled-csv/labeled-csv-w
 export { listCsvFiles } from './labeled-csv/list-csv-files.js';
 export type { ReplayedFrame, ReplayedWindow, ReplayOptions } from './labeled-csv/replay-labeled-series.js';
 export { replayLabeledSeries } from './labeled-csv/replay-labeled-series.js';
+export type { EmbeddedBroker } from './mqtt/embedded-broker.js';
+export { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 export type { MqttSourceConfig, MqttSourceDeps } from './mqtt/mqtt-source.js';
 export { createMqttSource } from './mqtt/mqtt-source.js';
 export type { SensorReading } from './reading.js';
 export type {
   AnomalyKind,
+  AnomalyPlanOptions,
   AnomalySpec,
   AssetKind,
   GroundTruthLabel,
@@ -62,6 +65,8 @@ export {
   buildTuningSets,
   createPlant,
   defaultTuningSetOptions,
+  formatPlantedLine,
+  planPumpAnomalies,
   pumpChannelNames,
   runSimulation,
   simulateOptionsSchema,

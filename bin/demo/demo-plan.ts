@@ -1,8 +1,7 @@
 // What the demo runs: the plant, the service configuration (built in code and
 // validated by the same schema as a user's file), and the anomalies planted
 // live. The pump settings are also the base of the service-level tests'.
-import { createRng } from '../../core/index.js';
-import { type AnomalySpec, pumpChannelNames } from '../../ingest/index.js';
+import { pumpChannelNames } from '../../ingest/index.js';
 import { type Config, configSchema } from '../config.js';
 
 export const demoSite = 'demo';
@@ -89,56 +88,9 @@ export function demoConfig(options: DemoOptions): Config {
 }
 
 /**
- * Anomalies the model finds within a window or two: big, sustained departures from the machine's
- * physics. The first is planted first: it is found fastest, so a newcomer sees an alert soonest.
- */
-const plantable: readonly Pick<AnomalySpec, 'kind' | 'channel' | 'magnitude'>[] = [
-  { kind: 'correlation-break', channel: 'flow_m3h', magnitude: 0.5 },
-  { kind: 'drift', channel: 'discharge_pressure_bar', magnitude: 1 },
-  { kind: 'spike', channel: 'vibration_rms_mms', magnitude: 1 },
-  { kind: 'correlation-break', channel: 'discharge_pressure_bar', magnitude: 0.5 },
-  { kind: 'drift', channel: 'bearing_temp_c', magnitude: 0.3 },
-];
-
-/**
  * Delay of the first anomaly after the service subscribes: the first complete window (T steps of
  * 1 s) is normal, so the page shows healthy assets before the first alert.
  */
 export const firstAnomalyAfterMs = window.T * demoPeriodMs;
 /** Long enough for the alert to open (20 s above the threshold) and to be seen on the page. */
 export const anomalyDurationMs = 60_000;
-
-export interface AnomalyPlanOptions {
-  assetIds: readonly string[];
-  seed: number;
-  /** When the live plant starts. */
-  startMs: number;
-  /** Delay of the first anomaly: the first windows must be complete and scored as normal before. */
-  firstAfterMs: number;
-  everyMs: number;
-  durationMs: number;
-  /** How far ahead the schedule reaches. */
-  horizonMs: number;
-}
-
-/**
- * One anomaly every `everyMs`, kinds in turn, assets in turn from a seeded offset so that one asset's
- * anomalies are `assets × everyMs` apart and never overlap when the duration is shorter than that.
- */
-export function planAnomalies(options: AnomalyPlanOptions): AnomalySpec[] {
-  const { assetIds, everyMs } = options;
-  // The same seed plants the same anomalies.
-  const assetOffset = createRng(options.seed, { stream: 'demo-anomalies' }).int(assetIds.length);
-  const durationMs = Math.min(options.durationMs, assetIds.length * everyMs - demoPeriodMs);
-  const items: AnomalySpec[] = [];
-  for (let i = 0; options.firstAfterMs + i * everyMs < options.horizonMs; i++) {
-    const planted = plantable[i % plantable.length]!;
-    items.push({
-      asset: assetIds[(assetOffset + i) % assetIds.length]!,
-      ...planted,
-      startMs: options.startMs + options.firstAfterMs + i * everyMs,
-      durationMs: Math.max(demoPeriodMs, durationMs),
-    });
-  }
-  return items;
-}

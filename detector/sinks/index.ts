@@ -1,6 +1,8 @@
 // Public surface of detector/sinks: the local store (embedded store + outbox),
 // the drainer, the InfluxDB and webhook sinks, and their config schemas.
 
+export type { AlertFeed } from './alert-feed.js';
+export { createAlertFeed, formatAlertLine } from './alert-feed.js';
 export type {
   InfluxdbSinkConfig,
   SinkConfig,

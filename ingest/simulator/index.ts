@@ -3,6 +3,8 @@
 // label-free tuning sets cut from a recording of normal operation.
 export type { AnomalyKind, AnomalySpec, GroundTruthLabel } from './anomaly.js';
 export { anomalyKinds, anomalySpecSchema } from './anomaly.js';
+export type { AnomalyPlanOptions } from './anomaly-plan.js';
+export { formatPlantedLine, planPumpAnomalies } from './anomaly-plan.js';
 export type { AssetKind } from './assets/asset-model.js';
 export { assetKinds } from './assets/asset-model.js';
 export { pumpChannelNames } from './assets/pump.js';

@@ -1,15 +1,10 @@
 // One short line per alert event on the terminal, read from the store the
 // service writes them to (the same rows /api/alerts serves), oldest first.
-import type { AlertEventRecord, LocalStore } from '../../detector/sinks/index.js';
-import type { AnomalySpec } from '../../ingest/index.js';
+
+import type { LocalStore } from './local-store.js';
+import type { AlertEventRecord } from './records.js';
 
 const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
-
-/** `12:03:55 planted  pump-003 correlation-break on flow_m3h for 60 s` */
-export function formatPlantedLine(spec: AnomalySpec): string {
-  const where = spec.channel === undefined ? '' : ` on ${spec.channel}`;
-  return `${clockTime(spec.startMs)} ${'planted'.padEnd(8)} ${spec.asset} ${spec.kind}${where} for ${Math.round(spec.durationMs / 1000)} s`;
-}
 
 /** `12:04:31 opened   pump-003 warning  score 2.4× threshold  top: flow_m3h, motor_current_a` */
 export function formatAlertLine(event: AlertEventRecord): string {
@@ -29,14 +24,13 @@ const keyOf = (e: AlertEventRecord): string => `${e.id}\u0000${e.type}\u0000${e.
 
 /** Events already in the store when the feed begins (an earlier run's, with --data-dir) are not reported. */
 export function createAlertFeed(store: Pick<LocalStore, 'queryAlerts'>, pageSize = 100): AlertFeed {
-  const seen = new Set(store.queryAlerts({ newestFirst: true, limit: pageSize }).map(keyOf));
+  // Only the newest page can hold new events, so only its keys are kept: bounded however long it runs.
+  let seen = new Set(store.queryAlerts({ newestFirst: true, limit: pageSize }).map(keyOf));
   return {
     poll() {
-      const fresh = store
-        .queryAlerts({ newestFirst: true, limit: pageSize })
-        .filter((e) => !seen.has(keyOf(e)))
-        .reverse();
-      for (const e of fresh) seen.add(keyOf(e));
+      const page = store.queryAlerts({ newestFirst: true, limit: pageSize });
+      const fresh = page.filter((e) => !seen.has(keyOf(e))).reverse();
+      seen = new Set(page.map(keyOf));
       return fresh;
     },
   };

@@ -1,6 +1,6 @@
-// The demo's MQTT broker: aedes in this process, listening on 127.0.0.1 at a
-// free port, so `gruwatch demo` needs no Mosquitto. aedes speaks MQTT 3.1.1
-// only, so every client of it connects with protocolVersion 4.
+// An MQTT broker in this process (aedes), listening on 127.0.0.1 at a free port, so that a run
+// on the embedded default (`gruwatch demo`) needs no Mosquitto. aedes speaks MQTT 3.1.1 only,
+// so every client of it connects with protocolVersion 4.
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
