@@ -2,6 +2,8 @@
 
 export type { AlignedFrame, AlignedWindow, FrameSegment, FrameState, WindowState } from './aligned-window.js';
 export { assetPatternsOverlap, isAssetGlob, matchesAssetPattern } from './asset-pattern.js';
+export type { AssetStatus, Severity } from './asset-status.js';
+export { assetStatusSchema, severitySchema } from './asset-status.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { EnvOverrideKey, LeafKind } from './config/env-override-keys.js';

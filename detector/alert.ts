@@ -2,29 +2,15 @@
 // observation of one asset carries in, and what an alert event carries out.
 // Declared as zod schemas so the persisted and posted shapes are the types.
 import { z } from 'zod';
+import { assetStatusSchema, severitySchema } from '../core/index.js';
 
-export const severitySchema = z.enum(['warning', 'critical']);
-export type Severity = z.infer<typeof severitySchema>;
+export type { AssetStatus, Severity } from '../core/index.js';
+export { assetStatusSchema, severitySchema };
 
 export const channelShareSchema = z.strictObject({
   channel: z.string(),
   share: z.number(),
 });
-
-export const assetStatusSchema = z.enum([
-  'normal',
-  'pending',
-  'alerting',
-  'clearing',
-  'cooldown',
-  'off',
-  'gap',
-  'unknown',
-  'silenced',
-  'maintenance',
-]);
-/** What an asset is doing now, as the API and the per-asset state metric show it. */
-export type AssetStatus = z.infer<typeof assetStatusSchema>;
 
 export const alertEventTypeSchema = z.enum([
   'opened',

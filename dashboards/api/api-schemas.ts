@@ -3,23 +3,12 @@
 // all come from these schemas. Answers are open objects (the server may add
 // fields; the page relies on the ones named here); request bodies are strict.
 import { z } from 'zod';
+import { assetStatusSchema, severitySchema } from '../../core/asset-status.js';
 
 const ms = z.number().describe('Milliseconds since the Unix epoch.');
 const names = z.array(z.string()).readonly();
 
-export const assetStatusSchema = z.enum([
-  'normal',
-  'pending',
-  'alerting',
-  'clearing',
-  'cooldown',
-  'off',
-  'gap',
-  'unknown',
-  'silenced',
-  'maintenance',
-]);
-export const severitySchema = z.enum(['warning', 'critical']);
+export { assetStatusSchema, severitySchema };
 export const channelShareSchema = z.object({ channel: z.string(), share: z.number() });
 
 /** `GET /healthz`. */
