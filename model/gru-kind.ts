@@ -84,7 +84,9 @@ export function createGruKind(config: ModelConfig, options: GruKindOptions = {})
       const m = current.manifest as ArtifactManifest;
       return (
         (m.kind ?? defaultModelKindName) === defaultModelKindName &&
-        m.dims.C === channels.length &&
+        // Input and output weights, normalizer and calibration are per channel, by position.
+        m.channels.length === channels.length &&
+        m.channels.every((channel, c) => channel === channels[c]) &&
         m.dims.T === config.windowSteps &&
         m.dims.H === config.hiddenSize &&
         m.decoderFeeding === config.decoderFeeding
