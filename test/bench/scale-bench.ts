@@ -18,6 +18,7 @@ import { pumpChannels } from '../helpers/pump-plant.js';
 import {
   assignmentByInstance,
   createGroupInstance,
+  createGroupTopics,
   type GroupInstance,
   type GroupKafka,
   groupLag,
@@ -62,17 +63,7 @@ async function startGroup(
     sessionTimeoutMs,
   };
   topics.push(group.topic, group.changelogTopic);
-  await admin.createTopics({
-    topics: [
-      { topic: group.topic, numPartitions: partitions },
-      {
-        topic: group.changelogTopic,
-        numPartitions: partitions,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      },
-    ],
-    waitForLeaders: true,
-  });
+  await createGroupTopics(admin, { input: group.topic, changelog: group.changelogTopic, partitions });
   const instances: GroupInstance[] = [];
   for (let i = 0; i < count; i++)
     instances.push(

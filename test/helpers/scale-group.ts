@@ -108,6 +108,27 @@ export interface GroupKafka {
   sessionTimeoutMs: number;
 }
 
+/**
+ * The topics a group reads and keeps its state in, as a deployment creates them: the input topic
+ * (unless it exists already) and the compacted changelog with the same number of partitions.
+ */
+export async function createGroupTopics(
+  admin: Admin,
+  topics: { input?: string; changelog: string; partitions: number },
+): Promise<void> {
+  await admin.createTopics({
+    topics: [
+      ...(topics.input === undefined ? [] : [{ topic: topics.input, numPartitions: topics.partitions }]),
+      {
+        topic: topics.changelog,
+        numPartitions: topics.partitions,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ],
+    waitForLeaders: true,
+  });
+}
+
 /** One `gruwatch run` of the group: a stable name, its own data folder and port; restartable. */
 export interface GroupInstance {
   readonly name: string;

@@ -9,6 +9,7 @@ import kafkajs from 'kafkajs';
 import { expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
+import { createGroupTopics } from '../helpers/scale-group.js';
 import { spawnGruwatch, testArtifactsDir } from '../helpers/service-process.js';
 import {
   expectedWindowEnds,
@@ -32,17 +33,7 @@ describeWithServer('kafka', 'Kafka handover of per-asset state between instances
       await admin.deleteTopics({ topics: [input, changelogTopic] }).catch(() => {});
       await admin.disconnect();
     });
-    await admin.createTopics({
-      topics: [
-        { topic: input, numPartitions: 6 },
-        {
-          topic: changelogTopic,
-          numPartitions: 6,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await createGroupTopics(admin, { input, changelog: changelogTopic, partitions: 6 });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     onTeardown(() => producer.disconnect());

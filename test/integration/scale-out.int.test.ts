@@ -18,6 +18,7 @@ import { describeWithServer, uniqueName, waitFor } from '../helpers/integration.
 import {
   assignmentByInstance,
   createGroupInstance,
+  createGroupTopics,
   type GroupInstance,
   type GroupKafka,
   groupHopSteps,
@@ -107,17 +108,7 @@ describeWithServer('kafka', 'Scale-out: three instances in one consumer group', 
         changelogTopic: uniqueName('scale-state'),
         sessionTimeoutMs,
       };
-      await admin.createTopics({
-        topics: [
-          { topic: group.topic, numPartitions: 12 },
-          {
-            topic: group.changelogTopic,
-            numPartitions: 12,
-            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ],
-        waitForLeaders: true,
-      });
+      await createGroupTopics(admin, { input: group.topic, changelog: group.changelogTopic, partitions: 12 });
       cleanups.push(() =>
         admin.deleteTopics({ topics: [group.topic, group.changelogTopic] }).catch(() => undefined),
       );
@@ -299,16 +290,7 @@ describeWithServer('kafka', 'Scale-out: three instances in one consumer group', 
         groupId: uniqueName('scale-group-13'),
         changelogTopic: uniqueName('scale-state-13'),
       };
-      await admin.createTopics({
-        topics: [
-          {
-            topic: scaled.changelogTopic,
-            numPartitions: 12,
-            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ],
-        waitForLeaders: true,
-      });
+      await createGroupTopics(admin, { changelog: scaled.changelogTopic, partitions: 12 });
       cleanups.push(() => admin.deleteTopics({ topics: [scaled.changelogTopic] }).catch(() => undefined));
       const more: GroupInstance[] = [];
       for (const name of ['x', 'y', 'z'])
