@@ -358,6 +358,12 @@ describeWithRequirement(
       expect(printed.retraining).toMatchObject({ enabled: false, source: 'influxdb', shadowMs: 0 });
       expect(printed.registry.s3).toBeDefined();
       expect((await render()).objects.some((o) => o.kind === 'CronJob')).toBe(false);
+      // A model name that is no valid Kubernetes name still names its CronJob; the flag keeps it exact.
+      const [other] = (
+        await render(['--values', kafkaValues, '--set', 'retrainJob.models={Pumps_Line.A}'])
+      ).objects.filter((o) => o.kind === 'CronJob');
+      expect(other?.metadata.name).toBe('line-a-gruwatch-retrain-pumps-line-a');
+      expect(JSON.stringify(other?.spec)).toContain('"--model","Pumps_Line.A"');
     });
 
     it('refuses a retrain CronJob beside trainers in the pods, without a shared registry or without InfluxDB data', async () => {
