@@ -307,7 +307,9 @@ describeWithRequirement(
     it('retrains the Kafka replicas once per model with a locked-down CronJob on the shared registry', async () => {
       const { objects } = await render(['--values', kafkaValues]);
       const cronJobs = objects.filter((o) => o.kind === 'CronJob');
-      expect(cronJobs.map((o) => o.metadata.name)).toEqual(['line-a-gruwatch-retrain-pumps']);
+      expect(cronJobs.map((o) => o.metadata.name)).toEqual([
+        expect.stringMatching(/^line-a-gruwatch-retrain-pumps-[0-9a-f]{8}$/),
+      ]);
       const spec = cronJobs[0]!.spec as {
         concurrencyPolicy: string;
         timeZone: string;
@@ -321,6 +323,18 @@ describeWithRequirement(
       expect(spec.concurrencyPolicy).toBe('Forbid');
       expect(spec.timeZone).toBe('Europe/Berlin');
       expect(spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+      // No selector of the service's objects takes the job's pods: a PodDisruptionBudget that selects
+      // Job pods allows no eviction at all, and a StatefulSet must own its pods alone.
+      const jobLabels = (
+        spec.jobTemplate.spec.template as unknown as { metadata: { labels: Record<string, string> } }
+      ).metadata.labels;
+      for (const o of objects) {
+        const selector = (o.spec as { selector?: Record<string, unknown> } | undefined)?.selector;
+        if (selector === undefined) continue;
+        const labels = (o.kind === 'Service' ? selector : selector.matchLabels) as Record<string, string>;
+        const selects = Object.entries(labels).every(([k, v]) => jobLabels[k] === v);
+        expect(selects, `${o.kind} ${o.metadata.name} selects the retrain job's pods`).toBe(false);
+      }
       const pod = spec.jobTemplate.spec.template.spec;
       const job = pod.containers[0] as Container & { args: string[] };
       expect(job.args).toEqual(['retrain', '-c', '/etc/gruwatch/gruwatch.yaml', '--model', 'pumps']);
@@ -360,22 +374,29 @@ describeWithRequirement(
       expect((await render()).objects.some((o) => o.kind === 'CronJob')).toBe(false);
       // A model name that is no valid Kubernetes name still names its CronJob; the flag keeps it exact.
       const [other] = (
-        await render(['--values', kafkaValues, '--set', 'retrainJob.models={Pumps_Line.A}'])
+        await render(['--values', kafkaValues, '--set', 'config.ingest.assets[0].model=Pumps_Line.A'])
       ).objects.filter((o) => o.kind === 'CronJob');
-      expect(other?.metadata.name).toBe('line-a-gruwatch-retrain-pumps-line-a');
+      expect(other?.metadata.name).toMatch(/^line-a-gruwatch-retrain-pumps-line-a-[0-9a-f]{8}$/);
       expect(JSON.stringify(other?.spec)).toContain('"--model","Pumps_Line.A"');
     });
 
     it('refuses a retrain CronJob beside trainers in the pods, without a shared registry or without InfluxDB data', async () => {
       for (const [set, message] of [
         ['config.retraining.enabled=true', 'config.retraining.enabled: false'],
-        ['config.retraining.source=store', 'config.retraining.source: influxdb'],
+        ['config.retraining.source=store', 'retraining source influxdb for model "pumps"'],
         ['config.registry=null', 'config.registry.s3'],
+        ['config.retraining.models.pumps.enabled=true', 'retraining off in the pods for model "pumps"'],
+        ['config.retraining.models.pumps.source=store', 'retraining source influxdb for model "pumps"'],
+        ['config.retraining.models.pumps.shadowMs=3600000', 'shadowMs 0 for model "pumps"'],
+        ['retrainJob.models={valves}', 'retrainJob.models names "valves"'],
       ] as const) {
         const refused = await run(helm, ['template', 'line-a', chart, '--values', kafkaValues, '--set', set]);
         expect(refused.code, set).not.toBe(0);
         expect(refused.stderr, set).toContain(message);
       }
+      const mqtt = await run(helm, ['template', 'line-a', chart, '--set', 'retrainJob.enabled=true']);
+      expect(mqtt.code).not.toBe(0);
+      expect(mqtt.stderr).toContain('retrainJob.enabled needs the Kafka source alone');
     });
 
     it('refuses more than one replica without Kafka alone, and a Secret key nothing provides', async () => {

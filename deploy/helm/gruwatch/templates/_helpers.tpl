@@ -27,6 +27,21 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* The retrain jobs' pods: not the service's selector labels, so neither the StatefulSet, the
+Services nor the PodDisruptionBudget select them (a PDB over Job pods blocks every eviction). */}}
+{{- define "gruwatch.retrainSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "gruwatch.name" . }}-retrain
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: retrain
+{{- end }}
+
+{{- define "gruwatch.retrainLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "gruwatch.retrainSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{- define "gruwatch.secretName" -}}
 {{- default (include "gruwatch.fullname" .) .Values.secrets.existingSecret }}
 {{- end }}
@@ -50,14 +65,34 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if .Values.retrainJob.enabled }}
 {{- $retraining := default dict .Values.config.retraining }}
 {{- $registry := default dict .Values.config.registry }}
+{{- if or (not $ingest.kafka) $ingest.mqtt }}
+{{- fail "retrainJob.enabled needs the Kafka source alone (config.ingest.kafka set, config.ingest.mqtt unset): the job is for replicas of one consumer group sharing a registry" }}
+{{- end }}
 {{- if not $registry.s3 }}
 {{- fail "retrainJob.enabled needs config.registry.s3: the job's promotion reaches the pods only through a shared registry" }}
 {{- end }}
-{{- if ne (toString $retraining.source) "influxdb" }}
-{{- fail "retrainJob.enabled needs config.retraining.source: influxdb: the job has no pod's store, and InfluxDB holds every pod's assets" }}
+{{- $groupModels := list }}
+{{- range $ingest.assets }}{{ $groupModels = append $groupModels (default "default" .model) }}{{ end }}
+{{- range $model := $.Values.retrainJob.models }}
+{{- if not (has $model $groupModels) }}
+{{- fail (printf "retrainJob.models names %q, which no config.ingest.assets[].model is" $model) }}
 {{- end }}
-{{- if $retraining.enabled }}
-{{- fail "retrainJob.enabled needs config.retraining.enabled: false: one trainer per model, or the pods and the job would each train and promote" }}
+{{- end }}
+{{- /* Each model's settings: the defaults with its entry of retraining.models over them. */}}
+{{- range $model := (default $groupModels $.Values.retrainJob.models) }}
+{{- $own := get (default dict $retraining.models) $model | default dict }}
+{{- $source := hasKey $own "source" | ternary $own.source (default "store" $retraining.source) }}
+{{- $enabled := hasKey $own "enabled" | ternary $own.enabled (default false $retraining.enabled) }}
+{{- $shadowMs := hasKey $own "shadowMs" | ternary $own.shadowMs (default 0 $retraining.shadowMs) }}
+{{- if ne (toString $source) "influxdb" }}
+{{- fail (printf "retrainJob.enabled needs retraining source influxdb for model %q (config.retraining.source or retraining.models.%s.source): the job has no pod's store, and InfluxDB holds every pod's assets" $model $model) }}
+{{- end }}
+{{- if $enabled }}
+{{- fail (printf "retrainJob.enabled needs retraining off in the pods for model %q (config.retraining.enabled: false, and no retraining.models.%s.enabled: true): one trainer per model, or the pods and the job would each train and promote" $model $model) }}
+{{- end }}
+{{- if gt (int $shadowMs) 0 }}
+{{- fail (printf "retrainJob.enabled needs shadowMs 0 for model %q: a shadow period needs a running service, and `gruwatch retrain` refuses it" $model) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if not .Values.secrets.existingSecret }}
