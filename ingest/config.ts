@@ -213,7 +213,9 @@ export const kafkaConfigSchema = z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('Topics to consume. Set this or topicPattern.'),
+      .describe(
+        'Topics to consume. Set this or topicPattern. Every topic keyed by asset id with the same partition count (co-partitioned), as the state changelog is: an asset is on the same partition number in each.',
+      ),
     topicPattern: z
       .string()
       .min(1)

@@ -1,5 +1,6 @@
 // Public surface of ingest/: the pipeline factory, the source factories and
-// contracts, the data types the model and detector consume, and the config schema.
+// contracts, the data types the model and detector consume, the config schema,
+// the simulator, and the embedded MQTT broker of `gruwatch demo`.
 
 export type { AlignedFrame, AlignedWindow, FrameSegment, FrameState, WindowState } from '../core/index.js';
 export { alignReadings } from './align/align-readings.js';

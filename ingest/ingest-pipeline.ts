@@ -158,8 +158,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     refusedInDelivery = 0;
     for (let i = 0; i < readings.length; i++) {
       const reading = readings[i]!;
-      const isAccepted = aligner.push(reading, receivedAtMs, isRedelivery);
-      if (isAccepted && origin.partition !== undefined)
+      aligner.push(reading, receivedAtMs, isRedelivery);
+      // Also when this reading was late or a duplicate: the asset's state is here all the same.
+      if (origin.partition !== undefined && aligner.isTracking(reading.assetId))
         assetPartitions.note(reading.assetId, origin.partition);
     }
     if (readings.length > 0 && refusedInDelivery === readings.length && delivery.deadLetter !== undefined) {
@@ -278,8 +279,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     adoptAssets(assetIds, readings, partition) {
       aligner.dropAssets(assetIds);
       assembler.dropAssets(assetIds);
-      for (const id of assetIds) assetPartitions.note(id, partition);
       this.replay(readings);
+      for (const id of assetIds) if (aligner.isTracking(id)) assetPartitions.note(id, partition);
     },
     replay(readings) {
       isReplaying = true;

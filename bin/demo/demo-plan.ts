@@ -1,6 +1,7 @@
-// What the demo runs: the plant, the service configuration (built in code and
-// validated by the same schema as a user's file), and the anomalies planted
-// live. The pump settings are also the base of the service-level tests'.
+// What the demo runs: the plant and the service configuration (built in code and
+// validated by the same schema as a user's file), and when the first anomaly is
+// planted (the plan is the simulator's). The pump settings are also the base of the
+// service-level tests'.
 import { pumpChannelNames } from '../../ingest/index.js';
 import { type Config, configSchema } from '../config.js';
 

@@ -73,6 +73,8 @@ export interface Aligner {
    */
   evictIdle(nowMs: number, idleMs: number): string[];
   readonly assetCount: number;
+  /** Whether the aligner holds state for this asset now. */
+  isTracking(assetId: string): boolean;
 }
 
 // Exact duplicates are recognised among this many latest accepted timestamps per channel: enough
@@ -395,6 +397,9 @@ export function createAligner(
     },
     get assetCount() {
       return tracks.size;
+    },
+    isTracking(assetId) {
+      return tracks.has(assetId);
     },
   };
 }
