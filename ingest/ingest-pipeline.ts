@@ -152,6 +152,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
 
   const resolved = Promise.resolve();
   const align = (delivery: SourceDelivery): Promise<void> => {
+    // Aligning it would bring back the state of assets that now live on another instance.
+    if (delivery.isStillOwned?.() === false) return resolved;
     const { receivedAtMs, isRedelivery = false } = delivery.origin;
     for (const signal of delivery.signals) aligner.signal(signal);
     const { readings, origin } = delivery;

@@ -37,6 +37,12 @@ export interface SourceDelivery {
    * target); resolves before the message is acknowledged.
    */
   deadLetter?(issue: { reason: 'asset_limit'; message: string }): Promise<void>;
+  /**
+   * False once this instance no longer owns the message's partition (Kafka: revoked by a rebalance
+   * while the message waited or was in flight). Such a message is not used: its acknowledgement would
+   * not count, and the partition's new owner reads it again. Undefined: always owned (MQTT).
+   */
+  isStillOwned?(): boolean;
 }
 
 /**

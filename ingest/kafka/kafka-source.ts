@@ -343,6 +343,9 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
         if (delivery !== undefined) {
           await handler({
             ...delivery,
+            // Its partition moved away meanwhile (held back or in flight through a rebalance): the
+            // next owner reads it again from the last commit, and here it must not be used.
+            isStillOwned: () => partitions.get(stateKey) === state,
             deadLetter: (issue) =>
               deadLetterUntilWritten(
                 toDeadLetter(delivery.origin, issue, delivery.payload),
