@@ -158,12 +158,16 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     for (const signal of delivery.signals) aligner.signal(signal);
     const { readings, origin } = delivery;
     refusedInDelivery = 0;
-    for (let i = 0; i < readings.length; i++) {
-      const reading = readings[i]!;
-      aligner.push(reading, receivedAtMs, isRedelivery);
-      // Also when this reading was late or a duplicate: the asset's state is here all the same.
-      if (origin.partition !== undefined && aligner.isTracking(reading.assetId))
-        assetPartitions.note(reading.assetId, origin.partition);
+    for (let i = 0; i < readings.length; i++) aligner.push(readings[i]!, receivedAtMs, isRedelivery);
+    // Once per asset of the message, after its readings: also when they were late or duplicates,
+    // the asset's state is here all the same.
+    if (origin.partition !== undefined) {
+      let previous: string | undefined;
+      for (const { assetId } of readings) {
+        if (assetId === previous) continue;
+        previous = assetId;
+        if (aligner.isTracking(assetId)) assetPartitions.note(assetId, origin.partition);
+      }
     }
     if (readings.length > 0 && refusedInDelivery === readings.length && delivery.deadLetter !== undefined) {
       // Nothing of the message was used: keep it whole, with the reason, before it is acknowledged.

@@ -66,6 +66,7 @@ interface PartitionState {
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const partitionNumberOf = (key: string): number => Number(key.split('\u0000')[1]);
 
 export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): Source {
   const log = deps.logger.child({ component: 'ingest.kafka' });
@@ -393,15 +394,15 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
     }
     const gained = new Set<number>();
     const lost = new Set<number>();
-    for (const key of assigned) if (!assignedKeys.has(key)) gained.add(Number(key.split('\u0000')[1]));
-    for (const key of assignedKeys) if (!assigned.has(key)) lost.add(Number(key.split('\u0000')[1]));
+    for (const key of assigned) if (!assignedKeys.has(key)) gained.add(partitionNumberOf(key));
+    for (const key of assignedKeys) if (!assigned.has(key)) lost.add(partitionNumberOf(key));
     for (const p of lost) deps.changelog?.release(p);
     for (const key of assignedKeys) if (!assigned.has(key)) restoring.delete(key);
     assignedKeys = assigned;
     // A stopping instance reads nothing more: the partition's next owner restores it.
     if (gained.size > 0 && deps.onPartitionsGained !== undefined && !isStopped) {
       const restore = deps.onPartitionsGained([...gained]);
-      for (const key of assigned) if (gained.has(Number(key.split('\u0000')[1]))) restoring.set(key, restore);
+      for (const key of assigned) if (gained.has(partitionNumberOf(key))) restoring.set(key, restore);
     }
     for (const key of partitions.keys()) {
       if (assigned.has(key)) continue;
@@ -414,7 +415,7 @@ export function createKafkaSource(config: KafkaConfig, deps: KafkaSourceDeps): S
       'Kafka partitions assigned.',
     );
     // An asset's records go to the same partition number in every topic of the group.
-    const stillRead = new Set([...assigned].map((key) => Number(key.split('\u0000')[1])));
+    const stillRead = new Set([...assigned].map(partitionNumberOf));
     const revoked = [...lost].filter((p) => !stillRead.has(p));
     if (revoked.length > 0) deps.onPartitionsRevoked?.(revoked);
   };

@@ -42,6 +42,20 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* The models of config.ingest.assets, once each, as a JSON list. */}}
+{{- define "gruwatch.groupModels" -}}
+{{- $models := list }}
+{{- range (default dict .Values.config.ingest).assets }}
+{{- $models = append $models (default "default" .model) }}
+{{- end }}
+{{- $models | uniq | toJson }}
+{{- end }}
+
+{{/* The models the retrain CronJobs train: retrainJob.models, or every model of the groups. */}}
+{{- define "gruwatch.retrainModels" -}}
+{{- default (include "gruwatch.groupModels" . | fromJsonArray) .Values.retrainJob.models | uniq | toJson }}
+{{- end }}
+
 {{- define "gruwatch.secretName" -}}
 {{- default (include "gruwatch.fullname" .) .Values.secrets.existingSecret }}
 {{- end }}
@@ -71,15 +85,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not $registry.s3 }}
 {{- fail "retrainJob.enabled needs config.registry.s3: the job's promotion reaches the pods only through a shared registry" }}
 {{- end }}
-{{- $groupModels := list }}
-{{- range $ingest.assets }}{{ $groupModels = append $groupModels (default "default" .model) }}{{ end }}
+{{- $groupModels := include "gruwatch.groupModels" . | fromJsonArray }}
 {{- range $model := $.Values.retrainJob.models }}
 {{- if not (has $model $groupModels) }}
 {{- fail (printf "retrainJob.models names %q, which no config.ingest.assets[].model is" $model) }}
 {{- end }}
 {{- end }}
 {{- /* Each model's settings: the defaults with its entry of retraining.models over them. */}}
-{{- range $model := (default $groupModels $.Values.retrainJob.models) }}
+{{- range $model := include "gruwatch.retrainModels" . | fromJsonArray }}
 {{- $own := get (default dict $retraining.models) $model | default dict }}
 {{- $source := hasKey $own "source" | ternary $own.source (default "store" $retraining.source) }}
 {{- $enabled := hasKey $own "enabled" | ternary $own.enabled (default false $retraining.enabled) }}
