@@ -296,6 +296,9 @@ describeWithRequirement(
         }
         const check = await run(process.execPath, [cli, 'config', 'check', file], env);
         expect(check.code, `${name}: ${check.stdout}${check.stderr}`).toBe(0);
+        expect(check.stderr, `${name}: a deprecated key in the chart's configuration`).not.toMatch(
+          /deprecated/i,
+        );
         const printed = await run(process.execPath, [cli, 'config', 'print', file], env);
         expect(printed.code, printed.stderr).toBe(0);
         const config = parse(printed.stdout) as { instance: string; http: { host: string; port: number } };
