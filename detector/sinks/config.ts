@@ -28,7 +28,9 @@ export const retentionSchema = z
       .number()
       .positive()
       .default(30)
-      .describe('Dead letters (deliveries that failed for good) older than this many days are pruned.'),
+      .describe(
+        'Dead letters (deliveries that failed for good) older than this many days are pruned; a webhook sink may keep its own longer or shorter (deadLetterMaxAgeDays).',
+      ),
     assetStateMaxAgeDays: z
       .number()
       .positive()
@@ -193,8 +195,10 @@ export const webhookSinkConfigSchema = z
     deadLetterMaxAgeDays: z
       .number()
       .positive()
-      .default(30)
-      .describe('Dead letters of this endpoint are deleted this many days after they became dead letters.'),
+      .optional()
+      .describe(
+        'Dead letters of this endpoint are deleted this many days after they became dead letters; store.retention.deadLettersMaxAgeDays (30) when not set.',
+      ),
   })
   .describe('A webhook endpoint.');
 

@@ -43,7 +43,6 @@ export function createSinkDrainers(
       sleep: deps.sleep,
       random: deps.random,
       onEnqueue: (listener) => store.onCommit(listener),
-      ...(config.type === 'webhook' ? { deadLetterMaxAgeMs: config.deadLetterMaxAgeDays * 86_400_000 } : {}),
     });
   });
 }

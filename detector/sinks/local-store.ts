@@ -169,7 +169,13 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   const silences = createSilenceHistory(db);
   const labels = createOperatorLabels(db);
   const modelEvents = createModelEvents(db);
-  const pruner = createStorePruner(db, options.retention);
+  const pruner = createStorePruner(
+    db,
+    options.retention,
+    new Map(
+      routes.flatMap((r) => (r.deadLetterMaxAgeMs === undefined ? [] : [[r.sink, r.deadLetterMaxAgeMs]])),
+    ),
+  );
   const spaceWatch = createSpaceWatch(options.path, options.minFreeBytes ?? 0, deps.clock);
   const listeners = new Set<() => void>();
   // Another process (`gruwatch webhooks replay`) may change the outbox while we hold the

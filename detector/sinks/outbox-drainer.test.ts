@@ -448,31 +448,5 @@ describe('outbox drainer', () => {
       expect((await drainer.drainOnce()).nextDueMs).toBe(webhookRetry.maxRetryAfterMs);
       expect(webhookRetry.maxRetryAfterMs).toBeLessThan(hourMs);
     });
-
-    it('prunes its dead letters once they are older than deadLetterMaxAgeMs', async () => {
-      const clock = new ManualClock(0);
-      const store = openStore(clock);
-      const sink = new ScriptedSink(1);
-      sink.failures = [refused, refused];
-      commitScores(store, 1, 2);
-      const drainer = createOutboxDrainer(sink, store.outbox, webhookRetry, {
-        clock,
-        logger: createSilentLogger(),
-        deadLetterMaxAgeMs: 30 * 24 * hourMs,
-      });
-      await drainer.drainOnce();
-      clock.advance(24 * hourMs);
-      await drainer.drainOnce();
-      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@1', 'a@2']);
-      clock.advance(6 * 24 * hourMs + 1);
-      await drainer.drainOnce();
-      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@1', 'a@2']);
-      clock.advance(23 * 24 * hourMs);
-      await drainer.drainOnce();
-      expect(store.listDeadLetters().map((d) => d.key)).toEqual(['a@2']);
-      clock.advance(24 * hourMs);
-      await drainer.drainOnce();
-      expect(store.listDeadLetters()).toEqual([]);
-    });
   });
 });

@@ -30,12 +30,7 @@ export interface OutboxDrainerDeps {
   onEnqueue?: (listener: () => void) => () => void;
   /** Longest idle wait between two looks at the queue. */
   idlePollMs?: number;
-  /** Dead letters of this sink older than this are deleted; kept forever when absent. */
-  deadLetterMaxAgeMs?: number;
 }
-
-// Dead letters are pruned at most this often (the cutoff moves slowly; the scan is not free).
-const deadLetterPruneIntervalMs = 3_600_000;
 
 /** What one `drainOnce` did. */
 export interface DrainStep {
@@ -130,19 +125,8 @@ export function createOutboxDrainer(
     );
   }
 
-  let nextDeadLetterPruneMs = Number.NEGATIVE_INFINITY;
-  function pruneDeadLetters(): void {
-    const maxAgeMs = deps.deadLetterMaxAgeMs;
-    const nowMs = clock.nowMs();
-    if (maxAgeMs === undefined || nowMs < nextDeadLetterPruneMs) return;
-    nextDeadLetterPruneMs = nowMs + Math.min(deadLetterPruneIntervalMs, maxAgeMs);
-    const pruned = outbox.pruneDeadLetters(sink.name, nowMs - maxAgeMs);
-    if (pruned > 0) logger.info({ pruned, maxAgeMs }, 'Deleted dead letters past their keep time.');
-  }
-
   async function drainOnce(): Promise<DrainStep> {
     const step = emptyStep();
-    pruneDeadLetters();
     const rows = outbox.peek(sink.name, clock.nowMs(), sink.maxBatchRows, sink.maxBatchBytes);
     if (rows.length > 0) {
       try {

@@ -46,8 +46,6 @@ export interface Outbox {
   depth(sink?: string): { rows: number; bytes: number };
   /** Commit time of the oldest row still waiting for `sink`, or undefined when its queue is empty. */
   oldestUndeliveredMs(sink: string): number | undefined;
-  /** Deletes `sink`'s dead letters dead-lettered before `beforeMs`; returns how many. */
-  pruneDeadLetters(sink: string, beforeMs: number): number;
   listDeadLetters(filter?: { sink?: string; limit?: number }): DeadLetter[];
   /** Moves dead letters back to the end of their sink's queue with a fresh attempt count. */
   replayDeadLetters(filter: { sink?: string; ids?: readonly number[] }, nowMs: number): number;
@@ -87,9 +85,6 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Tele
   // Rows are queued in commit order (a replayed dead letter is queued anew, with the time of the
   // replay), so the head of the queue is the oldest row.
   const headCreated = db.prepare('SELECT created_ms FROM outbox WHERE sink = ? ORDER BY id LIMIT 1').pluck();
-  const pruneDead = db.prepare(
-    'DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE sink = ? AND dead_lettered_ms < ? LIMIT 1000)',
-  );
   const countAll = db.prepare(
     'SELECT sink, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM outbox GROUP BY sink',
   );
@@ -226,14 +221,6 @@ export function createOutbox(db: Database, limits: OutboxLimits, telemetry: Tele
     },
     oldestUndeliveredMs(sink) {
       return headCreated.get(sink) as number | undefined;
-    },
-    pruneDeadLetters(sink, beforeMs) {
-      let pruned = 0;
-      for (;;) {
-        const n = pruneDead.run(sink, beforeMs).changes;
-        pruned += n;
-        if (n < 1000) return pruned;
-      }
     },
     listDeadLetters(filter = {}) {
       const limit = filter.limit ?? 1000;

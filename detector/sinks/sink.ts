@@ -48,5 +48,7 @@ export interface Sink {
 /** Encodes a committed batch into outbox entries of one sink; pure and deterministic. */
 export interface OutboxRoute {
   readonly sink: string;
+  /** How long the sink's dead letters are kept; the store's `retention.deadLettersMaxAgeDays` when absent. */
+  readonly deadLetterMaxAgeMs?: number;
   encode(batch: RecordBatch): OutboxEntry[];
 }

@@ -111,6 +111,44 @@ describe('store retention', () => {
     expect(count(path, 'dead_letters') + count(path, 'model_events')).toBe(0);
   });
 
+  it('keeps a sink’s dead letters for the sink’s own keep time, and other sinks’ for the store’s', () => {
+    const clock = new ManualClock(100 * dayMs);
+    const routeOf = (sink: string, deadLetterMaxAgeMs?: number): OutboxRoute => ({
+      sink,
+      encode: (batch) => batch.scores.map((s) => ({ key: `${s.assetId}@${s.atMs}`, payload: 'p' })),
+      ...(deadLetterMaxAgeMs === undefined ? {} : { deadLetterMaxAgeMs }),
+    });
+    const routes = [
+      routeOf('webhook:long', 60 * dayMs),
+      routeOf('webhook:short', dayMs),
+      routeOf('influxdb:x'),
+    ];
+    const { store } = open(
+      clock,
+      { retention: { deadLettersMaxAgeDays: 30, pruneIntervalMs: 365 * dayMs } },
+      routes,
+    );
+    store.commit(batchOf({ scores: [scoreAt('a', 1)] }));
+    for (const { sink } of routes) {
+      const ids = store.outbox.peek(sink, clock.nowMs(), 10, 1 << 20).map((r) => r.id);
+      store.outbox.deadLetter(sink, ids, 'refused', clock.nowMs());
+    }
+    const kept = () =>
+      store
+        .listDeadLetters()
+        .map((d) => d.sink)
+        .sort();
+    clock.advance(2 * dayMs);
+    store.prune();
+    expect(kept()).toEqual(['influxdb:x', 'webhook:long']);
+    clock.advance(43 * dayMs);
+    store.prune();
+    expect(kept()).toEqual(['webhook:long']);
+    clock.advance(20 * dayMs);
+    store.prune();
+    expect(kept()).toEqual([]);
+  });
+
   it('returns pruned space to the file system and bounds the write-ahead log', () => {
     const clock = new ManualClock(100 * dayMs);
     const { store, path } = open(clock, {

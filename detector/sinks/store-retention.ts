@@ -34,19 +34,37 @@ export interface StorePruner {
 /** Free pages kept for reuse by the next inserts, as a share of the pages in use; the rest are returned. */
 const keptFreeShare = 1 / 8;
 
-export function createStorePruner(db: Database, retention: RetentionConfig): StorePruner {
+/**
+ * A table's delete statement and its cutoff parameters at `nowMs`. Dead letters have one cutoff
+ * per sink that keeps its own (`deadLetterMaxAgeMs`), the store's retention for the others.
+ */
+function pruneStatement(
+  db: Database,
+  { table, key, time }: (typeof retainedTables)[number],
+  maxAgeMs: number,
+  deadLetterMaxAgeMs: ReadonlyMap<string, number>,
+): { statement: Statement; cutoffs(nowMs: number): unknown[] } {
+  const own = table === 'dead_letters' ? [...deadLetterMaxAgeMs] : [];
+  const cutoff = own.length === 0 ? '?' : `CASE sink ${own.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END`;
+  return {
+    statement: db.prepare(
+      `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${time} < ${cutoff} ORDER BY ${time} LIMIT ?)`,
+    ),
+    cutoffs: (nowMs) => [...own.flatMap(([sink, ageMs]) => [sink, nowMs - ageMs]), nowMs - maxAgeMs],
+  };
+}
+
+export function createStorePruner(
+  db: Database,
+  retention: RetentionConfig,
+  deadLetterMaxAgeMs: ReadonlyMap<string, number> = new Map(),
+): StorePruner {
   const maxAge = retentionMs(retention);
   const chunk = retention.pruneChunkRows;
   const written = new Map<RetainedTable, number>();
-  const statements = new Map<RetainedTable, Statement>();
-  for (const { table, key, time } of retainedTables) {
-    statements.set(
-      table,
-      db.prepare(
-        `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${time} < ? ORDER BY ${time} LIMIT ?)`,
-      ),
-    );
-  }
+  const statements = new Map(
+    retainedTables.map((t) => [t.table, pruneStatement(db, t, maxAge[t.table], deadLetterMaxAgeMs)]),
+  );
 
   const returnFreePages = (isUrgent: boolean): void => {
     const free = db.pragma('freelist_count', { simple: true }) as number;
@@ -63,13 +81,13 @@ export function createStorePruner(db: Database, retention: RetentionConfig): Sto
     prune(nowMs, isUrgent = false) {
       const report = {} as PruneReport;
       for (const { table } of retainedTables) {
-        const statement = statements.get(table)!;
+        const { statement, cutoffs } = statements.get(table)!;
         const quota = chunk + 2 * (written.get(table) ?? 0);
         written.set(table, 0);
         let deleted = 0;
         while (deleted < quota) {
           const asked = Math.min(chunk, quota - deleted);
-          const n = statement.run(nowMs - maxAge[table], asked).changes;
+          const n = statement.run(...cutoffs(nowMs), asked).changes;
           deleted += n;
           if (n < asked) break;
         }

@@ -101,6 +101,9 @@ export function isWebhookEventSelected(config: WebhookSinkConfig, event: AlertEv
 export function createWebhookRoute(config: WebhookSinkConfig, options: { source: string }): OutboxRoute {
   return {
     sink: sinkQueueName(config),
+    ...(config.deadLetterMaxAgeDays === undefined
+      ? {}
+      : { deadLetterMaxAgeMs: config.deadLetterMaxAgeDays * 86_400_000 }),
     encode(batch: RecordBatch): OutboxEntry[] {
       const entries: OutboxEntry[] = [];
       for (const event of batch.alerts) {
