@@ -204,7 +204,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
     onFrame: (frame) => pipeline.onFrame(frame),
     onWindow: (window) => pipeline.onWindow(window),
     onAssetsEvicted: (assetIds) => {
-      pipeline.forgetAssets(assetIds);
+      pipeline.evictAssets(assetIds);
       models.forgetAssets(assetIds);
       partitionState?.evicted(assetIds);
     },

@@ -62,6 +62,24 @@ export function stepAssetAlert(
   return new Step(clone(base), observation, nowMs, config).run();
 }
 
+/**
+ * Resolves the asset's open alert, if any, as data_stale at the time of its last observation: the
+ * asset is being forgotten (idle past `ingest.evictIdleAssetsAfterMs`), so no later window of its
+ * own could clear the alert, and an alert left open would stay open for good.
+ */
+export function resolveForgottenAssetAlert(state: AssetAlertState, config: AlertsConfig): AssetStep {
+  if (state.alert === null || state.lastAtMs === null) return { state, events: [] };
+  const observation: AlertObservation = {
+    assetId: state.assetId,
+    ratio: null,
+    windowState: 'gap',
+    off: false,
+    suppressed: { silenced: false, maintenance: false },
+    topChannels: [],
+  };
+  return new Step(clone(state), observation, state.lastAtMs, config).resolveStale();
+}
+
 function validate(observation: AlertObservation, nowMs: number): void {
   const { ratio, assetId } = observation;
   if (!Number.isFinite(nowMs)) {
@@ -123,6 +141,16 @@ class Step {
       }
     }
     s.status = suppression ?? this.#lifecycleStatus();
+    return { state: s, events: this.#events };
+  }
+
+  /** Resolves the open alert as data_stale, whatever the time since the data stopped. */
+  resolveStale(): AssetStep {
+    const s = this.#s;
+    this.#forgetRuns();
+    if (s.alert !== null) this.#resolve('data_stale', null);
+    s.haltedSinceMs = null;
+    s.status = 'gap';
     return { state: s, events: this.#events };
   }
 

@@ -5,7 +5,7 @@
 // replaying the same windows after a restart yields the same events.
 import { recordOf } from '../core/index.js';
 import type { AlertEvent, AssetStatus, ChannelShareValue } from './alert.js';
-import { stepAssetAlert } from './alert-lifecycle.js';
+import { resolveForgottenAssetAlert, stepAssetAlert } from './alert-lifecycle.js';
 import { type AssetAlertState, assetAlertStateSchema } from './alert-state.js';
 import type { DetectorConfig, Silence } from './config.js';
 import { type AnchorState, createResidualAnchors } from './residual-anchor.js';
@@ -79,6 +79,11 @@ export interface AssetMonitor {
   assets(): AssetSnapshot[];
   /** State of the given assets (all when omitted), for persistence. */
   snapshot(assetIds?: Iterable<string>): MonitorState;
+  /**
+   * Resolves the asset's open alert as data_stale at its last observation, before the asset is
+   * forgotten for being idle; returns the events (none without an open alert).
+   */
+  resolveForgotten(assetId: string): AlertEvent[];
   /** Forgets every state of these assets (partitions moved to another instance, or long silent). */
   dropAssets(assetIds: Iterable<string>): void;
   /**
@@ -268,6 +273,13 @@ export function createAssetMonitor(options: AssetMonitorOptions): AssetMonitor {
         thresholdHistory,
         ...(anchors !== undefined ? { anchors: anchors.snapshot(ids) } : {}),
       };
+    },
+    resolveForgotten(assetId) {
+      const state = alertStates.get(assetId);
+      if (state === undefined) return [];
+      const step = resolveForgottenAssetAlert(state, config.alerts);
+      alertStates.set(assetId, step.state);
+      return step.events;
     },
     dropAssets(assetIds) {
       const ids = [...assetIds];

@@ -446,7 +446,7 @@ export const ingestConfigSchema = z
       .positive()
       .default(86_400_000)
       .describe(
-        'An asset from which no reading has arrived for this long (wall clock of arrival, as silence is a property of the link, not of the data) is forgotten: its aligner cells, window ring and detector state leave memory and its slot counts no more toward `maxAssets`. Its committed state stays in the store; if it sends again it starts like a new asset (a fresh window and detector state).',
+        'An asset from which no reading has arrived for this long (wall clock of arrival, as silence is a property of the link, not of the data) is forgotten: its aligner cells, window ring and detector state leave memory and its slot counts no more toward `maxAssets`; an alert open on it is resolved as data_stale. Its committed state stays in the store; if it sends again it starts like a new asset (a fresh window and detector state).',
       ),
   })
   .superRefine((c, ctx) => {

@@ -180,3 +180,34 @@ describe('pipeline: a channel that stops reporting', () => {
     expect(silence.silent()).toEqual([]);
   });
 });
+
+describe('pipeline: an asset forgotten for being idle', () => {
+  it('resolves its open alert as data_stale in the next commit, so no alert stays open for an asset nobody tracks', async () => {
+    const s = setup({});
+    for (let endMs = 5_000; endMs <= 90_000; endMs += 1_000) s.pipeline.onWindow(s.windowOf('pump-1', endMs));
+    await s.commit();
+    const opened = s.committed.flatMap((b) => b.alerts).filter((a) => a.type === 'opened');
+    expect(opened.map((a) => a.assetId)).toEqual(['pump-1']);
+
+    s.pipeline.evictAssets(['pump-1']);
+    await s.commit();
+    const resolved = s.committed.at(-1)!.alerts;
+    expect(resolved).toMatchObject([
+      { id: opened[0]!.id, assetId: 'pump-1', type: 'resolved', reason: 'data_stale', atMs: 89_000 },
+    ]);
+    expect(s.published.filter((e) => e.type === 'alert').at(-1)?.data).toMatchObject({ type: 'resolved' });
+    // Forgotten after that commit: the asset comes back fresh, with no alert.
+    s.pipeline.onWindow(s.windowOf('pump-1', 200_000));
+    await s.commit();
+    expect(s.committed.at(-1)!.alerts).toEqual([]);
+  });
+
+  it('resolves nothing for an asset without an open alert', async () => {
+    const s = setup({});
+    s.pipeline.onWindow(s.windowOf('pump-2', 5_000));
+    await s.commit();
+    s.pipeline.evictAssets(['pump-2']);
+    await s.commit();
+    expect(s.committed.flatMap((b) => b.alerts)).toEqual([]);
+  });
+});

@@ -23,6 +23,7 @@ import {
   systemClock,
   type WindowReconstructor,
 } from '../../core/index.js';
+import type { AlertEvent } from '../alert.js';
 import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../asset-monitor.js';
 import type { ChannelSilenceTracker } from '../channel-silence.js';
 import type {
@@ -105,6 +106,11 @@ export interface Pipeline<Origin extends DeliveryOriginTime = DeliveryOriginTime
    * output not yet committed is forgotten right after the next commit has written its state.
    */
   forgetAssets(assetIds: readonly string[]): void;
+  /**
+   * Forgets assets idle past `ingest.evictIdleAssetsAfterMs`: an alert open on one is resolved as
+   * data_stale in the next commit first, so none stays open for an asset nobody tracks.
+   */
+  evictAssets(assetIds: readonly string[]): void;
   /** Takes these assets' progress and detector state (written by the instance that owned them before). */
   adoptAssets(states: ReadonlyMap<string, PersistedAssetState>): void;
 }
@@ -169,6 +175,35 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
     return p;
   };
 
+  const forgetAssets = (assetIds: readonly string[]): void => {
+    const now: string[] = [];
+    for (const id of assetIds) {
+      if (touched.has(id)) forgetAfterCommit.add(id);
+      else now.push(id);
+    }
+    forget(now);
+  };
+
+  const emitAlertEvents = (events: readonly AlertEvent[], modelVersion: string): void => {
+    for (const event of events) {
+      metrics.count('detector_alert_events_total', { event: event.type, severity: event.severity });
+      log.info(
+        {
+          assetId: event.assetId,
+          alertId: event.id,
+          event: event.type,
+          severity: event.severity,
+          ratio: event.ratio,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+        },
+        'Alert event.',
+      );
+      const record = toAlertRecord(event, modelVersion);
+      if (record !== undefined) batch.alerts.push(record);
+      live.publish({ type: 'alert', data: event });
+    }
+  };
+
   const judge = (window: AlignedWindow, atMs: number): void => {
     const { assetId, channels } = window;
     const C = channels.length;
@@ -216,16 +251,7 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
       metrics.count('detector_windows_skipped_total', { reason });
       live.publish({ type: 'status', data: { assetId, atMs, status: result.status, reason } });
     }
-    for (const event of result.events) {
-      metrics.count('detector_alert_events_total', { event: event.type, severity: event.severity });
-      log.info(
-        { assetId, alertId: event.id, event: event.type, severity: event.severity, ratio: event.ratio },
-        'Alert event.',
-      );
-      const record = toAlertRecord(event, model?.version ?? 'none');
-      if (record !== undefined) batch.alerts.push(record);
-      live.publish({ type: 'alert', data: event });
-    }
+    emitAlertEvents(result.events, model?.version ?? 'none');
     // Last and apart, so that a failing listener costs neither the window's records nor its state.
     try {
       deps.onJudged?.(monitored, result, model?.name);
@@ -272,13 +298,17 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
       }
     },
 
-    forgetAssets(assetIds) {
-      const now: string[] = [];
+    forgetAssets,
+
+    evictAssets(assetIds) {
       for (const id of assetIds) {
-        if (touched.has(id)) forgetAfterCommit.add(id);
-        else now.push(id);
+        const events = monitor.resolveForgotten(id);
+        if (events.length === 0) continue;
+        emitAlertEvents(events, deps.modelFor(id)?.version ?? 'none');
+        // The resolution and the state without the alert are committed before the asset is forgotten.
+        touched.add(id);
       }
-      forget(now);
+      forgetAssets(assetIds);
     },
 
     onFrame(frame) {
