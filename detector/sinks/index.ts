@@ -25,19 +25,14 @@ export { createSinkDrainers, createSinkRoutes } from './delivery.js';
 export { createInfluxdbRoute, createInfluxdbSink } from './influxdb-sink.js';
 export type { InfluxqlReader, InfluxqlReaderConfig } from './influxql-reader.js';
 export { createInfluxqlReader } from './influxql-reader.js';
-export type {
-  JournalReading,
-  LocalStore,
-  LocalStoreDeps,
-  LocalStoreOptions,
-  PipelineCommit,
-} from './local-store.js';
+export type { LocalStore, LocalStoreDeps, LocalStoreOptions, PipelineCommit } from './local-store.js';
 export { createLocalStore } from './local-store.js';
 export type { ModelEventQuery } from './model-events.js';
 export type { LabelQuery } from './operator-labels.js';
 export type { DeadLetter, Outbox } from './outbox.js';
 export type { DrainStep, OutboxDrainer, OutboxDrainerDeps, Sleep } from './outbox-drainer.js';
 export { createOutboxDrainer } from './outbox-drainer.js';
+export type { JournalReading } from './reading-journal.js';
 export type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
 export type {
   AlertEventRecord,

@@ -281,6 +281,18 @@ describe('local store', () => {
     expect(reopened.readJournal().filter((r) => r.assetId === 'b')[0]!.timestampMs).toBe(4_100);
   });
 
+  it('holds deliveries back while the store is below its free-space floor, and lets them through when it is not', async () => {
+    const roomy = open(new ManualClock(0));
+    await expect(roomy.waitForCapacity()).resolves.toBeUndefined();
+    roomy.close();
+    const full = open(new ManualClock(0), { path: join(dir, 'full.db'), minFreeBytes: 2 ** 52 });
+    const outcome = await Promise.race([
+      full.waitForCapacity().then(() => 'went on'),
+      new Promise((resolve) => setTimeout(() => resolve('held back'), 200)),
+    ]);
+    expect(outcome).toBe('held back');
+  });
+
   it('names the path when the database cannot be opened', () => {
     expect(() => open(new ManualClock(0), { path: join(dir, 'missing', 'x.db') })).toThrow(/missing\/x\.db/);
   });
@@ -521,6 +533,35 @@ describe('local store', () => {
     expect(store.listLabels().map((l) => l.id)).toEqual(['l1']);
     store.close();
     const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(storeSchemaVersion);
+    check.close();
+  });
+
+  it('migrates a layout-5 database to layout 6: the journal keeps its readings and loses its time index', () => {
+    const path = join(dir, 'v5.db');
+    const v5 = new Database(path);
+    v5.exec(`
+      CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, channel TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL, value REAL NOT NULL, received_ms INTEGER NOT NULL
+      );
+      CREATE INDEX journal_by_time ON journal (ts_ms);
+      CREATE INDEX journal_by_asset ON journal (asset_id, ts_ms);
+      INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES ('pump-7', 'flow', 1000, 2.5, 1100);
+      PRAGMA user_version = 5;
+    `);
+    v5.close();
+    const store = open(new ManualClock(2_000), { path });
+    expect(store.readJournal()).toEqual([
+      { assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5, receivedAtMs: 1_100 },
+    ]);
+    store.close();
+    const check = new Database(path, { readonly: true });
+    const indexes = check
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'")
+      .pluck()
+      .all();
+    expect(indexes).toEqual(['journal_by_asset']);
     expect(check.pragma('user_version', { simple: true })).toBe(storeSchemaVersion);
     check.close();
   });

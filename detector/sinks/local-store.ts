@@ -8,6 +8,7 @@ import type { RetentionConfig } from './config.js';
 import { createModelEvents, type ModelEventQuery } from './model-events.js';
 import { createOperatorLabels, type LabelQuery } from './operator-labels.js';
 import { createOutbox, type DeadLetter, type Outbox } from './outbox.js';
+import { createReadingJournal, type JournalReading } from './reading-journal.js';
 import type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
 import type {
   AlertEventRecord,
@@ -39,15 +40,6 @@ export interface LocalStoreOptions {
    * Per asset, so one asset's clock running ahead cannot prune the others' journal.
    */
   journalKeepMs?: number;
-}
-
-/** One reading of a committed delivery, as the journal keeps it. */
-export interface JournalReading {
-  assetId: string;
-  channel: string;
-  timestampMs: number;
-  value: number;
-  receivedAtMs: number;
 }
 
 /** What the live pipeline commits together with a batch. */
@@ -181,9 +173,11 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   // Another process (`gruwatch webhooks replay`) may change the outbox while we hold the
   // database; the in-memory queue sizes are then re-read from the table. `data_version`
   // changes only when another connection committed.
-  let dataVersion = db.pragma('data_version', { simple: true }) as number;
+  // Prepared once: it is read before every delivery and every commit.
+  const readDataVersion = db.prepare('PRAGMA data_version').pluck();
+  let dataVersion = readDataVersion.get() as number;
   const syncWithOtherWriters = (): void => {
-    const now = db.pragma('data_version', { simple: true }) as number;
+    const now = readDataVersion.get() as number;
     if (now === dataVersion) return;
     dataVersion = now;
     outbox.recount();
@@ -203,41 +197,17 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     'INSERT OR REPLACE INTO frames (asset_id, at_ms, state, channels, vals) VALUES (?, ?, ?, ?, ?)',
   );
 
-  const insertJournal = db.prepare(
-    'INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES (?, ?, ?, ?, ?)',
-  );
   const upsertAssetState = db.prepare(
     'INSERT INTO asset_state (asset_id, state, updated_ms) VALUES (?, ?, ?) ON CONFLICT (asset_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms',
   );
-  const pruneJournal = db.prepare('DELETE FROM journal WHERE asset_id = ? AND ts_ms < ?');
-  const journalKeepMs = options.journalKeepMs ?? 3_600_000;
-  const newestJournalMs = new Map(
-    (
-      db.prepare('SELECT asset_id, MAX(ts_ms) AS m FROM journal GROUP BY asset_id').all() as {
-        asset_id: string;
-        m: number;
-      }[]
-    ).map((r) => [r.asset_id, r.m]),
-  );
-  let commitsSinceJournalPrune = 0;
+  const journal = createReadingJournal(db, { keepMs: options.journalKeepMs ?? 3_600_000 });
 
   const writeBatch = db.transaction(
     (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[], pipeline: PipelineCommit) => {
-      const journal = pipeline.journal ?? [];
-      for (let i = 0; i < journal.length; i++) {
-        const r = journal[i]!;
-        insertJournal.run(r.assetId, r.channel, r.timestampMs, r.value, r.receivedAtMs);
-        if (!(r.timestampMs <= newestJournalMs.get(r.assetId)!))
-          newestJournalMs.set(r.assetId, r.timestampMs);
-      }
+      journal.append(pipeline.journal ?? []);
       if (pipeline.assetState !== undefined) {
         const nowMs = deps.clock.nowMs();
         for (const [assetId, state] of pipeline.assetState) upsertAssetState.run(assetId, state, nowMs);
-      }
-      if (journal.length > 0 && ++commitsSinceJournalPrune >= 100) {
-        commitsSinceJournalPrune = 0;
-        for (const [assetId, newestMs] of newestJournalMs)
-          pruneJournal.run(assetId, newestMs - journalKeepMs);
       }
       batch.scores.forEach((s, i) => {
         if (!Number.isFinite(s.score) || !Number.isFinite(s.threshold) || !Number.isFinite(s.ratio)) {
@@ -370,6 +340,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
       if (space.isFull) throw storeFullError(space, options.path);
       try {
         writeBatch(batch, encoded, pipeline);
+        journal.committed();
       } catch (err) {
         outbox.recount();
         if (err instanceof PipelineError) throw err;
@@ -390,7 +361,9 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     waitForSpace,
     space: () => spaceWatch.check(),
     async waitForCapacity() {
-      await waitForSpace();
+      // Called before every delivery: the space reading of the last second decides whether to wait
+      // (a commit refuses a full store all the same), so a delivery costs no file system calls.
+      if (spaceWatch.check().isFull) await waitForSpace();
       const limits = {
         rows: 0.9 * (options.maxOutboxRows ?? 1_000_000),
         bytes: 0.9 * (options.maxOutboxBytes ?? 512 * 1024 * 1024),
@@ -402,23 +375,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
-    readJournal() {
-      return (
-        db.prepare('SELECT asset_id, channel, ts_ms, value, received_ms FROM journal ORDER BY seq').all() as {
-          asset_id: string;
-          channel: string;
-          ts_ms: number;
-          value: number;
-          received_ms: number;
-        }[]
-      ).map((r) => ({
-        assetId: r.asset_id,
-        channel: r.channel,
-        timestampMs: r.ts_ms,
-        value: r.value,
-        receivedAtMs: r.received_ms,
-      }));
-    },
+    readJournal: () => journal.read(),
     readAssetStates() {
       const rows = db.prepare('SELECT asset_id, state FROM asset_state').all() as {
         asset_id: string;

@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 5;
+export const storeSchemaVersion = 6;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -48,7 +48,6 @@ CREATE TABLE IF NOT EXISTS journal (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, channel TEXT NOT NULL,
   ts_ms INTEGER NOT NULL, value REAL NOT NULL, received_ms INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_by_time ON journal (ts_ms);
 CREATE INDEX IF NOT EXISTS journal_by_asset ON journal (asset_id, ts_ms);
 CREATE TABLE IF NOT EXISTS asset_state (
   asset_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_ms INTEGER NOT NULL
@@ -82,9 +81,15 @@ const ddlLayout5 = `
 CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (dead_lettered_ms);
 `;
 
+// Layout 6: the journal is read in sequence and pruned per asset, never by time alone; an index
+// on its time would cost every commit a page of the write-ahead log for nothing.
+const ddlLayout6 = `
+DROP INDEX IF EXISTS journal_by_time;
+`;
+
 /**
  * Creates the tables of an empty database and upgrades an older layout in place,
- * keeping its data (every step only adds tables and indexes); refuses a database
+ * keeping its data (every step adds tables and indexes or drops an index); refuses a database
  * written by a newer layout.
  */
 export function migrateStore(db: Database, path: string): void {
@@ -102,6 +107,7 @@ export function migrateStore(db: Database, path: string): void {
     db.exec(ddl);
     db.exec(ddlLayout4);
     db.exec(ddlLayout5);
+    db.exec(ddlLayout6);
     db.pragma(`user_version = ${storeSchemaVersion}`);
   })();
 }

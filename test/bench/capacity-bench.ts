@@ -13,9 +13,10 @@
 //      of the service, written at its clean exit).
 // Prints one JSON object. Options: --assets N (2000), --seconds S (120; the first window needs T s),
 // --assets-per-message N (50: a gateway batching assets; the second throughput run and the real-time run), --throughput-assets N (200),
-// --throughput-seconds S (20), --backlog N (5000).
+// --throughput-seconds S (20), --backlog N (5000), --profiles DIR (keeps each phase's CPU profile there).
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,7 +27,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -45,6 +46,7 @@ const { values: opts } = parseArgs({
     'throughput-seconds': { type: 'string', default: '20' },
     backlog: { type: 'string', default: '5000' },
     'assets-per-message': { type: 'string', default: '50' },
+    profiles: { type: 'string' },
   },
 });
 const realtimeAssets = Number(opts.assets);
@@ -310,6 +312,8 @@ interface ProfileNode {
 }
 
 function stageShares(profileDir: string): Record<string, number> | null {
+  if (opts.profiles !== undefined)
+    cpSync(profileDir, join(opts.profiles, basename(dirname(profileDir))), { recursive: true });
   const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return null;
   const profile = JSON.parse(readFileSync(join(profileDir, files[0]!), 'utf8')) as {

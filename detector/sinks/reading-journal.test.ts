@@ -1,0 +1,68 @@
+// The reading journal: a prune pass looks at the assets journaled since the previous pass only,
+// prunes each behind its own newest reading, and a pass whose transaction rolled back is run again.
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createReadingJournal, type JournalReading } from './reading-journal.js';
+import { migrateStore } from './store-schema.js';
+
+let db: Database.Database;
+beforeEach(() => {
+  db = new Database(':memory:');
+  migrateStore(db, ':memory:');
+});
+afterEach(() => db.close());
+
+const at = (assetId: string, timestampMs: number): JournalReading => ({
+  assetId,
+  channel: 'c',
+  timestampMs,
+  value: 1,
+  receivedAtMs: timestampMs,
+});
+
+describe('reading journal', () => {
+  it('looks only at the assets journaled since the previous pass, not at every asset ever journaled', () => {
+    const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 10 });
+    const fleet = Array.from({ length: 1_000 }, (_, i) => at(`gone-${i}`, 0));
+    const looked: number[] = [];
+    const commit = (readings: JournalReading[]) => {
+      looked.push(journal.append(readings));
+      journal.committed();
+    };
+    commit(fleet);
+    for (let i = 1; i < 20; i++) commit([at('a', i * 100)]);
+    // The first pass sees the fleet and `a`; the second only `a`.
+    expect(looked.filter((n) => n > 0)).toEqual([1_001, 1]);
+    expect(journal.read().filter((r) => r.assetId === 'a')[0]!.timestampMs).toBe(1_900 - 1_000);
+    expect(journal.read().filter((r) => r.assetId.startsWith('gone-'))).toHaveLength(1_000);
+  });
+
+  it('prunes each asset behind its own newest reading, also one that only got late readings since', () => {
+    const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
+    journal.append([at('a', 0), at('a', 500), at('a', 5_000), at('b', 3_000)]);
+    journal.append([at('a', 100), at('b', 1_000)]);
+    expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'b@3000']);
+  });
+
+  it('looks at the assets of a previous process once, at the first pass', () => {
+    createReadingJournal(db, { keepMs: 1_000 }).append([at('old', 0), at('old', 5_000)]);
+    const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 1 });
+    expect(journal.append([at('new', 0)])).toBe(2);
+    expect(journal.read().map((r) => r.timestampMs)).toEqual([5_000, 0]);
+  });
+
+  it('runs a pass again when its transaction rolled back', () => {
+    const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
+    journal.append([at('a', 0), at('a', 5_000)]);
+    journal.committed();
+    const failing = db.transaction(() => {
+      expect(journal.append([at('b', 0)])).toBe(2);
+      throw new Error('a later insert failed');
+    });
+    expect(() => failing()).toThrow(/later insert/);
+    journal.append([at('c', 0)]);
+    journal.committed();
+    expect(journal.append([at('c', 1)])).toBe(3);
+    expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'c@0', 'c@1']);
+  });
+});

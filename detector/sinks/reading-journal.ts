@@ -1,0 +1,92 @@
+// The reading journal: the readings of committed deliveries, replayed after a restart to rebuild
+// open cells and window rings. It keeps, per asset, the readings within `keepMs` of the asset's
+// newest one (per asset, so one asset's clock running ahead cannot prune the others'). A prune pass
+// looks only at the assets journaled since the previous pass: an asset without new readings has
+// nothing new to prune, so a pass costs the assets active since, not every asset ever journaled.
+import type { Database } from 'better-sqlite3';
+
+/** One reading of a committed delivery, as the journal keeps it. */
+export interface JournalReading {
+  assetId: string;
+  channel: string;
+  timestampMs: number;
+  value: number;
+  receivedAtMs: number;
+}
+
+export interface ReadingJournal {
+  /**
+   * Appends a delivery's readings; call inside the commit's transaction. Every `passEveryCommits`
+   * calls with readings it also prunes; returns how many assets that pass looked at (0 without one).
+   */
+  append(readings: readonly JournalReading[]): number;
+  /** The transaction of the last `append` committed; a pass it held is done (else it is run again). */
+  committed(): void;
+  /** The journal, oldest first. */
+  read(): JournalReading[];
+}
+
+export interface ReadingJournalOptions {
+  keepMs: number;
+  /** Commits with readings between two prune passes (default 100). */
+  passEveryCommits?: number;
+}
+
+export function createReadingJournal(db: Database, options: ReadingJournalOptions): ReadingJournal {
+  const passEvery = options.passEveryCommits ?? 100;
+  const insert = db.prepare(
+    'INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES (?, ?, ?, ?, ?)',
+  );
+  const pruneAsset = db.prepare(
+    'DELETE FROM journal WHERE asset_id = ? AND ts_ms < (SELECT MAX(ts_ms) FROM journal WHERE asset_id = ?) - ?',
+  );
+  // A previous process may have stopped between two passes: each asset it journaled is looked at once.
+  let noted = new Set(db.prepare('SELECT DISTINCT asset_id FROM journal').pluck().all() as string[]);
+  let pruned: Set<string> | undefined;
+  let commitsSincePass = 0;
+
+  const prune = (): number => {
+    pruned = noted;
+    noted = new Set();
+    commitsSincePass = 0;
+    for (const assetId of pruned) pruneAsset.run(assetId, assetId, options.keepMs);
+    return pruned.size;
+  };
+
+  return {
+    append(readings) {
+      // A pass whose transaction rolled back is owed: its assets are noted again.
+      if (pruned !== undefined) for (const assetId of pruned) noted.add(assetId);
+      pruned = undefined;
+      if (readings.length === 0) return 0;
+      let previous: string | undefined;
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i]!;
+        insert.run(r.assetId, r.channel, r.timestampMs, r.value, r.receivedAtMs);
+        if (r.assetId !== previous) noted.add(r.assetId);
+        previous = r.assetId;
+      }
+      return ++commitsSincePass >= passEvery ? prune() : 0;
+    },
+    committed() {
+      pruned = undefined;
+    },
+    read() {
+      return (
+        db.prepare('SELECT asset_id, channel, ts_ms, value, received_ms FROM journal ORDER BY seq').all() as {
+          asset_id: string;
+          channel: string;
+          ts_ms: number;
+          value: number;
+          received_ms: number;
+        }[]
+      ).map((r) => ({
+        assetId: r.asset_id,
+        channel: r.channel,
+        timestampMs: r.ts_ms,
+        value: r.value,
+        receivedAtMs: r.received_ms,
+      }));
+    },
+  };
+}
