@@ -537,20 +537,17 @@ describe('local store', () => {
     check.close();
   });
 
-  it('migrates a layout-5 database to layout 6: the journal keeps its readings and loses its time index', () => {
+  it('drops the journal time index of an existing database, keeping its readings and its layout version', () => {
     const path = join(dir, 'v5.db');
-    const v5 = new Database(path);
-    v5.exec(`
-      CREATE TABLE journal (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, asset_id TEXT NOT NULL, channel TEXT NOT NULL,
-        ts_ms INTEGER NOT NULL, value REAL NOT NULL, received_ms INTEGER NOT NULL
-      );
-      CREATE INDEX journal_by_time ON journal (ts_ms);
-      CREATE INDEX journal_by_asset ON journal (asset_id, ts_ms);
-      INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES ('pump-7', 'flow', 1000, 2.5, 1100);
-      PRAGMA user_version = 5;
-    `);
-    v5.close();
+    const first = open(new ManualClock(1_500), { path });
+    first.commit(batchOf({}), {
+      journal: [{ assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5, receivedAtMs: 1_100 }],
+    });
+    first.close();
+    // The index an earlier release created with layout 5.
+    const earlier = new Database(path);
+    earlier.exec('CREATE INDEX journal_by_time ON journal (ts_ms)');
+    earlier.close();
     const store = open(new ManualClock(2_000), { path });
     expect(store.readJournal()).toEqual([
       { assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5, receivedAtMs: 1_100 },
@@ -562,7 +559,8 @@ describe('local store', () => {
       .pluck()
       .all();
     expect(indexes).toEqual(['journal_by_asset']);
-    expect(check.pragma('user_version', { simple: true })).toBe(storeSchemaVersion);
+    // Still layout 5: the release before this one opens it as it is.
+    expect(check.pragma('user_version', { simple: true })).toBe(5);
     check.close();
   });
 

@@ -22,7 +22,7 @@ import { createSilenceHistory, type SilencePeriod, type StoredSilence } from './
 import type { OutboxEntry, OutboxRoute } from './sink.js';
 import { createStoreQueries } from './store-queries.js';
 import { createStorePruner, enableIncrementalVacuum, type PruneReport } from './store-retention.js';
-import { migrateStore } from './store-schema.js';
+import { dropUnusedIndexes, migrateStore } from './store-schema.js';
 import { createSpaceWatch, isDiskFullError, type StoreSpace, storeFullError } from './store-space.js';
 
 export interface LocalStoreOptions {
@@ -140,6 +140,12 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma(`journal_size_limit = ${options.walMaxBytes ?? 64 * 1024 * 1024}`);
     migrateStore(db, options.path);
+    if (!dropUnusedIndexes(db)) {
+      logger.warn(
+        { path: options.path },
+        'Could not drop an unused index; it is tried again at the next start.',
+      );
+    }
   } catch (err) {
     if (err instanceof PipelineError) throw err;
     throw new PipelineError(

@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { PipelineError } from '../../core/index.js';
 
-export const storeSchemaVersion = 6;
+export const storeSchemaVersion = 5;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS scores (
@@ -81,15 +81,9 @@ const ddlLayout5 = `
 CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (dead_lettered_ms);
 `;
 
-// Layout 6: the journal is read in sequence and pruned per asset, never by time alone; an index
-// on its time would cost every commit a page of the write-ahead log for nothing.
-const ddlLayout6 = `
-DROP INDEX IF EXISTS journal_by_time;
-`;
-
 /**
  * Creates the tables of an empty database and upgrades an older layout in place,
- * keeping its data (every step adds tables and indexes or drops an index); refuses a database
+ * keeping its data (every step only adds tables and indexes); refuses a database
  * written by a newer layout.
  */
 export function migrateStore(db: Database, path: string): void {
@@ -107,7 +101,21 @@ export function migrateStore(db: Database, path: string): void {
     db.exec(ddl);
     db.exec(ddlLayout4);
     db.exec(ddlLayout5);
-    db.exec(ddlLayout6);
     db.pragma(`user_version = ${storeSchemaVersion}`);
   })();
+}
+
+/**
+ * Drops indexes that nothing reads. The journal is read in sequence and pruned per asset, never by
+ * time alone, so an index on its time would cost every commit a page of the write-ahead log for
+ * nothing. The layout version stays: an earlier release opens the database as before (it never
+ * read the index). Best effort, since it writes: returns false when it could not (a full disk).
+ */
+export function dropUnusedIndexes(db: Database): boolean {
+  try {
+    db.exec('DROP INDEX IF EXISTS journal_by_time');
+    return true;
+  } catch {
+    return false;
+  }
 }
