@@ -48,6 +48,21 @@ export const reanchorSchema = z.strictObject({
     .describe(
       'A channel is re-anchored only once its level has fallen to at most this fraction of the largest level it reached since the alert opened: below 1 only channels that have partly returned after an event are re-anchored, so a fault that holds its full shift stays detected; 1 asks for no return.',
     ),
+  gradualStep: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "Largest change from one window to the next, in normalized units, of a channel's short moving average (weight `stepAlpha`) for its move to count as gradual: a channel that reached its new level gradually (a set-point ramp, a controller settling) may be anchored without the return `reversalRatio` asks for, while one that jumped (a step, as a breaking or closing part makes) still needs it. The largest change is remembered while an alert is open and forgotten at the rate of `fastAlpha` otherwise, so the jump that opened the alert counts. Leave it out to treat every move alike.",
+    ),
+  stepAlpha: z
+    .number()
+    .gt(0)
+    .lte(1)
+    .default(0.5)
+    .describe(
+      'Weight of the newest window in the short moving average whose window-to-window change `gradualStep` bounds: short enough that a step shows as a jump, long enough that one noisy window does not.',
+    ),
 });
 
 export const scoringSchema = z

@@ -63,6 +63,37 @@ describe('residual anchors', () => {
     expect(Math.abs(last)).toBeLessThan(0.01);
   });
 
+  it('with gradualStep, keeps a persistent step detected and anchors a gradual move without a return', () => {
+    const guard = { reversalRatio: 0.7, gradualStep: 0.3 };
+    // A step held to the end: it jumped and never returned, so it is never anchored.
+    expect(run([...steps(0, 5), ...steps(1.5, 60)], guard).last).toBeCloseTo(1.5, 5);
+    // The same level reached over 20 windows (a set-point ramp) is anchored once steady.
+    const ramp = Array.from({ length: 20 }, (_, i) => (1.5 * (i + 1)) / 20);
+    const { last } = run([...steps(0, 5), ...ramp, ...steps(1.5, 40)], guard);
+    expect(Math.abs(last)).toBeLessThan(0.01);
+    // A step that partly returned is still anchored by the reversal ratio.
+    expect(Math.abs(run([...steps(0, 5), ...steps(2, 10), ...steps(1, 40)], guard).last)).toBeLessThan(0.01);
+  });
+
+  it('with gradualStep, remembers the jump that came before the alert opened', () => {
+    const anchors = createResidualAnchors(
+      reanchorSchema.parse({
+        fastAlpha: 0.05,
+        steadyTolerance: 0.2,
+        steadyMs: 10_000,
+        maxOffset: 2,
+        reversalRatio: 0.7,
+        gradualStep: 0.3,
+      }),
+      1,
+    );
+    let out: Float32Array = new Float32Array(0);
+    // The step comes 8 windows before the alert opens (the alert's own delay).
+    for (let i = 0; i < 80; i++)
+      out = anchors.apply('pump-1', window(i < 5 ? 0 : 1.5), T, C, i >= 13, i * 1_000);
+    expect(out[(T - 1) * C]).toBeCloseTo(1.5, 5);
+  });
+
   it('restores from a snapshot and forgets dropped assets', () => {
     const { anchors } = run(steps(1.5, 40));
     const config = reanchorSchema.parse({ fastAlpha: 0.5, steadyTolerance: 0.2, steadyMs: 10_000 });

@@ -6,7 +6,11 @@
 // partly returned from its peak becomes anchored at that level. Each window then scores each
 // channel against whichever anchor, the trained level (0) or the new one, its newest residuals
 // lie closer to, so the plant going back to its old level is normal too. A fault that keeps
-// moving (a drift), exceeds the bound, or never returns is never anchored. O(C) numbers per asset.
+// moving (a drift), exceeds the bound, or never returns is never anchored. With `gradualStep`,
+// the return is asked only of a channel that jumped: parts that break, stick or close make steps,
+// while set-point ramps and settling controllers move a channel gradually, so a gradual move to a
+// steady, bounded level is anchored without a return and a persistent step stays detected.
+// O(C) numbers per asset.
 import { recordOf } from '../core/index.js';
 import type { ReanchorConfig } from './config.js';
 
@@ -22,6 +26,10 @@ export interface AnchorState {
   steadySinceMs: (number | null)[];
   /** The second anchor per channel (0: none). */
   offset: number[];
+  /** Short moving average of each channel's newest residuals (`stepAlpha`; with `gradualStep`). */
+  short?: number[];
+  /** Largest window-to-window change of `short`, held while an alert is open (with `gradualStep`). */
+  jump?: number[];
 }
 
 export interface ResidualAnchors {
@@ -58,7 +66,35 @@ export function createResidualAnchors(
     peak: new Array(C).fill(0),
     steadySinceMs: new Array(C).fill(null),
     offset: new Array(C).fill(0),
+    ...(config.gradualStep !== undefined ? { short: new Array(C).fill(0), jump: new Array(C).fill(0) } : {}),
   });
+
+  /** Whether channel c moved only gradually so far (false without `gradualStep`: every move needs the return). */
+  const trackMove = (state: AnchorState, c: number, level: number, alertOpen: boolean): boolean => {
+    if (config.gradualStep === undefined) return false;
+    if (state.short === undefined || state.jump === undefined) {
+      // A state saved without the guard: start its memory now.
+      state.short = state.fast.map(() => 0);
+      state.jump = state.fast.map(() => 0);
+    }
+    const short = config.stepAlpha * level + (1 - config.stepAlpha) * state.short[c]!;
+    const change = Math.abs(short - state.short[c]!);
+    state.short[c] = short;
+    // Held while an alert is open; otherwise it fades as the level average forgets, so the jump
+    // that opened the alert a few windows later still counts.
+    const held = alertOpen ? state.jump[c]! : (1 - config.fastAlpha) * state.jump[c]!;
+    state.jump[c] = Math.max(change, held);
+    return state.jump[c]! <= config.gradualStep;
+  };
+
+  const steadyLongEnough = (state: AnchorState, c: number, atMs: number, gradual: boolean): boolean => {
+    const fast = state.fast[c]!;
+    return (
+      atMs - (state.steadySinceMs[c] ?? atMs) >= config.steadyMs &&
+      Math.abs(fast) <= config.maxOffset &&
+      (gradual || Math.abs(fast) <= config.reversalRatio * state.peak[c]!)
+    );
+  };
 
   return {
     apply(assetId, residuals, T, C, alertOpen, atMs) {
@@ -75,6 +111,7 @@ export function createResidualAnchors(
         level /= T - from;
         const fast = config.fastAlpha * level + (1 - config.fastAlpha) * state.fast[c];
         state.fast[c] = fast;
+        const gradual = trackMove(state, c, level, alertOpen);
         const candidate = state.candidate[c];
         if (!alertOpen) {
           state.peak[c] = 0;
@@ -88,13 +125,7 @@ export function createResidualAnchors(
           state.steadySinceMs[c] = atMs;
         } else {
           state.peak[c] = Math.max(state.peak[c], Math.abs(fast));
-          if (
-            atMs - (state.steadySinceMs[c] ?? atMs) >= config.steadyMs &&
-            Math.abs(fast) <= config.maxOffset &&
-            Math.abs(fast) <= config.reversalRatio * state.peak[c]
-          ) {
-            state.offset[c] = fast;
-          }
+          if (steadyLongEnough(state, c, atMs, gradual)) state.offset[c] = fast;
         }
         // The nearer anchor for this window, judged on the newest residuals.
         const offset = Math.abs(level - state.offset[c]) < Math.abs(level) ? state.offset[c] : 0;

@@ -1,8 +1,8 @@
 // Per-family figures of one `gruwatch eval --json` run over the tuning sets, and the selection
 // rule's verdict on it (detector/evaluation/tuning-selection.ts):
 //   gruwatch eval --data <dir> --json > run.json; node dist/bin/eval/tuning-report.js run.json
-// Prints JSON: { families: { <family>: { recall, far, f1, files } }, normalFar, faultFar, f1, nab,
-// objective, eligible }.
+// Prints JSON: { families: { <family>: { recall, far, f1, files } }, normalFar, heldRecall, far,
+// f1, nab, objective, eligible }.
 import { readFileSync } from 'node:fs';
 import { judgeRun } from '../../detector/index.js';
 

@@ -35,7 +35,14 @@ export const evalPreset = {
       channelNormalization: 'calibrated',
       channelSpreadFloor: 0.25,
       channelAggregate: 'max',
-      reanchor: { fastAlpha: 0.05, steadyTolerance: 0.5, steadyMs: 30_000, maxOffset: 2.5, reversalRatio: 1 },
+      reanchor: {
+        fastAlpha: 0.05,
+        steadyTolerance: 0.5,
+        steadyMs: 30_000,
+        maxOffset: 2.5,
+        reversalRatio: 0.7,
+        gradualStep: 0.25,
+      },
     },
     threshold: { type: 'mean_k_sigma', k: 3.25, robust: true },
     alerts: {

@@ -150,7 +150,7 @@ describe('tuning sets', () => {
     // New steady levels are normal; faults that last to the end are labelled to the end.
     expect(labelled('setpoint/0.csv')).toEqual(rows(0, 0));
     expect(labelled('aftermath/0.csv')).toEqual(rows(options.faultFrom, options.faultTo));
-    for (const kind of ['persistent', 'drift', 'compensated'])
+    for (const kind of ['persistent', 'drift', 'compensated', 'held-step'])
       expect(labelled(`${kind}/2.csv`)).toEqual(rows(options.faultFrom, options.chunkRows));
     for (const kind of ['variance', 'quiet'])
       expect(labelled(`${kind}/0.csv`)).toEqual(rows(options.faultFrom, options.faultTo));
@@ -165,6 +165,7 @@ describe('tuning sets', () => {
     expect(off('setpoint/0.csv', 0)).toHaveLength(2);
     expect(off('aftermath/2.csv', 2)).toHaveLength(1);
     expect(off('compensated/0.csv', 0)).toHaveLength(1);
+    expect(off('held-step/0.csv', 0)).toHaveLength(2);
     expect(new Set(families.find((f) => f.name === 'compensated/0.csv')!.fault!.channels).size).toBe(3);
   });
 });

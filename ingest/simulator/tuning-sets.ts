@@ -176,7 +176,10 @@ export function buildTuningSets(
  * - `quiet`: a 3-unit step in the fault rows on the channel whose unit is set by the floor of its
  *   level most (the quietest relative to its scale);
  * - `compensated`: a 4-unit step on three channels for 100 rows (at most a third of the fault rows), after which two
- *   return and one stays 3 units off to the end of the record (controllers compensating a fault).
+ *   return and one stays 3 units off to the end of the record (controllers compensating a fault);
+ * - `held-step`: a 2-unit step on two channels from `faultFrom` to the end of the record: a
+ *   persistent fault small enough for a new steady level to be taken as normal, so only a
+ *   detector that tells a fault from a new operating point keeps it detected.
  * Chunks `familyChunks` of the normal set carry them.
  */
 export const familyKinds = [
@@ -187,6 +190,7 @@ export const familyKinds = [
   'drift',
   'quiet',
   'compensated',
+  'held-step',
 ] as const;
 export type FamilyKind = (typeof familyKinds)[number];
 
@@ -253,9 +257,12 @@ export function buildFamilySets(
           addLevel(series, first, to, chunkRows, () => unit(first));
           break;
         case 'persistent':
-          for (const c of channels) addLevel(series, c, from, chunkRows, () => 3 * unit(c));
+        case 'held-step': {
+          const size = kind === 'persistent' ? 3 : 2;
+          for (const c of channels) addLevel(series, c, from, chunkRows, () => size * unit(c));
           faultEnd = chunkRows;
           break;
+        }
         case 'variance':
           for (const c of channels)
             addLevel(series, c, from, to, () => 2 * Math.abs(unit(c)) * rng.gaussian());
