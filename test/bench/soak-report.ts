@@ -1,6 +1,7 @@
 // What both soaks share in their figures: the options every soak takes, the
 // rows per table at the end, and the largest deviation from the mean of a
 // figure once retention applies (the "flat" criterion: within ±10 %).
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type Database from 'better-sqlite3';
 
@@ -32,4 +33,18 @@ export function maxDeviation<K extends string>(
   if (steady.length === 0) return null;
   const mean = steady.reduce((s, d) => s + d[key], 0) / steady.length;
   return Math.max(...steady.map((d) => Math.abs(d[key] - mean) / mean));
+}
+
+/** The parts of this process's RSS on Linux (/proc/self/status): anonymous memory (heaps of V8 and
+ *  malloc), mapped files, shared memory (SQLite's WAL index); zeros where /proc is missing. */
+export function rssParts(): { rss_anon_bytes: number; rss_file_bytes: number; rss_shmem_bytes: number } {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // not Linux
+  }
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss_anon_bytes: kib('RssAnon'), rss_file_bytes: kib('RssFile'), rss_shmem_bytes: kib('RssShmem') };
 }
