@@ -26,7 +26,7 @@ import { createModelRegistry } from '../../model/node/index.js';
 import { startSoakGenerator } from './soak-generator-process.js';
 import { startSoakOutages } from './soak-outages.js';
 import { createSoakPlant } from './soak-plant.js';
-import { maxDeviation, rowsPerTable, rssParts, soakOptions } from './soak-report.js';
+import { collectGarbage, maxDeviation, rowsPerTable, rssParts, soakOptions } from './soak-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -192,6 +192,8 @@ const wallStart = performance.now();
 const report: {
   day: number;
   rss_bytes: number;
+  /** RSS at the end of the full collection, before V8's background thread unmapped the freed pages. */
+  rss_right_after_collection_bytes: number;
   /** RSS by kind of mapping (Linux). */
   rss_anon_bytes: number;
   rss_file_bytes: number;
@@ -222,15 +224,17 @@ for (let tickMs = start; tickMs < endMs; ) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   if (simNowMs >= nextReportMs) {
-    // With --expose-gc (as `npm run bench:soak` runs it), memory is sampled after a full collection,
-    // so the figures show what is retained, not where the collector happened to be.
-    (globalThis as { gc?: () => void }).gc?.();
+    // With --expose-gc (as `npm run bench:soak` runs it), memory is sampled after a full collection
+    // and once V8 has handed the pages it freed back to the system, so the figures show what is
+    // retained, not where the collector happened to be.
+    const rssRightAfterCollection = await collectGarbage();
     const memory = process.memoryUsage();
     const space = service.store.space();
     const heapSpaces = getHeapSpaceStatistics();
     report.push({
       day: Math.round(((simNowMs - start) / dayMs) * 1_000) / 1_000,
       rss_bytes: memory.rss,
+      rss_right_after_collection_bytes: rssRightAfterCollection,
       ...rssParts(),
       heap_bytes: memory.heapUsed,
       external_bytes: memory.external,

@@ -1,6 +1,6 @@
-// What both soaks share in their figures: the options every soak takes, the
-// rows per table at the end, and the largest deviation from the mean of a
-// figure once retention applies (the "flat" criterion: within ±10 %).
+// What the soaks' figures are made of: the options every soak takes, the rows
+// per table at the end, the largest deviation from the mean of a figure once
+// retention applies (the "flat" criterion: within ±10 %), and how memory is read.
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type Database from 'better-sqlite3';
@@ -47,4 +47,22 @@ export function rssParts(): { rss_anon_bytes: number; rss_file_bytes: number; rs
   const kib = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss_anon_bytes: kib('RssAnon'), rss_file_bytes: kib('RssFile'), rss_shmem_bytes: kib('RssShmem') };
+}
+
+/** A full collection (with --expose-gc; nothing without), then a wait until RSS stops falling: V8
+ *  unmaps the pages a collection freed on a background thread, so RSS read right after `gc()`
+ *  still counts memory already given up. Resolves with the RSS read right after the collection. */
+export async function collectGarbage(): Promise<number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  let rss = process.memoryUsage.rss();
+  const rightAfter = rss;
+  if ((globalThis as { gc?: unknown }).gc === undefined) return rightAfter;
+  // At least 0.3 s (that thread may wait for a core on a loaded machine), at most three.
+  for (let i = 0; i < 30; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = process.memoryUsage.rss();
+    if (i >= 2 && now > rss - (1 << 20)) break;
+    rss = Math.min(rss, now);
+  }
+  return rightAfter;
 }
