@@ -1,29 +1,32 @@
 // Accelerated soak of the whole service on a simulated clock: `startService`
-// (MQTT source on an embedded broker, JSON decoding, alignment, a trained model
-// scoring every window, the detector, the local store with retention, the
-// InfluxDB sink through a proxy that plays an outage while the server stays up,
-// and a webhook receiver down for hours). A plant publishes batched messages with
-// event time running far ahead of the wall clock, 1 % of them from asset ids
-// never seen before (so `ingest.maxAssets` and idle eviction work), and planted
-// faults that open and resolve alerts. Prints one JSON object: per simulated day
-// RSS, heap, database and WAL size, tracked assets and metric series; rows per
-// table; alert events generated against delivered; whether every bound held.
+// (MQTT source, JSON decoding, alignment, a trained model scoring every window,
+// the detector, the local store with retention, the InfluxDB sink through a proxy
+// that plays an outage while the server stays up, and a webhook receiver down for
+// hours). A plant publishes batched messages with event time running far ahead of
+// the wall clock, 1 % of them from asset ids never seen before (so
+// `ingest.maxAssets` and idle eviction work), and planted faults that open and
+// resolve alerts; the plant and its embedded MQTT broker run in a child process
+// (soak-generator.ts), so this process's memory is the service's. Prints one JSON
+// object: per simulated day RSS, heap, database and WAL size, tracked assets and
+// metric series; rows per table; alert events generated against delivered;
+// whether every bound held.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
-import mqtt from 'mqtt';
 import { configSchema } from '../../bin/config.js';
 import { fittingFor } from '../../bin/model-kinds.js';
 import { startService } from '../../bin/service.js';
 import { type Clock, createSilentLogger } from '../../core/index.js';
 import { detectorConfigSchema } from '../../detector/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
-import { startEmbeddedBroker } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { startSoakGenerator } from './soak-generator-process.js';
 import { startSoakOutages } from './soak-outages.js';
-import { maxDeviation, rowsPerTable, soakOptions } from './soak-report.js';
+import { createSoakPlant } from './soak-plant.js';
+import { collectGarbage, maxDeviation, rowsPerTable, rssParts, soakOptions } from './soak-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,25 +71,7 @@ const outages = await startSoakOutages({
 });
 const { received } = outages;
 
-// The plant: a daily cycle and a fast oscillation per channel, small noise; a planted fault
-// (channel 0 offset by many spreads) on one asset for 40 minutes every 6 hours.
-const channels = Array.from({ length: C }, (_, c) => `ch${c}`);
-const assetIds = Array.from({ length: assets }, (_, a) => `pump-${a}`);
-let noiseSeed = 17;
-const noise = () => {
-  noiseSeed = (noiseSeed * 16807) % 2147483647;
-  return (noiseSeed - 1) / 2147483646 - 0.5;
-};
-const valueAt = (atMs: number, a: number, c: number) =>
-  10 +
-  c +
-  3 * Math.sin((2 * Math.PI * atMs) / dayMs + c) +
-  Math.sin(atMs / (7 * periodMs) + a) +
-  0.05 * noise();
-const faultEveryMs = 6 * 3_600_000;
-const faultMs = 40 * 60_000;
-const faultOf = (atMs: number, a: number) =>
-  atMs % faultEveryMs < faultMs && Math.floor(atMs / faultEveryMs) % assets === a ? 8 : 0;
+const { channels, valueAt } = createSoakPlant({ assets, channels: C, periodMs });
 
 const dir = mkdtempSync(join(args.dir, 'gruwatch-service-soak-'));
 const registryDir = join(dir, 'models');
@@ -125,15 +110,20 @@ const settings = {
   await registry.promote('pumps', await registry.add('pumps', fitted.bytes));
 }
 
-const broker = await startEmbeddedBroker();
-const topic = 'plants/soak/gateway';
+const generator = await startSoakGenerator({
+  assets,
+  channels: C,
+  periodMs,
+  unknownShare,
+  topic: 'plants/soak/gateway',
+});
 const config = configSchema.parse({
   dataDir: join(dir, 'data'),
   instance: 'soak',
   http: { port: 0 },
   ingest: {
     mqtt: {
-      url: broker.url,
+      url: generator.brokerUrl,
       protocolVersion: 4,
       clientId: 'gruwatch-soak',
       isSessionPersistent: false,
@@ -179,6 +169,12 @@ const config = configSchema.parse({
 });
 const service = await startService(config, { logger: createSilentLogger(), clock });
 const storePath = join(dir, 'data', 'gruwatch.db');
+// The service connects its source in the background; a message published before it subscribed
+// would reach nobody.
+for (let i = 0; !(await fetch(`${service.url}/readyz`)).ok; i++) {
+  if (i > 600) throw new Error('the service did not become ready');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 const sumOf = async (name: string, label?: string): Promise<number> => {
   const metric = service.metrics.registry.getSingleMetric(name);
@@ -191,17 +187,25 @@ const sumOf = async (name: string, label?: string): Promise<number> => {
 const seriesCount = async () =>
   (await service.metrics.registry.metrics()).split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
 
-const plant = await mqtt.connectAsync(broker.url, { clientId: 'soak-plant', protocolVersion: 4 });
-let published = 0;
-let unknownIds = 0;
-let readingsPublished = 0;
+let published = { messages: 0, readings: 0, unknownIds: 0, rssBytes: 0 };
 const wallStart = performance.now();
 const report: {
   day: number;
   rss_bytes: number;
+  /** RSS at the end of the full collection, before V8's background thread unmapped the freed pages. */
+  rss_right_after_collection_bytes: number;
+  /** RSS by kind of mapping (Linux). */
+  rss_anon_bytes: number;
+  rss_file_bytes: number;
+  rss_shmem_bytes: number;
   heap_bytes: number;
   /** Memory of Buffers and typed arrays outside the JavaScript heap (sockets, the model's arrays). */
   external_bytes: number;
+  /** What V8 holds for its heap (used or not), and of it what its spaces do not use. */
+  heap_committed_bytes: number;
+  heap_unused_committed_bytes: number;
+  /** The load generator's process (broker and plant), for comparison. */
+  generator_rss_bytes: number;
   db_bytes: number;
   wal_bytes: number;
   tracked_assets: number;
@@ -212,46 +216,31 @@ const endMs = start + days * dayMs;
 for (let tickMs = start; tickMs < endMs; ) {
   const chunkEnd = Math.min(endMs, tickMs + ticksPerChunk * periodMs);
   simNowMs = chunkEnd;
-  const sends: Promise<unknown>[] = [];
-  for (; tickMs < chunkEnd; tickMs += periodMs) {
-    const readings = assetIds.map((asset, a) => ({
-      asset,
-      ts: tickMs,
-      values: Object.fromEntries(
-        channels.map((ch, c) => [ch, valueAt(tickMs, a, c) + (c === 0 ? faultOf(tickMs, a) : 0)]),
-      ),
-    }));
-    sends.push(plant.publishAsync(topic, JSON.stringify(readings), { qos: 1 }));
-    published++;
-    readingsPublished += readings.length * C;
-    if (noise() + 0.5 < unknownShare * assets) {
-      // A stranger: an id never seen before, a few readings, then silence.
-      const asset = `x-${Math.floor((noise() + 0.5) * 1e12).toString(36)}`;
-      unknownIds++;
-      sends.push(
-        plant.publishAsync(topic, JSON.stringify([{ asset, ts: tickMs, values: { ch0: 1 } }]), { qos: 1 }),
-      );
-      published++;
-      readingsPublished++;
-    }
-  }
-  await Promise.all(sends);
+  published = await generator.publish(tickMs, chunkEnd);
+  tickMs += Math.ceil((chunkEnd - tickMs) / periodMs) * periodMs;
   // Wait until the service has taken every message (committed before its acknowledgement).
-  for (let i = 0; (await sumOf('ingest_messages_total')) < published; i++) {
+  for (let i = 0; (await sumOf('ingest_messages_total')) < published.messages; i++) {
     if (i > 6_000) throw new Error('the service stopped taking messages');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   if (simNowMs >= nextReportMs) {
-    // With --expose-gc (as `npm run bench:soak` runs it), memory is sampled after a full collection,
-    // so the figures show what is retained, not where the collector happened to be.
-    (globalThis as { gc?: () => void }).gc?.();
+    // With --expose-gc (as `npm run bench:soak` runs it), memory is sampled after a full collection
+    // and once V8 has handed the pages it freed back to the system, so the figures show what is
+    // retained, not where the collector happened to be.
+    const rssRightAfterCollection = await collectGarbage();
     const memory = process.memoryUsage();
     const space = service.store.space();
+    const heapSpaces = getHeapSpaceStatistics();
     report.push({
       day: Math.round(((simNowMs - start) / dayMs) * 1_000) / 1_000,
       rss_bytes: memory.rss,
+      rss_right_after_collection_bytes: rssRightAfterCollection,
+      ...rssParts(),
       heap_bytes: memory.heapUsed,
       external_bytes: memory.external,
+      heap_committed_bytes: memory.heapTotal,
+      heap_unused_committed_bytes: heapSpaces.reduce((s, x) => s + x.space_size - x.space_used_size, 0),
+      generator_rss_bytes: published.rssBytes,
       db_bytes: space.dbBytes,
       wal_bytes: space.walBytes,
       tracked_assets: await sumOf('detector_assets'),
@@ -274,9 +263,8 @@ const facts = {
   windows_scored: await sumOf('detector_windows_scored_total'),
   outbox_rows_left: service.store.outbox.depth().rows,
 };
-await plant.endAsync();
 await service.stop();
-await broker.close();
+await generator.stop();
 
 const reader = new Database(storePath, { readonly: true });
 const rows = rowsPerTable(reader);
@@ -312,14 +300,15 @@ process.stdout.write(
   `${JSON.stringify({
     scope:
       'whole service (startService): MQTT source on an embedded broker, JSON decoding, alignment, model scoring, detector, local store, InfluxDB and webhook sinks, on a simulated clock',
+    generator: 'child process',
     assets,
     channels: C,
     period_ms: periodMs,
     simulated_days: days,
     retention_days: retentionDays,
-    messages_published: published,
-    readings_published: readingsPublished,
-    unknown_asset_ids: unknownIds,
+    messages_published: published.messages,
+    readings_published: published.readings,
+    unknown_asset_ids: published.unknownIds,
     ...facts,
     memory_sampled_after_gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
     days: report,
