@@ -23,6 +23,7 @@ import { detectorConfigSchema } from '../../detector/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { waitFor } from '../helpers/integration.js';
 import { startSoakGenerator } from './soak-generator-process.js';
 import { startSoakOutages } from './soak-outages.js';
 import { createSoakPlant } from './soak-plant.js';
@@ -171,10 +172,11 @@ const service = await startService(config, { logger: createSilentLogger(), clock
 const storePath = join(dir, 'data', 'gruwatch.db');
 // The service connects its source in the background; a message published before it subscribed
 // would reach nobody.
-for (let i = 0; !(await fetch(`${service.url}/readyz`)).ok; i++) {
-  if (i > 600) throw new Error('the service did not become ready');
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
+await waitFor(async () => (await fetch(`${service.url}/readyz`)).ok, {
+  what: 'the service to be ready',
+  timeoutMs: 30_000,
+  intervalMs: 50,
+});
 
 const sumOf = async (name: string, label?: string): Promise<number> => {
   const metric = service.metrics.registry.getSingleMetric(name);

@@ -2,6 +2,8 @@
 // small seeded noise, and a planted fault (channel 0 offset by many spreads) on one asset for
 // 40 minutes every 6 hours. The parent trains its model on it; the load generator publishes it.
 
+import { createRng } from '../../core/index.js';
+
 const dayMs = 86_400_000;
 const faultEveryMs = 6 * 3_600_000;
 const faultMs = 40 * 60_000;
@@ -19,11 +21,8 @@ export interface SoakPlant {
 
 export function createSoakPlant(options: { assets: number; channels: number; periodMs: number }): SoakPlant {
   const { assets, periodMs } = options;
-  let noiseSeed = 17;
-  const noise = () => {
-    noiseSeed = (noiseSeed * 16807) % 2147483647;
-    return (noiseSeed - 1) / 2147483646 - 0.5;
-  };
+  const rng = createRng(17);
+  const noise = () => rng.next() - 0.5;
   const faultOf = (atMs: number, a: number) =>
     atMs % faultEveryMs < faultMs && Math.floor(atMs / faultEveryMs) % assets === a ? 8 : 0;
   return {
