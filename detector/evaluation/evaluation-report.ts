@@ -8,6 +8,7 @@ import {
   outlierMetrics,
   sumConfusion,
 } from './confusion.js';
+import { breakDownErrors, type ErrorBreakdown, sumErrorBreakdowns } from './error-breakdown.js';
 import { type NabOutcome, type NabProfileName, nabOutcome, nabScores } from './nab-score.js';
 
 /** SKAB's detection window to the right of each change point. */
@@ -15,10 +16,14 @@ export const NAB_WINDOW_MS = 60_000;
 
 export interface FileReport extends ConfusionCounts, OutlierMetrics {
   file: string;
+  /** Where the file's missed rows and false alarms lie. */
+  errors: ErrorBreakdown;
 }
 
 export interface EvaluationReport extends OutlierMetrics {
   nab: Record<NabProfileName, number>;
+  /** The files' error breakdowns summed. */
+  errors: ErrorBreakdown;
   files: FileReport[];
 }
 
@@ -41,11 +46,17 @@ export function fileOutcome(
     predicted: rows.predicted,
     windowMs: NAB_WINDOW_MS,
   });
-  return { report: { file, ...counts, ...outlierMetrics(counts) }, nab };
+  const errors = breakDownErrors(labels.anomaly, rows.predicted);
+  return { report: { file, ...counts, ...outlierMetrics(counts), errors }, nab };
 }
 
 /** The micro-averaged report over the labelled files, in the order given. */
 export function evaluationReport(done: readonly FileOutcome[]): EvaluationReport {
   const files = done.map((r) => r.report);
-  return { ...outlierMetrics(sumConfusion(files)), nab: nabScores(done.map((r) => r.nab)), files };
+  return {
+    ...outlierMetrics(sumConfusion(files)),
+    nab: nabScores(done.map((r) => r.nab)),
+    errors: sumErrorBreakdowns(files.map((f) => f.errors)),
+    files,
+  };
 }

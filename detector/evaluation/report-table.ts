@@ -27,6 +27,13 @@ export function formatReportTable(run: EvaluationRun): string {
   out.push(
     `NAB (SKAB variant, 60 s window): standard ${report.nab.standard.toFixed(2)}  lowFP ${report.nab.lowFP.toFixed(2)}  lowFN ${report.nab.lowFN.toFixed(2)}`,
   );
+  const e = report.errors;
+  out.push(
+    `missed rows: ${e.missedAtOnset} before an anomaly was first flagged, ${e.missedInGaps} in gaps, ${e.missedAfterClear} after the last flag, ${e.missedInMissedAnomalies} in ${e.anomaliesMissed} of ${e.anomalies} anomalies never flagged`,
+  );
+  out.push(
+    `false alarms: ${e.falseAfterAnomaly} in the normal rows after an anomaly, ${e.falseElsewhere} elsewhere`,
+  );
   if (skipped.length > 0) out.push(`skipped (no label columns): ${skipped.join(', ')}`);
   return `${out.join('\n')}\n`;
 }

@@ -90,11 +90,14 @@ describe('gruwatch eval harness', () => {
 
     // The documented JSON shape, nothing more.
     const json = JSON.parse(JSON.stringify(report));
-    expect(Object.keys(json).sort()).toEqual(['f1', 'far', 'files', 'mar', 'nab']);
+    expect(Object.keys(json).sort()).toEqual(['errors', 'f1', 'far', 'files', 'mar', 'nab']);
     expect(Object.keys(json.nab).sort()).toEqual(['lowFN', 'lowFP', 'standard']);
     expect(json.files.map((f: { file: string }) => f.file)).toEqual(['plant/2.csv', 'plant/10.csv']);
     for (const f of json.files) {
-      expect(Object.keys(f).sort()).toEqual(['f1', 'far', 'file', 'fn', 'fp', 'mar', 'tn', 'tp']);
+      expect(Object.keys(f).sort()).toEqual(['errors', 'f1', 'far', 'file', 'fn', 'fp', 'mar', 'tn', 'tp']);
+      const e = f.errors;
+      expect(e.missedAtOnset + e.missedInGaps + e.missedAfterClear + e.missedInMissedAnomalies).toBe(f.fn);
+      expect(e.falseAfterAnomaly + e.falseElsewhere).toBe(f.fp);
       // Only the rows after the training rows are counted.
       expect(f.tp + f.fp + f.tn + f.fn).toBe(ROWS - 400);
     }
