@@ -7,9 +7,9 @@
 // `ingest.maxAssets` and idle eviction work), and planted faults that open and
 // resolve alerts; the plant and its embedded MQTT broker run in a child process
 // (soak-generator.ts), so this process's memory is the service's. Prints one JSON
-// object: per simulated day RSS, heap, database and WAL size, tracked assets and
-// metric series; rows per table; alert events generated against delivered;
-// whether every bound held.
+// object: per simulated day RSS, heap (and each V8 heap space's committed and used
+// size), database and WAL size, tracked assets and metric series; rows per table;
+// alert events generated against delivered; whether every bound held.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
