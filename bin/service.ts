@@ -229,8 +229,7 @@ export async function startService(config: Config, deps: ServiceDeps): Promise<R
       ingest: () => ingest,
       store: {
         readJournal: () => store.readJournal(),
-        keepAssetState: (assetState) =>
-          store.commit({ scores: [], alerts: [], frames: [] }, { journal: [], assetState }),
+        keepAssetState: (assetState) => store.commit({ scores: [], alerts: [], frames: [] }, { assetState }),
       },
       logger,
       journalKeepMs,

@@ -28,7 +28,7 @@ import type { AssetMonitor, MonitoredWindow, MonitorResult } from '../asset-moni
 import type { ChannelSilenceTracker } from '../channel-silence.js';
 import type {
   FrameRecord,
-  JournalReading,
+  JournalDelivery,
   PipelineCommit,
   RecordBatch,
   ScoreRecord,
@@ -81,7 +81,7 @@ export interface PipelineDeps<Origin extends DeliveryOriginTime = DeliveryOrigin
    */
   afterCommit?(committed: {
     origin: Origin;
-    journal: readonly JournalReading[];
+    journal: JournalDelivery;
     assetState: ReadonlyMap<string, string>;
   }): Promise<void>;
   /** After the detector judged a live window (not during replay): the shadow comparison listens here. */
@@ -360,7 +360,11 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
     commitDelivery(delivery) {
       if (isReplaying) return Promise.resolve();
       const receivedAtMs = delivery.origin.receivedAtMs;
-      const journal: JournalReading[] = delivery.readings.map((r) => ({ ...r, receivedAtMs }));
+      // The readings as decoded with their one reception time beside them, not a copy of each:
+      // copies held until the commit outlive young collections under a steady stream, so V8 comes
+      // to allocate them in the old generation (pretenuring), where they die and keep its
+      // committed size swinging by tens of megabytes.
+      const journal: JournalDelivery = { readings: delivery.readings, receivedAtMs };
       const assetState = new Map<string, string>();
       for (const assetId of touched) {
         const state: PersistedAssetState = {

@@ -32,7 +32,7 @@ export type { LabelQuery } from './operator-labels.js';
 export type { DeadLetter, Outbox } from './outbox.js';
 export type { DrainStep, OutboxDrainer, OutboxDrainerDeps, Sleep } from './outbox-drainer.js';
 export { createOutboxDrainer } from './outbox-drainer.js';
-export type { JournalReading } from './reading-journal.js';
+export type { JournalDelivery, JournalReading } from './reading-journal.js';
 export type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
 export type {
   AlertEventRecord,

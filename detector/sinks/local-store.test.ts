@@ -201,26 +201,23 @@ describe('local store', () => {
   it('keeps the journal and asset state of a commit across a reopen, and neither of a refused commit', () => {
     const clock = new ManualClock(10 * dayMs);
     const store = open(clock);
-    const reading = {
-      assetId: 'pump-1',
-      channel: 'flow',
-      timestampMs: 5_000,
-      value: 1.5,
-      receivedAtMs: 5_010,
-    };
+    const reading = { assetId: 'pump-1', channel: 'flow', timestampMs: 5_000, value: 1.5 };
     store.commit(batchOf({ scores: [scoreAt('pump-1', 5_000)] }), {
-      journal: [reading, { ...reading, channel: 'speed', value: 2 }],
+      journal: { readings: [reading, { ...reading, channel: 'speed', value: 2 }], receivedAtMs: 5_010 },
       assetState: new Map([['pump-1', '{"progress":1}']]),
     });
     expect(() =>
       store.commit(batchOf({ scores: [{ ...scoreAt('pump-1', 6_000), score: Number.NaN }] }), {
-        journal: [{ ...reading, timestampMs: 6_000 }],
+        journal: { readings: [{ ...reading, timestampMs: 6_000 }], receivedAtMs: 6_010 },
         assetState: new Map([['pump-1', '{"progress":2}']]),
       }),
     ).toThrow();
     store.close();
     const reopened = open(clock);
-    expect(reopened.readJournal()).toEqual([reading, { ...reading, channel: 'speed', value: 2 }]);
+    expect(reopened.readJournal()).toEqual([
+      { ...reading, receivedAtMs: 5_010 },
+      { ...reading, channel: 'speed', value: 2, receivedAtMs: 5_010 },
+    ]);
     expect(reopened.readAssetStates()).toEqual(new Map([['pump-1', '{"progress":1}']]));
   });
 
@@ -233,7 +230,10 @@ describe('local store', () => {
     opened.push(store);
     for (let i = 0; i < 100; i++) {
       store.commit(batchOf({}), {
-        journal: [{ assetId: 'a', channel: 'c', timestampMs: i * 100, value: i, receivedAtMs: i * 100 }],
+        journal: {
+          readings: [{ assetId: 'a', channel: 'c', timestampMs: i * 100, value: i }],
+          receivedAtMs: i * 100,
+        },
       });
     }
     const kept = store.readJournal().map((r) => r.timestampMs);
@@ -249,16 +249,13 @@ describe('local store', () => {
       { clock, logger: createSilentLogger() },
     );
     opened.push(store);
-    const at = (assetId: string, timestampMs: number) => ({
-      assetId,
-      channel: 'c',
-      timestampMs,
-      value: 1,
-      receivedAtMs: timestampMs,
+    const at = (...readings: [assetId: string, timestampMs: number][]) => ({
+      readings: readings.map(([assetId, timestampMs]) => ({ assetId, channel: 'c', timestampMs, value: 1 })),
+      receivedAtMs: 0,
     });
-    store.commit(batchOf({}), { journal: [at('skewed', 6 * 3_600_000)] });
+    store.commit(batchOf({}), { journal: at(['skewed', 6 * 3_600_000]) });
     // The 100th commit with readings prunes.
-    for (let i = 0; i < 99; i++) store.commit(batchOf({}), { journal: [at('a', i * 100), at('b', i * 50)] });
+    for (let i = 0; i < 99; i++) store.commit(batchOf({}), { journal: at(['a', i * 100], ['b', i * 50]) });
     const kept = (assetId: string) =>
       store
         .readJournal()
@@ -275,7 +272,7 @@ describe('local store', () => {
       { clock, logger: createSilentLogger() },
     );
     opened.push(reopened);
-    for (let i = 0; i < 100; i++) reopened.commit(batchOf({}), { journal: [at('b', 5_000 + i)] });
+    for (let i = 0; i < 100; i++) reopened.commit(batchOf({}), { journal: at(['b', 5_000 + i]) });
     expect(reopened.readJournal().filter((r) => r.assetId === 'a')).toHaveLength(11);
     // b's readings lie 50 ms apart before the reopen: the first one within 5_099 − 1_000.
     expect(reopened.readJournal().filter((r) => r.assetId === 'b')[0]!.timestampMs).toBe(4_100);
@@ -541,7 +538,10 @@ describe('local store', () => {
     const path = join(dir, 'v5.db');
     const first = open(new ManualClock(1_500), { path });
     first.commit(batchOf({}), {
-      journal: [{ assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5, receivedAtMs: 1_100 }],
+      journal: {
+        readings: [{ assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5 }],
+        receivedAtMs: 1_100,
+      },
     });
     first.close();
     // The index an earlier release created with layout 5.

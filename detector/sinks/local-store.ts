@@ -8,7 +8,7 @@ import type { RetentionConfig } from './config.js';
 import { createModelEvents, type ModelEventQuery } from './model-events.js';
 import { createOperatorLabels, type LabelQuery } from './operator-labels.js';
 import { createOutbox, type DeadLetter, type Outbox } from './outbox.js';
-import { createReadingJournal, type JournalReading } from './reading-journal.js';
+import { createReadingJournal, type JournalDelivery, type JournalReading } from './reading-journal.js';
 import type { AlertQuery, FrameQuery, RecordReader, ScoreQuery } from './record-reader.js';
 import type {
   AlertEventRecord,
@@ -44,7 +44,7 @@ export interface LocalStoreOptions {
 
 /** What the live pipeline commits together with a batch. */
 export interface PipelineCommit {
-  journal?: readonly JournalReading[];
+  journal?: JournalDelivery;
   /** Detector state per touched asset, as JSON text. */
   assetState?: ReadonlyMap<string, string>;
 }
@@ -207,10 +207,12 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
     'INSERT INTO asset_state (asset_id, state, updated_ms) VALUES (?, ?, ?) ON CONFLICT (asset_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms',
   );
   const journal = createReadingJournal(db, { keepMs: options.journalKeepMs ?? 3_600_000 });
+  // Appended on every commit: a commit without readings still settles a prune pass a rolled-back one owed.
+  const noReadings: JournalDelivery = { readings: [], receivedAtMs: 0 };
 
   const writeBatch = db.transaction(
     (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[], pipeline: PipelineCommit) => {
-      journal.append(pipeline.journal ?? []);
+      journal.append(pipeline.journal ?? noReadings);
       if (pipeline.assetState !== undefined) {
         const nowMs = deps.clock.nowMs();
         for (const [assetId, state] of pipeline.assetState) upsertAssetState.run(assetId, state, nowMs);

@@ -2,7 +2,7 @@
 // prunes each behind its own newest reading, and a pass whose transaction rolled back is run again.
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReadingJournal, type JournalReading } from './reading-journal.js';
+import { createReadingJournal, type JournalDelivery, type JournalReading } from './reading-journal.js';
 import { migrateStore } from './store-schema.js';
 
 let db: Database.Database;
@@ -12,21 +12,21 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-const at = (assetId: string, timestampMs: number): JournalReading => ({
+const at = (assetId: string, timestampMs: number): Omit<JournalReading, 'receivedAtMs'> => ({
   assetId,
   channel: 'c',
   timestampMs,
   value: 1,
-  receivedAtMs: timestampMs,
 });
+const delivery = (readings: JournalDelivery['readings']): JournalDelivery => ({ readings, receivedAtMs: 0 });
 
 describe('reading journal', () => {
   it('looks only at the assets journaled since the previous pass, not at every asset ever journaled', () => {
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 10 });
     const fleet = Array.from({ length: 1_000 }, (_, i) => at(`gone-${i}`, 0));
     const looked: number[] = [];
-    const commit = (readings: JournalReading[]) => {
-      looked.push(journal.append(readings));
+    const commit = (readings: JournalDelivery['readings']) => {
+      looked.push(journal.append(delivery(readings)));
       journal.committed();
     };
     commit(fleet);
@@ -39,30 +39,30 @@ describe('reading journal', () => {
 
   it('prunes each asset behind its own newest reading, also one that only got late readings since', () => {
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
-    journal.append([at('a', 0), at('a', 500), at('a', 5_000), at('b', 3_000)]);
-    journal.append([at('a', 100), at('b', 1_000)]);
+    journal.append(delivery([at('a', 0), at('a', 500), at('a', 5_000), at('b', 3_000)]));
+    journal.append(delivery([at('a', 100), at('b', 1_000)]));
     expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'b@3000']);
   });
 
   it('looks at the assets of a previous process once, at the first pass', () => {
-    createReadingJournal(db, { keepMs: 1_000 }).append([at('old', 0), at('old', 5_000)]);
+    createReadingJournal(db, { keepMs: 1_000 }).append(delivery([at('old', 0), at('old', 5_000)]));
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 1 });
-    expect(journal.append([at('new', 0)])).toBe(2);
+    expect(journal.append(delivery([at('new', 0)]))).toBe(2);
     expect(journal.read().map((r) => r.timestampMs)).toEqual([5_000, 0]);
   });
 
   it('runs a pass again when its transaction rolled back', () => {
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
-    journal.append([at('a', 0), at('a', 5_000)]);
+    journal.append(delivery([at('a', 0), at('a', 5_000)]));
     journal.committed();
     const failing = db.transaction(() => {
-      expect(journal.append([at('b', 0)])).toBe(2);
+      expect(journal.append(delivery([at('b', 0)]))).toBe(2);
       throw new Error('a later insert failed');
     });
     expect(() => failing()).toThrow(/later insert/);
-    journal.append([at('c', 0)]);
+    journal.append(delivery([at('c', 0)]));
     journal.committed();
-    expect(journal.append([at('c', 1)])).toBe(3);
+    expect(journal.append(delivery([at('c', 1)]))).toBe(3);
     expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'c@0', 'c@1']);
   });
 });

@@ -14,12 +14,21 @@ export interface JournalReading {
   receivedAtMs: number;
 }
 
+/**
+ * One delivery's readings as the journal takes them: the readings as decoded and their one
+ * reception time, so that a commit writes them without a copy of each reading.
+ */
+export interface JournalDelivery {
+  readings: readonly Omit<JournalReading, 'receivedAtMs'>[];
+  receivedAtMs: number;
+}
+
 export interface ReadingJournal {
   /**
    * Appends a delivery's readings; call inside the commit's transaction. Every `passEveryCommits`
    * calls with readings it also prunes; returns how many assets that pass looked at (0 without one).
    */
-  append(readings: readonly JournalReading[]): number;
+  append(delivery: JournalDelivery): number;
   /** The transaction of the last `append` committed; a pass it held is done (else it is run again). */
   committed(): void;
   /** The journal, oldest first. */
@@ -54,7 +63,7 @@ export function createReadingJournal(db: Database, options: ReadingJournalOption
   };
 
   return {
-    append(readings) {
+    append({ readings, receivedAtMs }) {
       // A pass whose transaction rolled back is owed: its assets are noted again.
       if (pruned !== undefined) for (const assetId of pruned) noted.add(assetId);
       pruned = undefined;
@@ -62,7 +71,7 @@ export function createReadingJournal(db: Database, options: ReadingJournalOption
       let previous: string | undefined;
       for (let i = 0; i < readings.length; i++) {
         const r = readings[i]!;
-        insert.run(r.assetId, r.channel, r.timestampMs, r.value, r.receivedAtMs);
+        insert.run(r.assetId, r.channel, r.timestampMs, r.value, receivedAtMs);
         if (r.assetId !== previous) noted.add(r.assetId);
         previous = r.assetId;
       }

@@ -65,7 +65,7 @@ describe('createPartitionState', () => {
       const assetId = `asset-${n}`;
       await state.afterCommit({
         origin: { transport: 'kafka', topic: 't', partition: n % 4, receivedAtMs: n },
-        journal: [{ assetId, channel: 'flow', timestampMs: n, value: n, receivedAtMs: n }],
+        journal: { readings: [{ assetId, channel: 'flow', timestampMs: n, value: n }], receivedAtMs: n },
         assetState: new Map([[assetId, '{}']]),
       });
       // The aligner forgets all but the ten newest ids (idle eviction).
@@ -76,7 +76,7 @@ describe('createPartitionState', () => {
     // An evicted asset has no partition any more: state the idle flush touches is not written for it.
     await state.afterCommit({
       origin: { transport: 'kafka', topic: 't', partition: 0, receivedAtMs: 0 },
-      journal: [],
+      journal: { readings: [], receivedAtMs: 0 },
       assetState: new Map([
         ['asset-3', '{}'],
         ['asset-999', '{}'],

@@ -7,6 +7,7 @@
 // from what it left here).
 import { type Logger, systemClock } from '../../core/index.js';
 import type { Ingest } from '../ingest-pipeline.js';
+import type { SensorReading } from '../reading.js';
 import type { DeliveryOrigin } from '../source.js';
 import type { ChangelogReading, StateChangelog } from './state-changelog.js';
 
@@ -27,7 +28,8 @@ export interface PartitionStateStore {
 /** What a delivery committed locally: its origin, its readings and the touched assets' state. */
 export interface CommittedDelivery {
   origin: DeliveryOrigin;
-  journal: readonly ChangelogReading[];
+  /** The delivery's readings, all received at `receivedAtMs`. */
+  journal: { readings: readonly SensorReading[]; receivedAtMs: number };
   assetState: ReadonlyMap<string, string>;
 }
 
@@ -157,8 +159,9 @@ export function createPartitionState<AssetState>(deps: PartitionStateDeps<AssetS
       await chain;
     },
     afterCommit({ origin, journal, assetState }) {
-      for (const r of journal) {
-        remember(r);
+      for (const r of journal.readings) {
+        // Kept in the asset's ring for the changelog, so copied with the reception time here.
+        remember({ ...r, receivedAtMs: journal.receivedAtMs });
         if (origin.partition !== undefined) partitionOf.set(r.assetId, origin.partition);
       }
       if (origin.transport !== 'kafka') return Promise.resolve();

@@ -7,9 +7,9 @@
 // `ingest.maxAssets` and idle eviction work), and planted faults that open and
 // resolve alerts; the plant and its embedded MQTT broker run in a child process
 // (soak-generator.ts), so this process's memory is the service's. Prints one JSON
-// object: per simulated day RSS, heap, database and WAL size, tracked assets and
-// metric series; rows per table; alert events generated against delivered;
-// whether every bound held.
+// object: per simulated day RSS, heap (and each V8 heap space's committed and used
+// size), database and WAL size, tracked assets and metric series; rows per table;
+// alert events generated against delivered; whether every bound held.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -206,6 +206,9 @@ const report: {
   /** What V8 holds for its heap (used or not), and of it what its spaces do not use. */
   heap_committed_bytes: number;
   heap_unused_committed_bytes: number;
+  /** Per V8 heap space (new_space, old_space, large_object_space, code_space, …): what it holds
+   *  committed and what of it is in use, to tell which space a swing of the committed heap is in. */
+  heap_spaces: Record<string, { committed_bytes: number; used_bytes: number }>;
   /** The load generator's process (broker and plant), for comparison. */
   generator_rss_bytes: number;
   db_bytes: number;
@@ -242,6 +245,12 @@ for (let tickMs = start; tickMs < endMs; ) {
       external_bytes: memory.external,
       heap_committed_bytes: memory.heapTotal,
       heap_unused_committed_bytes: heapSpaces.reduce((s, x) => s + x.space_size - x.space_used_size, 0),
+      heap_spaces: Object.fromEntries(
+        heapSpaces.map((x) => [
+          x.space_name,
+          { committed_bytes: x.space_size, used_bytes: x.space_used_size },
+        ]),
+      ),
       generator_rss_bytes: published.rssBytes,
       db_bytes: space.dbBytes,
       wal_bytes: space.walBytes,
@@ -275,8 +284,10 @@ reader.close();
 // Flat: from the second report after retention applies, within ±10 % of the mean; counts never
 // above their bound.
 const steadyFromDay = retentionDays + 2 * reportEveryDays;
-const spread = (key: keyof (typeof report)[number]) => maxDeviation(report, key, steadyFromDay);
-const maxOf = (key: keyof (typeof report)[number]) => Math.max(...report.map((d) => d[key]));
+type Sample = (typeof report)[number];
+type Figure = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
+const spread = (key: Figure) => maxDeviation(report, key, steadyFromDay);
+const maxOf = (key: Figure) => Math.max(...report.map((d) => d[key]));
 const maxAssets = Number(args['max-assets']);
 const bounds = {
   db_max_deviation: spread('db_bytes'),
