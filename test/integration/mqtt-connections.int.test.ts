@@ -4,11 +4,17 @@
 // concurrently and out of order, and committed in groups. Every published reading must be in a
 // stored frame, every complete window scored, none read twice while nothing failed and none
 // counted late; and across SIGKILLs under load, with a persistent session per connection, nothing
-// acknowledged is lost.
+// acknowledged is lost. A persistent session switched between one connection and several gets
+// every message once: the subscription of the other form, kept in the session, is dropped.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSilentLogger, systemClock } from '../../core/index.js';
+import { mqttConfigSchema } from '../../ingest/config.js';
+import { jsonDecoderConfigSchema } from '../../ingest/decode/config.js';
+import { createJsonDecoder } from '../../ingest/decode/json-decoder.js';
+import { createMqttSource } from '../../ingest/mqtt/mqtt-source.js';
 import {
   counterOf,
   createFaultRun,
@@ -16,7 +22,8 @@ import {
   fitFaultModel,
   killAndRestart,
 } from '../helpers/fault-run.js';
-import { describeWithServer } from '../helpers/integration.js';
+import { describeWithServer, uniqueName, waitFor } from '../helpers/integration.js';
+import { mosquittoPub } from '../helpers/third-party-publishers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const assets = ['asset-a', 'asset-b', 'asset-c', 'asset-d', 'asset-e', 'asset-f'];
@@ -114,4 +121,41 @@ describeWithServer('mosquitto', 'several MQTT connections per instance', (mosqui
     expect(late).toBe(0);
     expectEveryReadingStored(counts);
   }, 180_000);
+
+  it('delivers every message once after a persistent session switches from one connection to three and back', async () => {
+    const clientId = uniqueName('gw-switch');
+    const prefix = uniqueName('switch');
+    const values: number[] = [];
+    /** Runs a source with `connections` until `count` messages from `first` on arrived, and a second more. */
+    const readWith = async (connections: number, first: number, count: number) => {
+      const config = mqttConfigSchema.parse({
+        url: mosquitto.url,
+        clientId,
+        connections,
+        sessionExpirySecs: 30,
+        topics: [`${prefix}/{asset}/{channel}`],
+      });
+      const decoder = createJsonDecoder(jsonDecoderConfigSchema.parse({ type: 'json' }));
+      const source = createMqttSource(config, { decoder, logger: createSilentLogger(), clock: systemClock });
+      try {
+        await source.start(async (d) => {
+          for (const r of d.readings) values.push(r.value);
+        });
+        const lines = Array.from({ length: count }, (_, k) =>
+          JSON.stringify({ ts: Date.now(), value: first + k }),
+        );
+        await mosquittoPub(mosquitto.url, `${prefix}/pump-1/flow`, lines);
+        await waitFor(() => values.filter((v) => v >= first).length >= count, { what: `${count} messages` });
+        await sleep(1_000);
+      } finally {
+        await source.stop();
+      }
+      return values.filter((v) => v >= first).sort((a, b) => a - b);
+    };
+    const expected = (first: number) => Array.from({ length: 30 }, (_, k) => first + k);
+    // The first run leaves a plain subscription in connection 0's session, the second a shared one.
+    expect(await readWith(1, 0, 30)).toEqual(expected(0));
+    expect(await readWith(3, 100, 30)).toEqual(expected(100));
+    expect(await readWith(1, 200, 30)).toEqual(expected(200));
+  }, 60_000);
 });
