@@ -276,7 +276,14 @@ async function startService(
       () => false,
     );
     if (ready) break;
-    if (i > 300) throw new Error(`gruwatch run not ready after 60 s: ${stderr}`);
+    if (i > 300) {
+      const why = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.text(),
+        (err: unknown) => String(err),
+      );
+      child.kill('SIGKILL');
+      throw new Error(`gruwatch run not ready after 60 s (/readyz: ${why}): ${stderr}`);
+    }
     await sleep(200);
   }
   return service;
