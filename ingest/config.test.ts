@@ -62,6 +62,33 @@ describe('ingest config', () => {
     expect(found[0]).toContain('topic filter');
   });
 
+  it('takes 1 to 64 connections, 1 by default, and names the key and the range otherwise', () => {
+    expect(ingestConfigSchema.parse(minimal).mqtt?.connections).toBe(1);
+    expect(
+      ingestConfigSchema.parse({ ...minimal, mqtt: { ...minimal.mqtt, connections: 64 } }).mqtt?.connections,
+    ).toBe(64);
+    for (const bad of [0, 65, 2.5, '4']) {
+      const found = messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: bad } });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(/^mqtt\.connections: /);
+    }
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: 65 } })[0]).toMatch(/64/);
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: 2, protocolVersion: 4 } })).toEqual([
+      expect.stringMatching(
+        /^mqtt\.connections: `mqtt\.connections: 2` .* MQTT 5 feature; set protocolVersion: 5/,
+      ),
+    ]);
+  });
+
+  it('refuses several connections together with a shared group, naming both keys', () => {
+    const found = messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: 4, sharedGroup: 'north' } });
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^mqtt\.connections: `mqtt\.connections` > 1 .* cannot also join `mqtt\.sharedGroup`/,
+      ),
+    );
+  });
+
   it('rejects cross-field mistakes with messages naming the keys', () => {
     expect(
       messages({ ...minimal, mqtt: { ...minimal.mqtt, protocolVersion: 4, sharedGroup: 'g' } })[0],

@@ -125,6 +125,14 @@ export const mqttConfigSchema = z
       .describe(
         "MQTT 5 shared subscription group: instances with the same group split the messages ($share/{group}/{filter}). The broker balances per message, not per asset, so `ingest` refuses it (windows need all of an asset's readings in one instance): scale out with `gruwatch bridge` into Kafka or with a topic filter per instance.",
       ),
+    connections: z
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe(
+        "Connections this instance opens to the broker. Each has one message in flight (its PUBACK waits for the message's commit), so one connection carries as many messages per second as the store commits transactions; with more, the deliveries that arrive together share one transaction (one fsync). With more than 1 (MQTT 5), every filter is subscribed as `$share/{clientId}/{filter}`, a share group of this instance's own, so the broker spreads the messages over its connections: connection 0 keeps `clientId` and carries the status topic and the MQTT dead letters, connection i uses `{clientId}-{i}` (each its own persistent session). An asset's messages may then be handled out of order across connections: the aligner's `ingest.align.latenessMs` (event time) absorbs that, and a reading further behind the watermark than that is counted as late. Cannot be combined with `sharedGroup`. Lowering it with persistent sessions needs the steps in ingest/mqtt/README.md (the sessions of the connections no longer opened stay in the share group until they expire).",
+      ),
     username: z.string().min(1).optional().describe('User name for broker authentication.'),
     password: secretSchema
       .optional()
@@ -162,6 +170,21 @@ export const mqttConfigSchema = z
         path: ['sharedGroup'],
         message:
           '`mqtt.sharedGroup` needs `mqtt.protocolVersion: 5` (shared subscriptions are an MQTT 5 feature); set protocolVersion: 5 or remove sharedGroup.',
+      });
+    }
+    if (m.connections > 1 && m.protocolVersion !== 5) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connections'],
+        message: `\`mqtt.connections: ${m.connections}\` spreads the messages over the connections with a shared subscription, an MQTT 5 feature; set protocolVersion: 5 or connections: 1.`,
+      });
+    }
+    if (m.connections > 1 && m.sharedGroup !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connections'],
+        message:
+          "`mqtt.connections` > 1 shares the messages among this instance's connections in a group of its own (named after clientId), so it cannot also join `mqtt.sharedGroup`; remove sharedGroup or set connections: 1.",
       });
     }
     if ((m.username === undefined) !== (m.password === undefined)) {

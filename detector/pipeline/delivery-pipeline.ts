@@ -3,7 +3,8 @@
 // through the asset's model and the detector, and everything one delivery
 // produced is committed to the local store in one transaction, together with
 // the delivery's readings (the journal) and the touched assets' detector
-// state. Only then is the delivery acknowledged, so a crash at any moment
+// state; deliveries handed over at the same time share that transaction
+// (group commit, `commit-group.ts`). Only then is the delivery acknowledged, so a crash at any moment
 // loses nothing the broker would not redeliver, and a restart resumes exactly
 // where the last commit ended (the service replays the journal at start).
 //
@@ -33,6 +34,7 @@ import type {
   RecordBatch,
   ScoreRecord,
 } from '../sinks/index.js';
+import { createCommitGroups } from './commit-group.js';
 import type {
   DeliveryOriginTime,
   LivePublisher,
@@ -92,9 +94,11 @@ export interface Pipeline<Origin extends DeliveryOriginTime = DeliveryOriginTime
   onFrame(frame: AlignedFrame): void;
   onWindow(window: AlignedWindow): void;
   /**
-   * Commits what the delivery produced, after the deliveries before it. On a full store it waits
-   * for space and commits the same records then, so the delivery is acknowledged only once they
-   * are durable. Rejects (keeping nothing) when the store refuses for another reason.
+   * Commits what the delivery produced, after the deliveries before it, in one transaction with
+   * the other deliveries handed over before that transaction starts (group commit). On a full store
+   * it waits for space and commits the same records then, so the delivery is acknowledged only once
+   * they are durable. Rejects (keeping nothing) when the store refuses for another reason, together
+   * with every delivery of its group.
    */
   commitDelivery(delivery: PipelineDelivery<Origin>): Promise<void>;
   /** While replaying the journal, outputs are rebuilt but nothing is committed or published. */
@@ -134,8 +138,6 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
   let batch = emptyBatch();
   let touched = new Set<string>();
   let isReplaying = false;
-  // Commits in delivery order: a delivery waiting for disk space holds back the ones after it.
-  let previousCommit: Promise<void> = Promise.resolve();
   let stopWaiting: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
     stopWaiting = resolve;
@@ -160,6 +162,15 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
     }
   };
   let forgetAfterCommit = new Set<string>();
+  // Groups commit in delivery order: a group waiting for disk space holds back the ones after it.
+  const commitGroups = createCommitGroups(async (committing, pipeline) => {
+    await commitWhenRoom(committing, pipeline);
+    if (forgetAfterCommit.size > 0) {
+      const ids = [...forgetAfterCommit];
+      forgetAfterCommit = new Set();
+      forget(ids);
+    }
+  });
   const forget = (assetIds: readonly string[]): void => {
     if (assetIds.length === 0) return;
     for (const id of assetIds) progress.delete(id);
@@ -379,16 +390,9 @@ export function createPipeline<Origin extends DeliveryOriginTime = DeliveryOrigi
       // When this rejects, the aligner and the detector have already moved past the delivery, so a
       // redelivery would be taken for a duplicate: the service stops (crash-only) and its restart
       // resumes from the last commit, where the broker's redelivery fits again. A full disk is not
-      // such a failure: the records wait in memory for space and are committed as they are.
-      const committed = previousCommit.then(async () => {
-        await commitWhenRoom(committing, { journal, assetState });
-        if (forgetAfterCommit.size > 0) {
-          const ids = [...forgetAfterCommit];
-          forgetAfterCommit = new Set();
-          forget(ids);
-        }
-      });
-      previousCommit = committed.catch(() => {});
+      // such a failure: the records wait in memory for space and are committed as they are. The
+      // delivery shares its transaction with the others whose commit has not started yet.
+      const committed = commitGroups.join({ batch: committing, journal, assetState });
       const { afterCommit } = deps;
       if (afterCommit === undefined) return committed;
       return committed.then(() => afterCommit({ origin: delivery.origin, journal, assetState }));

@@ -203,12 +203,12 @@ describe('local store', () => {
     const store = open(clock);
     const reading = { assetId: 'pump-1', channel: 'flow', timestampMs: 5_000, value: 1.5 };
     store.commit(batchOf({ scores: [scoreAt('pump-1', 5_000)] }), {
-      journal: { readings: [reading, { ...reading, channel: 'speed', value: 2 }], receivedAtMs: 5_010 },
+      journal: [{ readings: [reading, { ...reading, channel: 'speed', value: 2 }], receivedAtMs: 5_010 }],
       assetState: new Map([['pump-1', '{"progress":1}']]),
     });
     expect(() =>
       store.commit(batchOf({ scores: [{ ...scoreAt('pump-1', 6_000), score: Number.NaN }] }), {
-        journal: { readings: [{ ...reading, timestampMs: 6_000 }], receivedAtMs: 6_010 },
+        journal: [{ readings: [{ ...reading, timestampMs: 6_000 }], receivedAtMs: 6_010 }],
         assetState: new Map([['pump-1', '{"progress":2}']]),
       }),
     ).toThrow();
@@ -230,10 +230,12 @@ describe('local store', () => {
     opened.push(store);
     for (let i = 0; i < 100; i++) {
       store.commit(batchOf({}), {
-        journal: {
-          readings: [{ assetId: 'a', channel: 'c', timestampMs: i * 100, value: i }],
-          receivedAtMs: i * 100,
-        },
+        journal: [
+          {
+            readings: [{ assetId: 'a', channel: 'c', timestampMs: i * 100, value: i }],
+            receivedAtMs: i * 100,
+          },
+        ],
       });
     }
     const kept = store.readJournal().map((r) => r.timestampMs);
@@ -249,10 +251,17 @@ describe('local store', () => {
       { clock, logger: createSilentLogger() },
     );
     opened.push(store);
-    const at = (...readings: [assetId: string, timestampMs: number][]) => ({
-      readings: readings.map(([assetId, timestampMs]) => ({ assetId, channel: 'c', timestampMs, value: 1 })),
-      receivedAtMs: 0,
-    });
+    const at = (...readings: [assetId: string, timestampMs: number][]) => [
+      {
+        readings: readings.map(([assetId, timestampMs]) => ({
+          assetId,
+          channel: 'c',
+          timestampMs,
+          value: 1,
+        })),
+        receivedAtMs: 0,
+      },
+    ];
     store.commit(batchOf({}), { journal: at(['skewed', 6 * 3_600_000]) });
     // The 100th commit with readings prunes.
     for (let i = 0; i < 99; i++) store.commit(batchOf({}), { journal: at(['a', i * 100], ['b', i * 50]) });
@@ -538,10 +547,12 @@ describe('local store', () => {
     const path = join(dir, 'v5.db');
     const first = open(new ManualClock(1_500), { path });
     first.commit(batchOf({}), {
-      journal: {
-        readings: [{ assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5 }],
-        receivedAtMs: 1_100,
-      },
+      journal: [
+        {
+          readings: [{ assetId: 'pump-7', channel: 'flow', timestampMs: 1_000, value: 2.5 }],
+          receivedAtMs: 1_100,
+        },
+      ],
     });
     first.close();
     // The index an earlier release created with layout 5.

@@ -44,7 +44,8 @@ export interface LocalStoreOptions {
 
 /** What the live pipeline commits together with a batch. */
 export interface PipelineCommit {
-  journal?: JournalDelivery;
+  /** The readings of the deliveries the commit holds, one entry per delivery. */
+  journal?: readonly JournalDelivery[];
   /** Detector state per touched asset, as JSON text. */
   assetState?: ReadonlyMap<string, string>;
 }
@@ -208,7 +209,7 @@ export function createLocalStore(options: LocalStoreOptions, deps: LocalStoreDep
   );
   const journal = createReadingJournal(db, { keepMs: options.journalKeepMs ?? 3_600_000 });
   // Appended on every commit: a commit without readings still settles a prune pass a rolled-back one owed.
-  const noReadings: JournalDelivery = { readings: [], receivedAtMs: 0 };
+  const noReadings: readonly JournalDelivery[] = [];
 
   const writeBatch = db.transaction(
     (batch: RecordBatch, encoded: { sink: string; entries: OutboxEntry[] }[], pipeline: PipelineCommit) => {

@@ -26,7 +26,7 @@ describe('reading journal', () => {
     const fleet = Array.from({ length: 1_000 }, (_, i) => at(`gone-${i}`, 0));
     const looked: number[] = [];
     const commit = (readings: JournalDelivery['readings']) => {
-      looked.push(journal.append(delivery(readings)));
+      looked.push(journal.append([delivery(readings)]));
       journal.committed();
     };
     commit(fleet);
@@ -39,30 +39,46 @@ describe('reading journal', () => {
 
   it('prunes each asset behind its own newest reading, also one that only got late readings since', () => {
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
-    journal.append(delivery([at('a', 0), at('a', 500), at('a', 5_000), at('b', 3_000)]));
-    journal.append(delivery([at('a', 100), at('b', 1_000)]));
+    journal.append([delivery([at('a', 0), at('a', 500), at('a', 5_000), at('b', 3_000)])]);
+    journal.append([delivery([at('a', 100), at('b', 1_000)])]);
     expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'b@3000']);
   });
 
   it('looks at the assets of a previous process once, at the first pass', () => {
-    createReadingJournal(db, { keepMs: 1_000 }).append(delivery([at('old', 0), at('old', 5_000)]));
+    createReadingJournal(db, { keepMs: 1_000 }).append([delivery([at('old', 0), at('old', 5_000)])]);
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 1 });
-    expect(journal.append(delivery([at('new', 0)]))).toBe(2);
+    expect(journal.append([delivery([at('new', 0)])])).toBe(2);
     expect(journal.read().map((r) => r.timestampMs)).toEqual([5_000, 0]);
   });
 
   it('runs a pass again when its transaction rolled back', () => {
     const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
-    journal.append(delivery([at('a', 0), at('a', 5_000)]));
+    journal.append([delivery([at('a', 0), at('a', 5_000)])]);
     journal.committed();
     const failing = db.transaction(() => {
-      expect(journal.append(delivery([at('b', 0)]))).toBe(2);
+      expect(journal.append([delivery([at('b', 0)])])).toBe(2);
       throw new Error('a later insert failed');
     });
     expect(() => failing()).toThrow(/later insert/);
-    journal.append(delivery([at('c', 0)]));
+    journal.append([delivery([at('c', 0)])]);
     journal.committed();
-    expect(journal.append(delivery([at('c', 1)]))).toBe(3);
+    expect(journal.append([delivery([at('c', 1)])])).toBe(3);
     expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}`)).toEqual(['a@5000', 'c@0', 'c@1']);
+  });
+
+  it('keeps each delivery of a group commit with its own reception time, and counts the commit once', () => {
+    const journal = createReadingJournal(db, { keepMs: 1_000, passEveryCommits: 2 });
+    const first = journal.append([
+      { readings: [at('a', 0), at('b', 0)], receivedAtMs: 10 },
+      { readings: [at('a', 1_000)], receivedAtMs: 1_010 },
+    ]);
+    expect(first).toBe(0);
+    expect(journal.read().map((r) => `${r.assetId}@${r.timestampMs}/${r.receivedAtMs}`)).toEqual([
+      'a@0/10',
+      'b@0/10',
+      'a@1000/1010',
+    ]);
+    // The second commit with readings is the pass.
+    expect(journal.append([{ readings: [at('a', 1_500)], receivedAtMs: 1_510 }])).toBe(2);
   });
 });

@@ -25,10 +25,11 @@ export interface JournalDelivery {
 
 export interface ReadingJournal {
   /**
-   * Appends a delivery's readings; call inside the commit's transaction. Every `passEveryCommits`
-   * calls with readings it also prunes; returns how many assets that pass looked at (0 without one).
+   * Appends the readings of the deliveries a commit holds; call once inside the commit's
+   * transaction. Every `passEveryCommits` commits with readings it also prunes; returns how many
+   * assets that pass looked at (0 without one).
    */
-  append(delivery: JournalDelivery): number;
+  append(deliveries: readonly JournalDelivery[]): number;
   /** The transaction of the last `append` committed; a pass it held is done (else it is run again). */
   committed(): void;
   /** The journal, oldest first. */
@@ -63,18 +64,22 @@ export function createReadingJournal(db: Database, options: ReadingJournalOption
   };
 
   return {
-    append({ readings, receivedAtMs }) {
+    append(deliveries) {
       // A pass whose transaction rolled back is owed: its assets are noted again.
       if (pruned !== undefined) for (const assetId of pruned) noted.add(assetId);
       pruned = undefined;
-      if (readings.length === 0) return 0;
-      let previous: string | undefined;
-      for (let i = 0; i < readings.length; i++) {
-        const r = readings[i]!;
-        insert.run(r.assetId, r.channel, r.timestampMs, r.value, receivedAtMs);
-        if (r.assetId !== previous) noted.add(r.assetId);
-        previous = r.assetId;
+      let count = 0;
+      for (const { readings, receivedAtMs } of deliveries) {
+        let previous: string | undefined;
+        for (let i = 0; i < readings.length; i++) {
+          const r = readings[i]!;
+          insert.run(r.assetId, r.channel, r.timestampMs, r.value, receivedAtMs);
+          if (r.assetId !== previous) noted.add(r.assetId);
+          previous = r.assetId;
+        }
+        count += readings.length;
       }
+      if (count === 0) return 0;
       return ++commitsSincePass >= passEvery ? prune() : 0;
     },
     committed() {

@@ -207,7 +207,7 @@ describe('store space', () => {
     let thrown: unknown;
     try {
       store.commit(batchOf({ scores: [scoreAt('a', clock.nowMs())] }), {
-        journal: { readings: [{ assetId: 'a', channel: 'c', timestampMs: 1, value: 1 }], receivedAtMs: 1 },
+        journal: [{ readings: [{ assetId: 'a', channel: 'c', timestampMs: 1, value: 1 }], receivedAtMs: 1 }],
       });
     } catch (err) {
       thrown = err;

@@ -64,6 +64,14 @@ export const bridgeConfigSchema = z
           "`bridge.mqtt.sharedGroup` would let the broker split an asset's messages between bridges, which then reach Kafka out of order; remove it, and run one bridge per topic filter to spread the load.",
       });
     }
+    if (b.mqtt.connections > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'connections'],
+        message:
+          "`bridge.mqtt.connections` must be 1: several connections would hand an asset's messages to Kafka out of order; run one bridge per topic filter to spread the load.",
+      });
+    }
     if (b.mqtt.qos !== 1) {
       ctx.addIssue({
         code: 'custom',

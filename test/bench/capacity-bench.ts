@@ -13,7 +13,8 @@
 //      of the service, written at its clean exit).
 // Prints one JSON object. Options: --assets N (2000), --seconds S (120; the first window needs T s),
 // --assets-per-message N (50: a gateway batching assets; the second throughput run and the real-time run), --throughput-assets N (200),
-// --throughput-seconds S (20), --backlog N (5000), --profiles DIR (keeps each phase's CPU profile there).
+// --throughput-seconds S (20), --backlog N (5000), --profiles DIR (keeps each phase's CPU profile there),
+// --mqtt-connections N (1: the service's `ingest.mqtt.connections`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   cpSync,
@@ -47,8 +48,10 @@ const { values: opts } = parseArgs({
     backlog: { type: 'string', default: '5000' },
     'assets-per-message': { type: 'string', default: '50' },
     profiles: { type: 'string' },
+    'mqtt-connections': { type: 'string', default: '1' },
   },
 });
+const mqttConnections = Number(opts['mqtt-connections']);
 const realtimeAssets = Number(opts.assets);
 const realtimeSeconds = Number(opts.seconds);
 const throughputAssets = Number(opts['throughput-assets']);
@@ -215,6 +218,7 @@ async function startService(
         clientId: `gw-capacity-${runId}-${topicRoot}`,
         topics: [`${topicRoot}/{source}/telemetry`],
         qos: 1,
+        connections: mqttConnections,
       },
       decoder: { type: 'json' },
       assets: [{ match: '*', model: 'bench', channels }],
@@ -272,7 +276,14 @@ async function startService(
       () => false,
     );
     if (ready) break;
-    if (i > 300) throw new Error(`gruwatch run not ready after 60 s: ${stderr}`);
+    if (i > 300) {
+      const why = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.text(),
+        (err: unknown) => String(err),
+      );
+      child.kill('SIGKILL');
+      throw new Error(`gruwatch run not ready after 60 s (/readyz: ${why}): ${stderr}`);
+    }
     await sleep(200);
   }
   return service;
@@ -606,7 +617,9 @@ async function main(): Promise<void> {
         broker: brokerUrl,
         message: 'JSON, one asset and second per message with its 8 channels, QoS 1',
         model: `T ${T}, hop ${hop}, H 32, latent-only decoder`,
-        store: 'local SQLite, synchronous: full, one transaction per delivery before its acknowledgement',
+        store:
+          'local SQLite, synchronous: full, the deliveries that arrive together in one transaction before their acknowledgements',
+        mqtt_connections: mqttConnections,
         influxdb_sink: sink === undefined ? `off: ${why}` : 'on',
         lateness_ms: latenessMs,
       },

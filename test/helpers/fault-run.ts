@@ -75,6 +75,8 @@ export interface FaultRun {
   readonly dir: string;
   readonly httpPort: number;
   readonly deadLetterFile: string;
+  /** Where each start of gruwatch writes its log, `gruwatch-{n}.log`. */
+  readonly logDir: string;
   /** Starts `gruwatch run` and waits until it is ready. */
   startGruwatch(): Promise<void>;
   /** Sends a signal to the running gruwatch (SIGSTOP, SIGCONT, SIGKILL); SIGKILL waits for the exit. */
@@ -99,6 +101,10 @@ export async function createFaultRun(options: {
   assets?: readonly string[];
   /** Assets whose clock runs this far ahead (within the decoder's future skew): their timestamps are shifted. */
   clockAheadMs?: Readonly<Record<string, number>>;
+  /** `ingest.mqtt.connections` (1 when omitted). */
+  mqttConnections?: number;
+  /** One message per asset and period instead of one carrying every asset. */
+  isMessagePerAsset?: boolean;
   label: string;
 }): Promise<FaultRun> {
   const { dir, mqtt, kafka } = options;
@@ -124,6 +130,7 @@ export async function createFaultRun(options: {
             topics: [`fault/${name}/{gateway}`],
             keepaliveSecs: 5,
             reconnect: { initialDelayMs: 200, maxDelayMs: 1_000, multiplier: 2 },
+            ...(options.mqttConnections === undefined ? {} : { connections: options.mqttConnections }),
           },
           deadLetter: { type: 'file', path: deadLetterFile },
         }
@@ -179,6 +186,7 @@ export async function createFaultRun(options: {
     dir,
     httpPort,
     deadLetterFile,
+    logDir,
     async startGruwatch() {
       runs++;
       child = spawnGruwatch(['run', '-c', configFile], join(logDir, `gruwatch-${runs}.log`));
@@ -225,7 +233,8 @@ export async function createFaultRun(options: {
             ts: ts + (options.clockAheadMs?.[asset] ?? 0),
             values: { seq, x: Math.sin(seq / 5) },
           }));
-          publisher!.stdin!.write(`${JSON.stringify(readings)}\n`);
+          const messages = options.isMessagePerAsset ? readings.map((r) => [r]) : [readings];
+          for (const message of messages) publisher!.stdin!.write(`${JSON.stringify(message)}\n`);
           seq++;
         }
       };
@@ -352,4 +361,18 @@ export function readDeadLetters(file: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** For each pause: lets gruwatch run for `upMs()`, SIGKILLs it, waits the pause and starts it again. */
+export async function killAndRestart(
+  run: FaultRun,
+  pausesMs: readonly number[],
+  upMs: () => number,
+): Promise<void> {
+  for (const downMs of pausesMs) {
+    await new Promise((resolve) => setTimeout(resolve, upMs()));
+    await run.signal('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await run.startGruwatch();
+  }
 }
