@@ -12,6 +12,7 @@ import { fitModel } from '../../detector/retraining/index.js';
 import { alignReadings, type SensorReading } from '../../ingest/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { historicDataRetention } from './historic-retention.js';
 import { onTeardown } from './integration.js';
 import { gruwatchCli } from './service-process.js';
 
@@ -82,7 +83,8 @@ export function smallServiceConfig(dataDir: string, httpPort: number, ingest: Re
     ingest: { decoder: { type: 'json' }, align, window, assets, ...ingest },
     model,
     detector: { ...detector, silences: [], maintenance: [], overrides: [] },
-    store: { synchronous: 'normal' },
+    // The tests' clocks are in January 2026; keep their records past the default retention.
+    store: { synchronous: 'normal', retention: historicDataRetention },
   };
 }
 

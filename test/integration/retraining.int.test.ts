@@ -29,6 +29,7 @@ import {
 } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { historicDataRetention } from '../helpers/historic-retention.js';
 import { influxql } from '../helpers/influxql.js';
 import { describeWithServer, onTeardown, uniqueName, waitFor } from '../helpers/integration.js';
 import { pumpChannels, pumpPlantSettings } from '../helpers/pump-plant.js';
@@ -153,10 +154,7 @@ describeWithServer('mosquitto', 'retraining in the running service', (mosquitto)
           model,
           detector: { ...detector, silences: [], maintenance: [], overrides: [] },
           // The plant's clock is in January 2026; keep its records past the default retention.
-          store: {
-            synchronous: 'normal',
-            retention: { scoresMaxAgeDays: 3650, alertsMaxAgeDays: 3650, framesMaxAgeDays: 3650 },
-          },
+          store: { synchronous: 'normal', retention: historicDataRetention },
           sinks: [
             {
               type: 'influxdb',

@@ -28,6 +28,7 @@ import {
 } from '../../ingest/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { historicDataRetention } from '../helpers/historic-retention.js';
 import { influxql } from '../helpers/influxql.js';
 import {
   describeWithServer,
@@ -153,7 +154,8 @@ describeWithServer('mosquitto', 'gruwatch end to end', (mosquitto) => {
           },
           model,
           detector: { ...detector, silences: [], maintenance: [], overrides: [] },
-          store: { synchronous: 'normal' },
+          // The plant's clock is in January 2026; keep its records past the default retention.
+          store: { synchronous: 'normal', retention: historicDataRetention },
           sinks: [
             {
               type: 'influxdb',
