@@ -9,6 +9,7 @@ import {
   ingestConfigSchema,
   kafkaConfigSchema,
   mqttConfigSchema,
+  receiveMaximumOf,
   windowConfigSchema,
 } from './config.js';
 
@@ -87,6 +88,24 @@ describe('ingest config', () => {
         /^mqtt\.connections: `mqtt\.connections` > 1 .* cannot also join `mqtt\.sharedGroup`/,
       ),
     );
+  });
+
+  it('takes 100 messages per connection by default, 1 with several connections, and refuses more than 1 with several', () => {
+    const parse = (mqtt: object) =>
+      ingestConfigSchema.parse({ ...minimal, mqtt: { ...minimal.mqtt, ...mqtt } }).mqtt!;
+    expect(receiveMaximumOf(parse({}))).toBe(100);
+    expect(receiveMaximumOf(parse({ receiveMaximum: 1 }))).toBe(1);
+    expect(receiveMaximumOf(parse({ receiveMaximum: 65_535 }))).toBe(65_535);
+    expect(receiveMaximumOf(parse({ connections: 4 }))).toBe(1);
+    expect(receiveMaximumOf(parse({ connections: 4, receiveMaximum: 1 }))).toBe(1);
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, receiveMaximum: 0 } })[0]).toMatch(
+      /^mqtt\.receiveMaximum: /,
+    );
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: 4, receiveMaximum: 20 } })).toEqual([
+      expect.stringMatching(
+        /^mqtt\.receiveMaximum: `mqtt\.receiveMaximum: 20` with `connections: 4`: .* out of order .* Use connections: 1/,
+      ),
+    ]);
   });
 
   it('rejects cross-field mistakes with messages naming the keys', () => {

@@ -60,6 +60,14 @@ export const mqttReconnectSchema = z
   })
   .describe('Reconnect back-off: the delay doubles (by multiplier) from initialDelayMs up to maxDelayMs.');
 
+/** Messages one connection takes before acknowledging the first, unless configured (one connection). */
+export const defaultReceiveMaximum = 100;
+
+/** The window of unacknowledged messages per connection: configured, else by the number of connections. */
+export function receiveMaximumOf(config: Pick<MqttConfig, 'receiveMaximum' | 'connections'>): number {
+  return config.receiveMaximum ?? (config.connections > 1 ? 1 : defaultReceiveMaximum);
+}
+
 export const mqttConfigSchema = z
   .strictObject({
     url: z
@@ -131,7 +139,15 @@ export const mqttConfigSchema = z
       .max(64)
       .default(1)
       .describe(
-        "Connections this instance opens to the broker. Each has one message in flight (its PUBACK waits for the message's commit), so one connection carries as many messages per second as the store commits transactions; with more, the deliveries that arrive together share one transaction (one fsync). With more than 1 (MQTT 5), every filter is subscribed as `$share/{clientId}/{filter}`, a share group of this instance's own, so the broker spreads the messages over its connections: connection 0 keeps `clientId` and carries the status topic and the MQTT dead letters, connection i uses `{clientId}-{i}` (each its own persistent session). An asset's messages may then be handled out of order across connections: the aligner's `ingest.align.latenessMs` (event time) absorbs that, and a reading further behind the watermark than that is counted as late. Cannot be combined with `sharedGroup`. Lowering it with persistent sessions needs the steps in ingest/mqtt/README.md (the sessions of the connections no longer opened stay in the share group until they expire).",
+        "Connections this instance opens to the broker. One connection takes up to `receiveMaximum` messages before acknowledging the first, in order, and they share store transactions: that is the default and the fastest. Several connections each take one message at a time (`receiveMaximum` 1); the deliveries that arrive together on them share one transaction. With more than 1 (MQTT 5), every filter is subscribed as `$share/{clientId}/{filter}`, a share group of this instance's own, so the broker spreads the messages over its connections: connection 0 keeps `clientId` and carries the status topic and the MQTT dead letters, connection i uses `{clientId}-{i}` (each its own persistent session). An asset's messages may then be handled out of order across connections: the aligner's `ingest.align.latenessMs` (event time) absorbs that, and a reading further behind the watermark than that is counted as late. Cannot be combined with `sharedGroup`. Lowering it with persistent sessions needs the steps in ingest/mqtt/README.md (the sessions of the connections no longer opened stay in the share group until they expire).",
+      ),
+    receiveMaximum: z
+      .int()
+      .min(1)
+      .max(65_535)
+      .optional()
+      .describe(
+        `Messages one connection takes before the first of them is acknowledged (default ${defaultReceiveMaximum} with one connection, 1 with several). Each PUBACK is sent only once its message's effects are committed, and in the order the broker sent them; the deliveries taken meanwhile share one store transaction (one fsync), which is what lets one connection carry more than one message per commit. Sent to MQTT 5 brokers as the Receive Maximum; an MQTT 3.1.1 broker applies its own cap below it (Mosquitto's \`max_inflight_messages\`, 20 by default). With several \`connections\` it must be 1: each connection would run ahead of the others by up to this many messages, which during a backlog puts an asset's readings out of order by more than \`ingest.align.latenessMs\`.`,
       ),
     username: z.string().min(1).optional().describe('User name for broker authentication.'),
     password: secretSchema
@@ -177,6 +193,13 @@ export const mqttConfigSchema = z
         code: 'custom',
         path: ['connections'],
         message: `\`mqtt.connections: ${m.connections}\` spreads the messages over the connections with a shared subscription, an MQTT 5 feature; set protocolVersion: 5 or connections: 1.`,
+      });
+    }
+    if (m.connections > 1 && m.receiveMaximum !== undefined && m.receiveMaximum > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['receiveMaximum'],
+        message: `\`mqtt.receiveMaximum: ${m.receiveMaximum}\` with \`connections: ${m.connections}\`: each connection would run ahead of the others by up to that many messages, and during a backlog an asset's readings would arrive out of order by more than the aligner's lateness and be dropped as late. Use connections: 1 (which takes ${defaultReceiveMaximum} messages at a time by default), or remove receiveMaximum.`,
       });
     }
     if (m.connections > 1 && m.sharedGroup !== undefined) {

@@ -1,7 +1,8 @@
 // Group commit: the deliveries whose commit has not started yet are written together, in one store
 // transaction, once the commit before them has finished. A transaction's cost is mostly its fsync,
-// not its size, so several connections (or Kafka partitions) that each wait for their own
-// delivery's commit share one fsync instead of queueing for one each. Every delivery still
+// not its size, so the deliveries that wait for their commit together (an MQTT connection's window
+// of unacknowledged messages, several connections, Kafka partitions) share one fsync instead of
+// queueing for one each. Every delivery still
 // resolves only after the transaction holding it committed, and a failed transaction rejects
 // every delivery in it: nothing is acknowledged that is not durable.
 import type { JournalDelivery, PipelineCommit, RecordBatch } from '../sinks/index.js';

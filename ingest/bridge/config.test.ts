@@ -25,13 +25,17 @@ describe('bridge config', () => {
     expect(config.deadLetter).toEqual({ type: 'none' });
   });
 
-  it('refuses a shared subscription, several connections and QoS 0, naming the key', () => {
+  it('refuses a shared subscription, several connections, a window above 1 and QoS 0, naming the key', () => {
     expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, sharedGroup: 'g' } })).toEqual([
       expect.stringMatching(/^mqtt\.sharedGroup: `bridge\.mqtt\.sharedGroup`/),
     ]);
     expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, connections: 2 } })).toEqual([
       expect.stringMatching(/^mqtt\.connections: `bridge\.mqtt\.connections` must be 1/),
     ]);
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, receiveMaximum: 10 } })).toEqual([
+      expect.stringMatching(/^mqtt\.receiveMaximum: `bridge\.mqtt\.receiveMaximum` must be 1/),
+    ]);
+    expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, receiveMaximum: 1 } })).toEqual([]);
     expect(messages({ ...minimal, mqtt: { ...minimal.mqtt, qos: 0 } })).toEqual([
       expect.stringMatching(/^mqtt\.qos: `bridge\.mqtt\.qos` must be 1/),
     ]);

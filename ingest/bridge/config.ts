@@ -72,6 +72,14 @@ export const bridgeConfigSchema = z
           "`bridge.mqtt.connections` must be 1: several connections would hand an asset's messages to Kafka out of order; run one bridge per topic filter to spread the load.",
       });
     }
+    if (b.mqtt.receiveMaximum !== undefined && b.mqtt.receiveMaximum > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'receiveMaximum'],
+        message:
+          "`bridge.mqtt.receiveMaximum` must be 1: the bridge hands one message at a time to Kafka, so that a retried send cannot put an asset's records out of order; remove it, and run one bridge per topic filter to spread the load.",
+      });
+    }
     if (b.mqtt.qos !== 1) {
       ctx.addIssue({
         code: 'custom',

@@ -51,7 +51,9 @@ export function createMqttKafkaBridge(config: BridgeConfig, deps: BridgeDeps): M
   const rateLimitedLog = createRateLimitedLog(log, deps.clock);
   const decoder = createDecoder(config.decoder, { clock: deps.clock });
   const source = createMqttSource(
-    { ...config.mqtt, deadLetter: config.deadLetter },
+    // One message at a time: each waits for Kafka's acknowledgement before the next is sent, so a
+    // retried send cannot overtake a later one.
+    { ...config.mqtt, receiveMaximum: 1, deadLetter: config.deadLetter },
     { decoder, logger: deps.logger, clock: deps.clock, telemetry },
   );
   const kafka = new Kafka(buildClientConfig(config.kafka, log, rateLimitedLog));

@@ -1,12 +1,13 @@
 // One connection of the MQTT source: connects with capped exponential back-off, subscribes, and
-// hands each message to the source, sending its PUBACK only after the source's promise resolved.
-// mqtt.js processes the next incoming packet only after handleMessage's callback, so deliveries
-// are strictly sequential per connection and a slow pipeline backs up into TCP flow control, not
-// memory.
+// hands each message to the source, sending its PUBACK only after the source's promise resolved
+// and in the order the messages came (ordered-acks.ts). At most `receiveMaximum` messages wait for
+// their PUBACK; beyond that mqtt.js reads no further packet, so a slow pipeline backs up into TCP
+// flow control (and, on MQTT 5, into the broker's queue), not memory.
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { type Logger, PipelineError, type RateLimitedLog } from '../../core/index.js';
-import type { MqttConfig } from '../config.js';
+import { type MqttConfig, receiveMaximumOf } from '../config.js';
+import { createOrderedAcks } from './ordered-acks.js';
 
 // CONNACK reason codes that retrying cannot fix (MQTT 3.1.1 §3.2.2.3, MQTT 5 §3.2.2.2).
 const permanentConnackCodes = new Set([1, 2, 4, 5, 128, 130, 132, 133, 134, 135, 138, 140]);
@@ -32,8 +33,8 @@ export interface MqttConnection {
   readonly client: MqttClient;
   /** Resolves after the first connection and subscription; rejects on refused credentials or subscriptions. */
   readonly started: Promise<void>;
-  /** The delivery being handled (until its PUBACK is sent or the connection dropped). */
-  inFlight(): Promise<void> | undefined;
+  /** Settles once every delivery taken so far is acknowledged or failed. */
+  inFlight(): Promise<void>;
   isLive(): boolean;
 }
 
@@ -53,8 +54,16 @@ export function clientOptions(settings: MqttConnectionSettings): IClientOptions 
   };
   if (statusTopic !== undefined)
     options.will = { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true };
-  if (config.protocolVersion === 5 && config.isSessionPersistent) {
-    options.properties = { sessionExpiryInterval: config.sessionExpirySecs };
+  if (config.protocolVersion === 5) {
+    options.properties = {};
+    // A window above one is announced (MQTT 5 flow control), so that the broker sends that many
+    // messages ahead. A window of one is not: the broker keeps its own number on the way and TCP
+    // holds them. Told 1, Mosquitto sends each message only once the PUBACK before it arrived, and
+    // four connections of one shared subscription, restarted with a backlog, handed an asset's
+    // readings over out of order by more than the lateness (mqtt-connections.int.test.ts).
+    const receiveMaximum = receiveMaximumOf(config);
+    if (receiveMaximum > 1) options.properties.receiveMaximum = receiveMaximum;
+    if (config.isSessionPersistent) options.properties.sessionExpiryInterval = config.sessionExpirySecs;
   }
   if (config.username !== undefined) options.username = config.username;
   if (config.password !== undefined) options.password = config.password.reveal();
@@ -75,23 +84,26 @@ export function openMqttConnection(
 ): MqttConnection {
   const { config, clientId, filters, log } = settings;
   const c = mqtt.connect(config.url, options);
-  let inFlight: Promise<void> | undefined;
   let isSubscribed = false;
+  // Set from a failed delivery until the next connection: what the dropped one still brings is
+  // left unacknowledged for the broker to send again, not handled twice.
+  let isDropping = false;
+  const acks = createOrderedAcks(c, receiveMaximumOf(config), (err, packet) => {
+    // Not acknowledged. Reconnecting makes the broker redeliver it (persistent session).
+    log.error({ err, topic: packet.topic }, 'The pipeline failed a delivery; reconnecting to get it again.');
+    isDropping = true;
+    // end(), not destroy(): the PUBACKs of the messages before it are still in the stream's buffer.
+    c.stream?.end();
+  });
+  c.on('connect', () => {
+    isDropping = false;
+  });
 
   c.handleMessage = (packet: IPublishPacket, callback) => {
+    if (isDropping) return;
     const work = onMessage(packet, c);
     if (work === undefined) return; // not acknowledged: the broker redelivers it to the next session
-    inFlight = work.then(
-      () => callback(),
-      (err: unknown) => {
-        // Not acknowledged. Reconnecting makes the broker redeliver it (persistent session).
-        log.error(
-          { err, topic: packet.topic },
-          'The pipeline failed a delivery; reconnecting to get it again.',
-        );
-        c.stream?.destroy();
-      },
-    );
+    acks.take(packet, work, callback);
   };
   const started = new Promise<void>((resolve, reject) => {
     let isStarted = false;
@@ -140,7 +152,7 @@ export function openMqttConnection(
   return {
     client: c,
     started,
-    inFlight: () => inFlight,
+    inFlight: () => acks.settled(),
     isLive: () => isSubscribed && c.connected,
   };
 }

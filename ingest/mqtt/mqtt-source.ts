@@ -67,8 +67,9 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
       fileDeadLetters ??= createFileDeadLetters(target);
       await fileDeadLetters.write(letter);
     } else {
-      // Not awaited: the PUBACK for it arrives as an incoming packet, and mqtt.js reads no packet until
-      // this message is acknowledged. mqtt.js keeps it in its outgoing store and resends it after a reconnect.
+      // Not awaited: the PUBACK for it arrives as an incoming packet, which mqtt.js does not read while
+      // this connection's window of unacknowledged messages is full. mqtt.js keeps it in its
+      // outgoing store and resends it after a reconnect.
       connections[0].client.publish(target.topic, JSON.stringify(letter), { qos: 1 }, (err) => {
         if (err) {
           telemetry.count('ingest_dead_letter_failures_total', { transport: 'mqtt' });
@@ -85,7 +86,18 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
     deadLetter: (issue) => deadLetter(toDeadLetter(delivery.origin, issue, delivery.payload)),
   });
 
-  const processResult = async (
+  /** Keeps a rejected message's copy; a failure to keep it is counted and logged, never thrown. */
+  const keepDeadLetter = async (letter: DeadLetter): Promise<void> => {
+    try {
+      await deadLetter(letter);
+    } catch (err) {
+      // Losing the copy of a bad message must not stop the stream: counted and logged, then acknowledged.
+      telemetry.count('ingest_dead_letter_failures_total', { transport: 'mqtt' });
+      rateLimitedLog.warn('dead-letter', { err }, 'Could not keep a rejected message as a dead letter.');
+    }
+  };
+
+  const processResult = (
     result: IntakeResult,
     handler: DeliveryHandler,
     client: MqttClient,
@@ -97,16 +109,11 @@ export function createMqttSource(config: MqttSourceConfig, deps: MqttSourceDeps)
           rateLimitedLog.warn('command', { err, topic: command.topic }, 'Could not publish a command.');
       });
     }
-    if (result.deadLetter !== undefined) {
-      try {
-        await deadLetter(result.deadLetter);
-      } catch (err) {
-        // Losing the copy of a bad message must not stop the stream: counted and logged, then acknowledged.
-        telemetry.count('ingest_dead_letter_failures_total', { transport: 'mqtt' });
-        rateLimitedLog.warn('dead-letter', { err }, 'Could not keep a rejected message as a dead letter.');
-      }
-    }
-    if (result.delivery !== undefined) await handler(withDeadLetter(result.delivery));
+    // The delivery is handed over now, before anything is awaited, so that messages reach the
+    // pipeline in the order they came even while several wait for their acknowledgement.
+    const handled = result.delivery === undefined ? undefined : handler(withDeadLetter(result.delivery));
+    const kept = result.deadLetter === undefined ? undefined : keepDeadLetter(result.deadLetter);
+    return Promise.all([handled, kept]).then(() => {});
   };
 
   const handleMessage = (packet: IPublishPacket, client: MqttClient, handler: DeliveryHandler) => {

@@ -14,7 +14,8 @@
 // Prints one JSON object. Options: --assets N (2000), --seconds S (120; the first window needs T s),
 // --assets-per-message N (50: a gateway batching assets; the second throughput run and the real-time run), --throughput-assets N (200),
 // --throughput-seconds S (20), --backlog N (5000), --profiles DIR (keeps each phase's CPU profile there),
-// --mqtt-connections N (1: the service's `ingest.mqtt.connections`).
+// --mqtt-connections N (1: the service's `ingest.mqtt.connections`), --receive-maximum N (the service's
+// `ingest.mqtt.receiveMaximum`; unset: its default, 100 with one connection and 1 with several).
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   cpSync,
@@ -49,9 +50,11 @@ const { values: opts } = parseArgs({
     'assets-per-message': { type: 'string', default: '50' },
     profiles: { type: 'string' },
     'mqtt-connections': { type: 'string', default: '1' },
+    'receive-maximum': { type: 'string' },
   },
 });
 const mqttConnections = Number(opts['mqtt-connections']);
+const receiveMaximum = opts['receive-maximum'] === undefined ? undefined : Number(opts['receive-maximum']);
 const realtimeAssets = Number(opts.assets);
 const realtimeSeconds = Number(opts.seconds);
 const throughputAssets = Number(opts['throughput-assets']);
@@ -219,6 +222,7 @@ async function startService(
         topics: [`${topicRoot}/{source}/telemetry`],
         qos: 1,
         connections: mqttConnections,
+        ...(receiveMaximum === undefined ? {} : { receiveMaximum }),
       },
       decoder: { type: 'json' },
       assets: [{ match: '*', model: 'bench', channels }],
@@ -620,6 +624,7 @@ async function main(): Promise<void> {
         store:
           'local SQLite, synchronous: full, the deliveries that arrive together in one transaction before their acknowledgements',
         mqtt_connections: mqttConnections,
+        mqtt_receive_maximum: receiveMaximum ?? 'default',
         influxdb_sink: sink === undefined ? `off: ${why}` : 'on',
         lateness_ms: latenessMs,
       },

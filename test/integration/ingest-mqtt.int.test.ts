@@ -24,6 +24,7 @@ import {
   waitFor,
 } from '../helpers/integration.js';
 import { envPrefix, readServicesEnvFile } from '../helpers/services.js';
+import { mosquittoPub } from '../helpers/third-party-publishers.js';
 
 /** GRUWATCH_TEST_<KEY> variables, as <KEY>, for settings the endpoint helpers do not carry. */
 function testEnvOverrides(): Record<string, string> {
@@ -33,6 +34,8 @@ function testEnvOverrides(): Record<string, string> {
   }
   return out;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const decoder = createJsonDecoder(jsonDecoderConfigSchema.parse({ type: 'json' }));
 
@@ -132,11 +135,16 @@ describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {
     const prefix = uniqueName('plant');
     const clientId = uniqueName('gw-persistent');
     const seen = new Set<number>();
-    // A slow pipeline (10 ms per message) keeps a backlog queued for the source while the broker restarts.
+    // A slow pipeline (one message per 10 ms, however many are taken at once) keeps a backlog queued
+    // for the source while the broker restarts.
     let delayMs = 10;
-    const onDelivery = async (d: SourceDelivery) => {
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      for (const r of d.readings) seen.add(r.value);
+    let pipeline: Promise<void> = Promise.resolve();
+    const onDelivery = (d: SourceDelivery) => {
+      pipeline = pipeline.then(async () => {
+        if (delayMs > 0) await sleep(delayMs);
+        for (const r of d.readings) seen.add(r.value);
+      });
+      return pipeline;
     };
     const config = sourceConfig({
       url: broker.url,
@@ -215,6 +223,82 @@ describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {
     });
     expect([...attempts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, n) => n));
   });
+
+  it('takes up to receiveMaximum messages before acknowledging, acknowledges in order only what resolved', async () => {
+    const clientId = uniqueName('gw-window');
+    const prefix = uniqueName('window');
+    const config = sourceConfig({
+      url: broker.url,
+      clientId,
+      topics: [`${prefix}/{asset}/{channel}`],
+      sessionExpirySecs: 600,
+      receiveMaximum: 5,
+    });
+    /** Every delivery in arrival order, with the settle functions of its work. */
+    const taken: { value: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+    let isHolding = true;
+    const first = startSource(config, (d) => {
+      const value = d.readings[0]!.value;
+      return new Promise<void>((resolve, reject) => {
+        taken.push({ value, resolve, reject });
+        if (!isHolding) resolve();
+      });
+    });
+    await first.started;
+    const base = gridBaseMs();
+    const lines = Array.from({ length: 12 }, (_, n) => JSON.stringify({ ts: base + n, value: n }));
+    await mosquittoPub(broker.url, `${prefix}/pump-1/flow`, lines);
+    const values = () => taken.map((t) => t.value);
+
+    // Five taken at once, none yet acknowledged: the window holds the sixth.
+    await waitFor(() => taken.length >= 5, { what: 'five messages in flight' });
+    await sleep(500);
+    expect(values()).toEqual([0, 1, 2, 3, 4]);
+    // Later ones done first: nothing is acknowledged ahead of message 0, so nothing more comes.
+    for (const t of taken.slice(1)) t.resolve();
+    await sleep(500);
+    expect(taken).toHaveLength(5);
+    // Message 0 done: all five acknowledged in order, and the next five come.
+    taken[0]!.resolve();
+    await waitFor(() => taken.length >= 10, { what: 'messages 5 to 9' });
+    expect(values().slice(5)).toEqual([5, 6, 7, 8, 9]);
+
+    // Message 7 fails after 5 and 6 are done: 5 and 6 are acknowledged, 7 and what follows it on
+    // that connection are not (8 and 9 although done), so the broker sends them again on the next
+    // connection.
+    taken[5]!.resolve();
+    taken[6]!.resolve();
+    taken[8]!.resolve();
+    taken[9]!.resolve();
+    taken[7]!.reject(new Error('sink unavailable'));
+    await waitFor(() => taken.filter((t) => t.value === 7).length >= 2 && values().includes(11), {
+      what: 'message 7 again and messages 10 and 11',
+      timeoutMs: 15_000,
+    });
+    // Everything from here on is done at once.
+    isHolding = false;
+    for (const t of taken.slice(10)) t.resolve();
+    await waitFor(() => [7, 8, 9, 10, 11].every((v) => values().lastIndexOf(v) >= 10), {
+      what: 'every message after the failure',
+    });
+    const counts = new Map<number, number>();
+    for (const v of values()) counts.set(v, (counts.get(v) ?? 0) + 1);
+    expect([0, 1, 2, 3, 4, 5, 6].map((v) => counts.get(v))).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect([7, 8, 9].map((v) => counts.get(v))).toEqual([2, 2, 2]);
+    // What the dropped connection still brought after the failure was left to the broker, not handled.
+    expect([10, 11].map((v) => counts.get(v))).toEqual([1, 1]);
+    await sleep(500);
+    await first.source.stop();
+
+    // The same persistent session again: everything was acknowledged, so nothing comes back.
+    const again: number[] = [];
+    const second = startSource(config, (d) => {
+      again.push(d.readings[0]!.value);
+    });
+    await second.started;
+    await sleep(1_500);
+    expect(again).toEqual([]);
+  }, 60_000);
 
   it('publishes the rebirth request a Sparkplug sequence gap calls for, and passes the unknown signal on', async () => {
     const group = uniqueName('g');
@@ -447,10 +531,19 @@ describeWithServer('mosquitto', 'MQTT source against Mosquitto', (broker) => {
     expect(
       telemetry.get('ingest_messages_rejected_total', { transport: 'mqtt', reason: 'invalid_json' }),
     ).toBe(1);
-    const lines = (await readFile(join(dir, 'dl.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    // The good message may be handled while the bad one's copy is still being written.
+    const lines = await waitFor(
+      async () => {
+        const text = await readFile(join(dir, 'dl.jsonl'), 'utf8').catch(() => '');
+        return text.trim() === ''
+          ? undefined
+          : text
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l));
+      },
+      { what: 'the dead letter in the file' },
+    );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       transport: 'mqtt',
