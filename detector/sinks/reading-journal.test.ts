@@ -81,4 +81,25 @@ describe('reading journal', () => {
     // The second commit with readings is the pass.
     expect(journal.append([{ readings: [at('a', 1_500)], receivedAtMs: 1_510 }])).toBe(2);
   });
+
+  it('passes as often as the rows written call for: a few large group commits keep the journal near its keep', () => {
+    const journal = createReadingJournal(db, { keepMs: 1_000 });
+    const assets = 10;
+    const perAssetPerCommit = 1_000;
+    const count = () => db.prepare('SELECT count(*) FROM journal').pluck().get() as number;
+    let largest = 0;
+    // 50 commits, far fewer than the commits between two passes, of 10,000 readings each (a full
+    // window of messages with many readings each): one reading per asset and millisecond.
+    for (let commit = 0; commit < 50; commit++) {
+      const readings = [];
+      for (let a = 0; a < assets; a++)
+        for (let i = 0; i < perAssetPerCommit; i++)
+          readings.push(at(`a${a}`, commit * perAssetPerCommit + i));
+      journal.append([delivery(readings)]);
+      journal.committed();
+      largest = Math.max(largest, count());
+    }
+    // Each asset keeps its last second (1,001 readings) plus what came since the last pass.
+    expect(largest).toBeLessThanOrEqual(assets * (1_001 + perAssetPerCommit));
+  });
 });

@@ -3,6 +3,8 @@
 // newest one (per asset, so one asset's clock running ahead cannot prune the others'). A prune pass
 // looks only at the assets journaled since the previous pass: an asset without new readings has
 // nothing new to prune, so a pass costs the assets active since, not every asset ever journaled.
+// Passes follow the rows written, not only the commits: one group commit may hold a connection's
+// whole window of messages, and counting commits alone would let the journal grow by that factor.
 import type { Database } from 'better-sqlite3';
 
 /** One reading of a committed delivery, as the journal keeps it. */
@@ -26,8 +28,9 @@ export interface JournalDelivery {
 export interface ReadingJournal {
   /**
    * Appends the readings of the deliveries a commit holds; call once inside the commit's
-   * transaction. Every `passEveryCommits` commits with readings it also prunes; returns how many
-   * assets that pass looked at (0 without one).
+   * transaction. It also prunes after `passEveryCommits` commits with readings, or once the
+   * readings appended since the last pass reach `passEveryRowsPerAsset` per asset noted since;
+   * returns how many assets that pass looked at (0 without one).
    */
   append(deliveries: readonly JournalDelivery[]): number;
   /** The transaction of the last `append` committed; a pass it held is done (else it is run again). */
@@ -38,12 +41,18 @@ export interface ReadingJournal {
 
 export interface ReadingJournalOptions {
   keepMs: number;
-  /** Commits with readings between two prune passes (default 100). */
+  /** Commits with readings between two prune passes, at most (default 100). */
   passEveryCommits?: number;
+  /**
+   * Readings appended per asset noted since the last pass that call for a pass (default 256): a
+   * pass costs one delete per noted asset, so the cost per reading stays the same at any rate.
+   */
+  passEveryRowsPerAsset?: number;
 }
 
 export function createReadingJournal(db: Database, options: ReadingJournalOptions): ReadingJournal {
   const passEvery = options.passEveryCommits ?? 100;
+  const rowsPerAsset = options.passEveryRowsPerAsset ?? 256;
   const insert = db.prepare(
     'INSERT INTO journal (asset_id, channel, ts_ms, value, received_ms) VALUES (?, ?, ?, ?, ?)',
   );
@@ -54,11 +63,13 @@ export function createReadingJournal(db: Database, options: ReadingJournalOption
   let noted = new Set(db.prepare('SELECT DISTINCT asset_id FROM journal').pluck().all() as string[]);
   let pruned: Set<string> | undefined;
   let commitsSincePass = 0;
+  let rowsSincePass = 0;
 
   const prune = (): number => {
     pruned = noted;
     noted = new Set();
     commitsSincePass = 0;
+    rowsSincePass = 0;
     for (const assetId of pruned) pruneAsset.run(assetId, assetId, options.keepMs);
     return pruned.size;
   };
@@ -80,7 +91,9 @@ export function createReadingJournal(db: Database, options: ReadingJournalOption
         count += readings.length;
       }
       if (count === 0) return 0;
-      return ++commitsSincePass >= passEvery ? prune() : 0;
+      rowsSincePass += count;
+      const isDue = ++commitsSincePass >= passEvery || rowsSincePass >= rowsPerAsset * noted.size;
+      return isDue ? prune() : 0;
     },
     committed() {
       pruned = undefined;

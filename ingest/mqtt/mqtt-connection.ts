@@ -85,22 +85,26 @@ export function openMqttConnection(
   const { config, clientId, filters, log } = settings;
   const c = mqtt.connect(config.url, options);
   let isSubscribed = false;
-  // Set from a failed delivery until the next connection: what the dropped one still brings is
-  // left unacknowledged for the broker to send again, not handled twice.
-  let isDropping = false;
+  // The network stream a failed delivery came on: what it still brings is left unacknowledged for
+  // the broker to send again, not handled twice. The next connection's stream is a new one, whose
+  // messages are handled from its first on: mqtt.js may hand them over before it emits 'connect'
+  // (it first sends again what it had not got acknowledged).
+  let droppedStream: unknown;
   const acks = createOrderedAcks(c, receiveMaximumOf(config), (err, packet) => {
     // Not acknowledged. Reconnecting makes the broker redeliver it (persistent session).
     log.error({ err, topic: packet.topic }, 'The pipeline failed a delivery; reconnecting to get it again.');
-    isDropping = true;
-    // end(), not destroy(): the PUBACKs of the messages before it are still in the stream's buffer.
-    c.stream?.end();
-  });
-  c.on('connect', () => {
-    isDropping = false;
+    const stream = c.stream;
+    if (stream === undefined || stream === droppedStream) return;
+    droppedStream = stream;
+    // end() first: the PUBACKs of the messages before it are still in the stream's buffer. Then
+    // destroy(), so that the connection closes even while unread packets hold its readable side.
+    const close = () => stream.destroy();
+    stream.end(close);
+    setTimeout(close, 5_000).unref();
   });
 
   c.handleMessage = (packet: IPublishPacket, callback) => {
-    if (isDropping) return;
+    if (c.stream === droppedStream) return;
     const work = onMessage(packet, c);
     if (work === undefined) return; // not acknowledged: the broker redelivers it to the next session
     acks.take(packet, work, callback);
