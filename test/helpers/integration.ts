@@ -3,14 +3,15 @@
 // A missing server skips the suite locally (loudly) and fails it under CI=true.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, it, onTestFinished, TestRunner } from 'vitest';
 import { probeServerSync } from './reachability.js';
+import { repositoryRoot } from './repository-root.js';
 import { type Endpoints, loadEndpoints, type ServerName } from './services.js';
 
 export type { Endpoints, ServerName } from './services.js';
 
-export const servicesScript = fileURLToPath(new URL('../../deploy/local/services', import.meta.url));
+export const servicesScript = join(repositoryRoot, 'deploy', 'local', 'services');
 
 export function isCi(): boolean {
   const ci = process.env.CI;

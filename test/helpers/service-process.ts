@@ -2,12 +2,12 @@
 // it from outside: Prometheus metrics and InfluxDB through InfluxQL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repositoryRoot } from './repository-root.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const gruwatchCli = join(root, 'dist', 'bin', 'gruwatch.js');
-export const testArtifactsDir = process.env.GRUWATCH_TEST_ARTIFACTS_DIR ?? join(root, 'test-artifacts');
+export const gruwatchCli = join(repositoryRoot, 'dist', 'bin', 'gruwatch.js');
+export const testArtifactsDir =
+  process.env.GRUWATCH_TEST_ARTIFACTS_DIR ?? join(repositoryRoot, 'test-artifacts');
 
 /** Starts `gruwatch <args>`; its output goes to `logFile` when it exits. */
 export function spawnGruwatch(args: readonly string[], logFile: string): ChildProcess {
