@@ -30,7 +30,6 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
@@ -39,6 +38,7 @@ import { detectorConfigSchema } from '../../detector/index.js';
 import { fitModel } from '../../detector/retraining/index.js';
 import { modelConfigSchema } from '../../model/index.js';
 import { createModelRegistry } from '../../model/node/index.js';
+import { gruwatchCli } from '../helpers/service-process.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -62,8 +62,6 @@ const throughputSeconds = Number(opts['throughput-seconds']);
 const maxBacklog = Number(opts.backlog);
 const batchPerMessage = Number(opts['assets-per-message']);
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const cli = join(root, 'dist', 'bin', 'gruwatch.js');
 const brokerUrl = process.env.MOSQUITTO_URL ?? 'mqtt://127.0.0.1:18830';
 const periodMs = 1000;
 const T = 64;
@@ -239,7 +237,7 @@ async function startService(
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, cli, 'run', '-c', configFile],
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, gruwatchCli, 'run', '-c', configFile],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -599,7 +597,7 @@ async function realtimePhase(dir: string, sink: Record<string, unknown> | undefi
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: npm run build first`);
+  if (!existsSync(gruwatchCli)) throw new Error(`${gruwatchCli} is missing: npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), 'gruwatch-capacity-'));
   const { sink, why } = await influxSink();
   try {
