@@ -35,8 +35,9 @@ export function createOrderedAcks(
 ): OrderedAcks {
   // Resolves true once the last message taken is acknowledged, false if it or one before it failed.
   let chain: Promise<boolean> = Promise.resolve(true);
-  let everything: Promise<unknown> = Promise.resolve();
+  // Messages taken whose work has not yet settled, and who waits for that count to reach 0.
   let pending = 0;
+  const whenIdle: (() => void)[] = [];
   // The read of the next packet, held back while receiveMaximum messages wait.
   let heldRead: (() => void) | undefined;
 
@@ -45,6 +46,7 @@ export function createOrderedAcks(
     const read = heldRead;
     heldRead = undefined;
     read?.();
+    if (pending === 0) for (const resolve of whenIdle.splice(0)) resolve();
   };
 
   const sendPuback = (packet: IPublishPacket): void => {
@@ -77,11 +79,11 @@ export function createOrderedAcks(
         return true;
       });
       chain = link;
-      everything = Promise.all([everything, link]);
       const read = () => readNext(acknowledgedLater);
       if (pending < receiveMaximum) read();
       else heldRead = read;
     },
-    settled: () => everything.then(() => {}),
+    settled: () =>
+      pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve)),
   };
 }
